@@ -1,0 +1,26 @@
+# Two commands: `make run` (fresh machine -> Kehu serving demo data) and `make test`.
+.PHONY: run test setup setup-dev bench messages lint format
+
+run: setup
+	scripts/run.sh
+
+test: setup-dev
+	scripts/test.sh
+
+setup:
+	scripts/setup.sh
+
+setup-dev:
+	scripts/setup.sh dev
+
+bench: setup-dev
+	scripts/bench.sh
+
+messages: setup-dev
+	scripts/makemessages.sh
+
+lint: setup-dev
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+
+format: setup-dev
+	.venv/bin/ruff format . && .venv/bin/ruff check --fix .

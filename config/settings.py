@@ -1,0 +1,318 @@
+"""Kehu settings: one module, driven by the environment.
+
+SQLite (WAL) is the embedded default; set DATABASE_URL for PostgreSQL.
+DEBUG is off unless KEHU_DEBUG=1, and with DEBUG off SECRET_KEY must come from
+the environment: a production install never runs on a key that is in git.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env("KEHU_DATA_DIR", str(BASE_DIR / "data")))
+MEDIA_ROOT = DATA_DIR / "documents"
+DATA_DIR.mkdir(parents=True, exist_ok=True)  # SQLite, huey and documents live here
+MEDIA_URL = "/media/"
+
+DEBUG = envbool("KEHU_DEBUG", False)
+SECRET_KEY = env("SECRET_KEY")
+if not SECRET_KEY:
+    if DEBUG:
+        SECRET_KEY = "insecure-development-key-only-used-with-KEHU_DEBUG"  # noqa: S105 (only with DEBUG)
+    else:
+        raise ImproperlyConfigured("SECRET_KEY must be set in the environment when KEHU_DEBUG is off.")
+
+# Keys for personal data encryption at rest (comma separated Fernet keys, newest
+# first). Separate from SECRET_KEY so that either can be rotated on its own.
+FIELD_ENCRYPTION_KEYS = [k.strip() for k in env("KEHU_FIELD_KEYS").split(",") if k.strip()]
+BLIND_INDEX_KEY = env("KEHU_BLIND_INDEX_KEY")
+if not FIELD_ENCRYPTION_KEYS or not BLIND_INDEX_KEY:
+    if DEBUG:
+        FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or ["ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZHVjdGk="]
+        BLIND_INDEX_KEY = BLIND_INDEX_KEY or "development-blind-index-key"
+    else:
+        raise ImproperlyConfigured("KEHU_FIELD_KEYS and KEHU_BLIND_INDEX_KEY must be set when KEHU_DEBUG is off.")
+
+ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
+    "django_htmx",
+    "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "huey.contrib.djhuey",
+    "kehu.core",
+    "kehu.accounts",
+    "kehu.access",
+    "kehu.customers",
+    "kehu.engagement",
+    "kehu.servicedesk",
+    "kehu.analytics",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kehu.access.otp.RequireOTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "kehu" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ---------------------------------------------------------------
+SQLITE_OPTIONS = {
+    # WAL lets the worker write while web requests read; IMMEDIATE takes the write
+    # lock at BEGIN so that concurrent writers queue instead of failing mid-way.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "kehu.sqlite3"),
+            "OPTIONS": SQLITE_OPTIONS,
+        }
+    }
+# Parallel test runs (several checkouts on one PostgreSQL) need distinct names.
+if env("KEHU_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": env("KEHU_TEST_DB_NAME")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- auth -------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "customers:list"
+LOGOUT_REDIRECT_URL = "accounts:login"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("KEHU_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = envint("KEHU_LOGIN_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+SESSION_COOKIE_AGE = envint("KEHU_SESSION_SECONDS", 8 * 3600)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# --- security headers ----------------------------------------------------------
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = envbool("KEHU_HTTPS", False)
+SESSION_COOKIE_SECURE = envbool("KEHU_HTTPS", False)
+CSRF_COOKIE_SECURE = envbool("KEHU_HTTPS", False)
+SECURE_HSTS_SECONDS = envint("KEHU_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("KEHU_HSTS_INCLUDE_SUBDOMAINS", True)
+# Intranet host names cannot join the browsers' public HSTS preload list.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("KEHU_BEHIND_PROXY") else None
+
+# --- i18n ---------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+# Each language is named in itself, so a user can always find their own.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- static -----------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "build" / "static"
+_NODE = BASE_DIR / "node_modules"
+# Front-end assets come from the npm registry at setup time, never from a CDN.
+STATICFILES_DIRS = [
+    ("vendor/htmx", _NODE / "htmx.org" / "dist"),
+    ("vendor/tabler", _NODE / "@tabler" / "core" / "dist"),
+    ("vendor/alpine", _NODE / "@alpinejs" / "csp" / "dist"),
+    ("vendor/echarts", _NODE / "echarts" / "dist"),
+    ("vendor/sortable", _NODE / "sortablejs"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- API ----------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "kehu.core.api.KeysetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "kehu.core.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kehu API",
+    "DESCRIPTION": "客户关系维护系统 REST API",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set shared by several apps (drf-spectacular would invent Channel17eEnum).
+    "ENUM_NAME_OVERRIDES": {
+        "GradeEnum": "kehu.customers.choices.Grade",
+        "PriorityEnum": "kehu.customers.choices.Priority",
+        "ChannelEnum": "kehu.customers.choices.Channel",
+        "IntakeChannelEnum": "kehu.servicedesk.choices.IntakeChannel",
+        "GrantScopeEnum": "kehu.access.choices.GrantScope",
+        "PolicyScopeEnum": "kehu.engagement.choices.PolicyScope",
+        "DepartmentEnum": "kehu.accounts.choices.Department",
+    },
+}
+
+# --- background work ------------------------------------------------------------
+# Application code uses Django's task API (@task, .enqueue); huey's own django.tasks
+# backend runs them. Tasks are queued only when the enqueuing transaction commits,
+# so a worker never sees an id that a rollback took back.
+TASKS = {
+    "default": {
+        "BACKEND": env("KEHU_TASK_BACKEND", "huey.contrib.djhuey.tasks_backend.HueyBackend"),
+        "OPTIONS": {"enqueue_on_commit": True} if not env("KEHU_TASK_BACKEND") else {},
+    }
+}
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "kehu", "url": REDIS_URL, "immediate": False}
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "kehu",
+        "filename": str(DATA_DIR / "huey.sqlite3"),
+        "immediate": False,
+    }
+HUEY["consumer"] = {"workers": envint("KEHU_WORKERS", 2), "worker_type": "thread"}
+
+# --- e-mail -------------------------------------------------------------------
+# Django 6.1's MAILERS; the worker sends reminders, the service desk replies to customers.
+_mail_backend = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+_mail_options: dict[str, object] = {}
+if _mail_backend.endswith("smtp.EmailBackend"):
+    _mail_options = {
+        "host": env("EMAIL_HOST", "localhost"),
+        "port": envint("EMAIL_PORT", 25),
+        "username": env("EMAIL_HOST_USER"),
+        "password": env("EMAIL_HOST_PASSWORD"),
+        "use_tls": envbool("EMAIL_USE_TLS", False),
+        "timeout": envint("EMAIL_TIMEOUT", 20),
+    }
+MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "kehu@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"jieba": {"level": "WARNING"}},
+}
+
+# --- Kehu policy settings (numbers the policies leave open) ----------------------
+KEHU = {
+    "FRESHNESS_WARNING_DAYS": envint("KEHU_FRESHNESS_WARNING_DAYS", 1),
+    "FRESHNESS_BREACH_DAYS": envint("KEHU_FRESHNESS_BREACH_DAYS", 2),
+    "GRADE_TARGET_SHARES": {"A": 20, "B": 40, "C": 40},
+    "EXPORT_ROW_CAP_STAFF": envint("KEHU_EXPORT_ROW_CAP_STAFF", 5000),
+    "RETENTION_YEARS": envint("KEHU_RETENTION_YEARS", 3),
+}

@@ -1,0 +1,157 @@
+"""Reads of access governance, each starting from what the user may see."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from kehu.core.crypto import blind_index
+
+from . import policy
+from .choices import RequestStatus
+from .models import AccessLog, AccessRequest, Notification
+
+
+def access_requests_for(user: Any, *, box: str = "mine") -> QuerySet[AccessRequest]:
+    """box: "mine" (requested by user), "to_approve" (pending, for approvers), "decided" (all others, approvers)."""
+    base = AccessRequest.objects.select_related("customer", "requester", "decided_by").order_by("-id")
+    if box == "mine":
+        return base.filter(requester=user)
+    if not policy.can_approve(user):
+        return base.none()
+    if box == "to_approve":
+        return base.filter(status=RequestStatus.PENDING).exclude(requester=user)
+    return base.exclude(status=RequestStatus.PENDING)
+
+
+def access_request_for(user: Any, pk: int) -> AccessRequest | None:
+    """One request the user may act on: their own, or any when they approve."""
+    base = AccessRequest.objects.select_related("customer", "requester")
+    if policy.can_approve(user):
+        return base.filter(pk=pk).first()
+    return base.filter(pk=pk, requester=user).first()
+
+
+def access_log_for(
+    user: Any,
+    *,
+    user_id: int | None = None,
+    customer_id: int | None = None,
+    action: str = "",
+    since: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
+) -> QuerySet[AccessLog]:
+    if not policy.can_read_audit(user):
+        raise PermissionDenied(_("只有管理员和审计员可以查看访问日志。"))
+    queryset = AccessLog.objects.select_related("user", "grant").order_by("-id")
+    if user_id:
+        queryset = queryset.filter(user_id=user_id)
+    if customer_id:
+        queryset = queryset.filter(customer_id=customer_id)
+    if action:
+        queryset = queryset.filter(action=action)
+    if since:
+        queryset = queryset.filter(at__gte=since)
+    if until:
+        queryset = queryset.filter(at__lt=until)
+    return queryset
+
+
+def notifications_for(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
+    queryset = Notification.objects.filter(user=user).order_by("-id")
+    return queryset.filter(read_at__isnull=True) if unread_only else queryset
+
+
+def unread_notification_count(user: Any) -> int:
+    # Bounded count: a badge shows "99+" rather than counting a backlog.
+    return len(notifications_for(user, unread_only=True).values_list("pk", flat=True)[:100])
+
+
+def contacts_by_personal_phone(user: Any, phone: str) -> QuerySet[Any]:
+    """Key people whose private phone is `phone`, found through the blind index (no decryption),
+    limited to customers whose sensitive fields the user may read."""
+    from kehu.customers.models import Contact
+    from kehu.customers.services import phone_digits
+
+    # The same normalisation as contact_create/contact_update use when they write the index.
+    index = blind_index(phone_digits(phone))
+    if not index:
+        return Contact.objects.none()
+    return Contact.objects.filter(
+        personal_phone_index=index, customer__in=policy.customers_for(user, "view_sensitive")
+    ).select_related("customer")
+
+
+def change_history_for(user: Any, *, model: str = "customer") -> QuerySet[Any]:
+    """simple_history rows of the archive, newest first, for admins and auditors."""
+    from kehu.customers.models import Contact, Customer, Transaction
+
+    if not policy.can_read_audit(user):
+        raise PermissionDenied(_("只有管理员和审计员可以查看变更记录。"))
+    models_by_name: dict[str, Any] = {"customer": Customer, "contact": Contact, "transaction": Transaction}
+    history_model = models_by_name.get(model, Customer).history.model
+    return history_model.objects.select_related("history_user").order_by("-history_id")
+
+
+def previous_history_records(history_model: Any, records: list[Any]) -> dict[int, Any]:
+    """For each history row, the row before it of the same object: two queries for a whole page."""
+    ids = {r.id for r in records}
+    timeline: dict[Any, list[int]] = {}
+    for obj_id, history_id in (
+        history_model.objects.filter(id__in=ids).order_by("history_id").values_list("id", "history_id")
+    ):
+        timeline.setdefault(obj_id, []).append(history_id)
+    wanted: dict[int, int] = {}
+    for record in records:
+        ordered = timeline.get(record.id, [])
+        position = ordered.index(record.history_id)
+        if position > 0:
+            wanted[record.history_id] = ordered[position - 1]
+    found = history_model.objects.in_bulk(list(wanted.values()))
+    return {history_id: found[prev_id] for history_id, prev_id in wanted.items() if prev_id in found}
+
+
+def security_overview(user: Any, *, days: int = 7) -> dict[str, Any]:
+    """Admin security page: unusual exports, repeated failed logins, recent grants, open retention reviews.
+
+    Thresholds: settings.KEHU["ALERT_EXPORT_ROWS"] rows in one export (default 1000) and
+    settings.KEHU["ALERT_EXPORTS_PER_HOUR"] exports by one user within one hour (default 5).
+    """
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.db.models import Count
+    from django.db.models.functions import TruncHour
+    from django.utils import timezone
+
+    from .conf import setting
+    from .models import RetentionReview
+
+    if not policy.is_admin(user):
+        raise PermissionDenied(_("只有管理员可以查看安全概览。"))
+    since = timezone.now() - datetime.timedelta(days=days)
+    row_limit = int(setting("ALERT_EXPORT_ROWS"))
+    hourly_limit = int(setting("ALERT_EXPORTS_PER_HOUR"))
+    exports = AccessLog.objects.filter(action="export", at__gte=since)
+    return {
+        "days": days,
+        "row_limit": row_limit,
+        "hourly_limit": hourly_limit,
+        "large_exports": exports.filter(rows__gt=row_limit).select_related("user").order_by("-id")[:50],
+        "export_bursts": exports.annotate(hour=TruncHour("at"))
+        .values("user__username", "hour")
+        .annotate(n=Count("id"))
+        .filter(n__gt=hourly_limit)
+        .order_by("-hour")[:50],
+        "failed_logins": AccessAttempt.objects.filter(attempt_time__gte=since).order_by("-failures_since_start")[:50],
+        "failure_limit": getattr(settings, "AXES_FAILURE_LIMIT", 5),
+        "recent_grants": AccessRequest.objects.filter(status=RequestStatus.APPROVED, decided_at__gte=since)
+        .select_related("requester", "customer", "decided_by")
+        .order_by("-id")[:50],
+        "retention_reviews": RetentionReview.objects.filter(status=RetentionReview.Status.OPEN)
+        .select_related("customer")
+        .order_by("id")[:50],
+    }

@@ -1,0 +1,413 @@
+"""Access governance pages: requests and notifications (everyone), access log and change history
+(admins, auditors), security overview (admins), a person's PIPL page, TOTP enrolment/verification.
+Thin: forms in, services/selectors do the work."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kehu.core.exceptions import DomainError
+
+from . import otp, policy, selectors, services
+from .audit import log_access
+from .choices import LogAction
+from .forms import AccessLogFilterForm, AccessRequestForm, ConsentForm, DecisionForm, ErasureForm, TokenForm
+from .masking import mask_text
+from .models import PersonalDataConsent, RetentionReview
+
+PAGE_SIZE = 50
+
+
+def keyset_page(queryset: Any, request: HttpRequest, size: int = PAGE_SIZE) -> tuple[list[Any], int | None]:
+    """Newest first, `?before=<id>` for the next page: no OFFSET, no COUNT."""
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        queryset = queryset.filter(pk__lt=int(before))
+    rows = list(queryset[: size + 1])
+    return rows[:size], (rows[size - 1].pk if len(rows) > size else None)
+
+
+def page(request: HttpRequest, template: str, tab: str, context: dict[str, Any]) -> HttpResponse:
+    """Render with the flags the section tabs need."""
+    user = request.user
+    flags = {
+        "tab": tab,
+        "is_auditor": policy.can_read_audit(user),
+        "is_admin": policy.is_admin(user),
+        "is_manager": otp.may_enrol(user),
+        "unread": selectors.unread_notification_count(user),
+    }
+    return render(request, template, {**flags, **context})
+
+
+def _form_errors_to(form: Any, error: DomainError) -> None:
+    for field, errors in error.field_errors.items():
+        target = field if field in form.fields else None
+        for message in errors:
+            form.add_error(target, message)
+    if not error.field_errors:
+        form.add_error(None, error.message)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    from kehu.customers.models import Customer
+
+    initial: dict[str, Any] = {}
+    wanted = request.GET.get("customer", "")
+    if wanted.isdigit():
+        found = policy.customers_for(request.user, "list").filter(pk=int(wanted)).values_list("archive_no", flat=True)
+        initial["archive_no"] = found.first() or ""
+    form = AccessRequestForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        customer = Customer.objects.filter(archive_no=form.cleaned_data["archive_no"].strip()).first()
+        try:
+            services.access_request_create(
+                actor=request.user,
+                customer=customer,
+                purpose=form.cleaned_data["purpose"],
+                valid_until=form.cleaned_data["valid_until"],
+                scope=form.cleaned_data["scope"],
+            )
+        except DomainError as error:
+            if "customer" in error.field_errors:
+                error.field_errors["archive_no"] = error.field_errors.pop("customer")
+            _form_errors_to(form, error)
+        else:
+            messages.success(request, _("申请已提交，等待客服主管审批。"))
+            return redirect("access:home")
+    mine, mine_next = keyset_page(selectors.access_requests_for(request.user, box="mine"), request)
+    context = {
+        "form": form,
+        "mine": mine,
+        "mine_next": mine_next,
+        "can_approve": policy.can_approve(request.user),
+        "to_approve": list(selectors.access_requests_for(request.user, box="to_approve")[:PAGE_SIZE]),
+        "decided": list(selectors.access_requests_for(request.user, box="decided")[:PAGE_SIZE]),
+        "decision_form": DecisionForm(),
+        "notifications": list(selectors.notifications_for(request.user)[:20]),
+        "today": timezone.localdate(),
+    }
+    return page(request, "access/home.html", "home", context)
+
+
+DECISIONS = {
+    "approve": (services.access_request_approve, _("已批准。")),
+    "reject": (services.access_request_reject, _("已驳回。")),
+    "revoke": (services.access_request_revoke, _("授权已撤销。")),
+}
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    if decision not in DECISIONS:
+        raise Http404
+    access_request = selectors.access_request_for(request.user, pk)
+    if access_request is None:
+        raise Http404(_("申请不存在。"))
+    form = DecisionForm(request.POST)
+    service, done = DECISIONS[decision]
+    try:
+        service(actor=request.user, request=access_request, note=form.data.get("note", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("access:home")
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    services.notifications_mark_read(actor=request.user)
+    return redirect("access:home")
+
+
+def _log_queryset(request: HttpRequest, form: AccessLogFilterForm) -> Any:
+    from kehu.accounts.models import User
+
+    data = form.cleaned_data if form.is_valid() else {}
+    user_id = None
+    if data.get("username"):
+        user_id = User.objects.filter(username=data["username"].strip()).values_list("pk", flat=True).first() or -1
+    tz = timezone.get_current_timezone()
+
+    def start(day: datetime.date | None) -> datetime.datetime | None:
+        return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz) if day else None
+
+    until = data.get("until")
+    return selectors.access_log_for(
+        request.user,
+        user_id=user_id,
+        customer_id=data.get("customer"),
+        action=data.get("action", ""),
+        since=start(data.get("since")),
+        until=start(until + datetime.timedelta(days=1)) if until else None,
+    )
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    form = AccessLogFilterForm(request.GET or None)
+    rows, next_before = keyset_page(_log_queryset(request, form), request)
+    query = request.GET.copy()
+    query.pop("before", None)
+    return page(
+        request,
+        "access/log.html",
+        "log",
+        {"form": form, "rows": rows, "next_before": next_before, "query": query.urlencode()},
+    )
+
+
+@login_required
+def access_log_export(request: HttpRequest) -> HttpResponse:
+    """The filtered log as .xlsx (capped; the export itself is logged)."""
+    from openpyxl import Workbook
+
+    form = AccessLogFilterForm(request.GET or None)
+    queryset = _log_queryset(request, form)
+    cap = 100_000
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("访问日志"))
+    sheet.append(
+        [
+            _("时间"),
+            _("用户"),
+            "IP",
+            _("操作"),
+            _("客户 ID"),
+            _("客户名称"),
+            _("对象"),
+            _("查询"),
+            _("行数"),
+            _("所用授权"),
+            _("详情"),
+        ]
+    )
+    count = 0
+    for entry in queryset.iterator(chunk_size=2000):
+        if count >= cap:
+            break
+        sheet.append(
+            [
+                timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
+                entry.user.username if entry.user else "",
+                entry.ip or "",
+                entry.get_action_display(),
+                entry.customer_id or "",
+                entry.customer_name,
+                f"{entry.object_type} {entry.object_id}".strip(),
+                entry.query,
+                entry.rows if entry.rows is not None else "",
+                entry.grant_id or "",
+                json.dumps(entry.detail, ensure_ascii=False) if entry.detail else "",
+            ]
+        )
+        count += 1
+    log_access(
+        user=request.user,
+        action=LogAction.LOG_EXPORT,
+        request=request,
+        rows=count,
+        detail={k: v for k, v in request.GET.items() if v},
+    )
+    from io import BytesIO
+
+    out = BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="access-log-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
+
+
+@login_required
+def change_history(request: HttpRequest) -> HttpResponse:
+    """Who changed what from what to what, across the archive. Personal fields show only that they changed."""
+    from .services.privacy import SENSITIVE_FIELDS
+
+    model = request.GET.get("model", "customer")
+    queryset = selectors.change_history_for(request.user, model=model)
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        queryset = queryset.filter(history_id__lt=int(before))
+    rows = list(queryset[: PAGE_SIZE + 1])
+    page_rows = rows[:PAGE_SIZE]
+    previous = selectors.previous_history_records(queryset.model, page_rows)
+    entries = []
+    for record in page_rows:
+        prev = previous.get(record.history_id)
+        changes = []
+        for change in record.diff_against(prev).changes if prev is not None else []:
+            masked = change.field in SENSITIVE_FIELDS
+            changes.append(
+                {
+                    "field": record._meta.get_field(change.field).verbose_name,
+                    "old": mask_text(str(change.old)) if masked else change.old,
+                    "new": mask_text(str(change.new)) if masked else change.new,
+                }
+            )
+        entries.append({"record": record, "changes": changes})
+    next_before = page_rows[-1].history_id if len(rows) > PAGE_SIZE else None
+    return page(
+        request, "access/history.html", "history", {"entries": entries, "model": model, "next_before": next_before}
+    )
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    return page(request, "access/security.html", "security", selectors.security_overview(request.user))
+
+
+@login_required
+@require_POST
+def retention_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    review = RetentionReview.objects.filter(pk=pk).first()
+    if review is None:
+        raise Http404
+    try:
+        services.retention_decide(actor=request.user, review=review, archive=request.POST.get("archive") == "1")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("access:security")
+
+
+def _contact_for(request: HttpRequest, contact_id: int) -> Any:
+    """A key person whose personal data the user may handle (sensitive scope, or admin)."""
+    from kehu.customers.models import Contact
+
+    contacts = Contact.objects.select_related("customer")
+    if not policy.is_admin(request.user):
+        contacts = contacts.filter(customer__in=policy.customers_for(request.user, "view_sensitive"))
+    contact = contacts.filter(pk=contact_id).first()
+    if contact is None:
+        raise Http404(_("联系人不存在或您无权处理其个人信息。"))
+    return contact
+
+
+@login_required
+def person(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = _contact_for(request, contact_id)
+    consent_form = ConsentForm(request.POST or None, initial={"given_on": timezone.localdate()})
+    if request.method == "POST" and consent_form.is_valid():
+        try:
+            services.consent_record(actor=request.user, contact=contact, **consent_form.cleaned_data)
+        except DomainError as error:
+            _form_errors_to(consent_form, error)
+        else:
+            messages.success(request, _("已登记。"))
+            return redirect("access:person", contact_id=contact.pk)
+    return page(
+        request,
+        "access/person.html",
+        "person",
+        {
+            "contact": contact,
+            "consents": PersonalDataConsent.objects.filter(contact=contact)
+            .select_related("recorded_by")
+            .order_by("-id"),
+            "consent_form": consent_form,
+            "erasure_form": ErasureForm(),
+            "is_admin": policy.is_admin(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, contact_id: int, consent_id: int) -> HttpResponse:
+    contact = _contact_for(request, contact_id)
+    consent = PersonalDataConsent.objects.filter(pk=consent_id, contact=contact).first()
+    if consent is None:
+        raise Http404
+    try:
+        services.consent_withdraw(actor=request.user, consent=consent, request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("同意已撤回，敏感信息已清除。"))
+    return redirect("access:person", contact_id=contact.pk)
+
+
+@login_required
+def person_export(request: HttpRequest, contact_id: int, fmt: str) -> HttpResponse:
+    if fmt not in ("json", "xlsx"):
+        raise Http404
+    contact = _contact_for(request, contact_id)
+    data = services.person_export(actor=request.user, contact=contact, request=request)
+    if fmt == "xlsx":
+        response = HttpResponse(
+            services.person_export_xlsx(data),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(
+            json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="person-{contact.pk}.{fmt}"'
+    return response
+
+
+@login_required
+@require_POST
+def person_erase(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = _contact_for(request, contact_id)
+    form = ErasureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写删除依据。"))
+        return redirect("access:person", contact_id=contact.pk)
+    services.person_erase(actor=request.user, contact=contact, reason=form.cleaned_data["reason"], request=request)
+    messages.success(request, _("个人信息已删除（匿名化），业务记录保留。"))
+    return redirect("access:person", contact_id=contact.pk)
+
+
+@login_required
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    if not otp.may_enrol(request.user):
+        raise PermissionDenied(_("双因素验证面向经理及以上和管理员。"))
+    device = otp.pending_device(request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if otp.confirm_device(request=request, device=device, token=form.cleaned_data["token"]):
+            messages.success(request, _("双因素验证已启用。"))
+            return redirect("access:home")
+        form.add_error("token", _("验证码不正确，请重试。"))
+    return page(
+        request,
+        "access/otp_setup.html",
+        "otp",
+        {
+            "form": form,
+            "secret": otp.secret_of(device),
+            "uri": otp.provisioning_uri(device),
+            "enabled": otp.has_confirmed_device(request.user),
+        },
+    )
+
+
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    next_url = request.GET.get("next") or request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    if request.method == "POST" and form.is_valid():
+        if otp.verify_login(request=request, token=form.cleaned_data["token"]):
+            return redirect(next_url)
+        form.add_error("token", _("验证码不正确，请重试。"))
+    return render(request, "access/otp_verify.html", {"form": form, "next": next_url})

@@ -1,0 +1,28 @@
+// Draws the composition charts from data- attributes (the CSP allows no inline scripts).
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.echarts) { return; }
+  document.querySelectorAll("[data-chart]").forEach((el) => {
+    const labels = el.dataset.labels ? el.dataset.labels.split("|") : [];
+    const values = el.dataset.values ? el.dataset.values.split("|").map(Number) : [];
+    if (!labels.length) { el.remove(); return; }
+    // Chinese readers count in 万 (10,000); English readers in thousands.
+    const zh = document.documentElement.lang.startsWith("zh");
+    const money = (v) => (zh ? (v >= 10000 ? (v / 10000).toFixed(1) + "万" : v.toFixed(0)) : (v >= 1000 ? (v / 1000).toFixed(0) + "k" : v.toFixed(0)));
+    const chart = window.echarts.init(el, null, { locale: zh ? "ZH" : "EN" });
+    if (el.dataset.chart === "pie") {
+      chart.setOption({
+        tooltip: { trigger: "item", valueFormatter: money },
+        series: [{ type: "pie", radius: ["40%", "70%"], data: labels.map((name, i) => ({ name, value: values[i] })) }],
+      });
+    } else {
+      chart.setOption({
+        tooltip: { trigger: "axis", valueFormatter: money },
+        grid: { left: 60, right: 10, top: 10, bottom: 60 },
+        xAxis: { type: "category", data: labels, axisLabel: { rotate: 30 } },
+        yAxis: { type: "value", axisLabel: { formatter: money } },
+        series: [{ type: "bar", data: values }],
+      });
+    }
+    window.addEventListener("resize", () => chart.resize());
+  });
+});

@@ -1,0 +1,38 @@
+"""Domain events between apps, so that an app can react without being imported.
+
+customers publishes "transaction_created" and "customer_regraded"; servicedesk
+publishes "complaint_handled", "problem_closed" and "demand_done"; engagement
+subscribes (in its AppConfig.ready) and plans follow-up visits or re-plans
+contacts. Handlers run after the publishing transaction commits, so a rolled
+back write never triggers anything. Payloads carry ids, never model objects.
+
+Known events and their payload keys:
+- transaction_created: transaction_id, customer_id, actor_id
+- customer_regraded: customer_id, old_grade, new_grade, old_priority, new_priority, actor_id
+- complaint_handled: complaint_id, customer_id, actor_id
+- problem_closed: ticket_id, customer_id, actor_id
+- demand_done: demand_id, customer_id, actor_id
+- major_upgrade: customer_id, actor_id, note
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+Handler = Callable[..., None]
+_handlers: dict[str, list[Handler]] = defaultdict(list)
+
+
+def subscribe(event: str, handler: Handler) -> None:
+    if handler not in _handlers[event]:
+        _handlers[event].append(handler)
+
+
+def publish(event: str, **payload: Any) -> None:
+    for handler in list(_handlers.get(event, ())):
+        transaction.on_commit(partial(handler, **payload))

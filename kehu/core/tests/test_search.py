@@ -1,0 +1,57 @@
+import pytest
+
+from kehu.core import search
+from kehu.customers.selectors import customer_list_for
+from kehu.customers.services import contact_create, customer_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tianxun(users):
+    customer = customer_create(
+        actor=users["sales"], name="天讯科技有限公司", phone="021-5566 7788", email="info@tianxun-tech.cn"
+    )
+    contact_create(actor=users["sales"], customer=customer, name="张伟", mobile="138-0013-8000")
+    customer_create(actor=users["sales"], name="华夏物流集团", phone="010-12345678")
+    return customer
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "科技",
+        "讯科",
+        "txkj",
+        "TXKJ",
+        "tianxun",
+        "kejiyou",
+        "0013",
+        "13800138000",
+        "张伟",
+        "zw",
+        "tianxun-tech",
+        "５５６６",
+    ],
+)
+def test_query_finds_the_customer(users, tianxun, query):
+    names = list(customer_list_for(users["sales"], q=query).values_list("name", flat=True))
+    assert names == ["天讯科技有限公司"]
+
+
+@pytest.mark.parametrize("query", ["天科", "物联", "zzz", "9999"])
+def test_query_that_is_no_fragment_finds_nothing(users, tianxun, query):
+    assert not customer_list_for(users["sales"], q=query).exists()
+
+
+def test_search_follows_an_edit_of_the_search_column(users, tianxun):
+    from kehu.customers.models import Customer
+
+    Customer.objects.filter(pk=tianxun.pk).update(search_text=search.build_document(texts=["新名称"]))
+    assert not customer_list_for(users["sales"], q="科技").exists()
+    assert customer_list_for(users["sales"], q="名称").get() == tianxun
+
+
+def test_query_terms_split_chinese_into_bigrams():
+    assert search.query_terms("某某科技") == [("某某", False), ("某科", False), ("科技", False)]
+    assert search.query_terms("TXKJ 138") == [("txkj", True), ("138", True)]

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from kehu.access import masking
+from kehu.access.policy import can
+
+from ..choices import Grade, InfoSource, Priority
+from ..forms import CUSTOMER_FIELDS
+from ..models import Contact, Customer, GradeChange, ImportJob, Transaction
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    owner_name = serializers.CharField(source="owner.__str__", read_only=True)
+    learned_at = serializers.DateTimeField(write_only=True, required=False, allow_null=True)
+    learned_from = serializers.ChoiceField(
+        choices=InfoSource.choices, write_only=True, required=False, allow_blank=True
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "archive_no",
+            "version",
+            *CUSTOMER_FIELDS,
+            "owner",
+            "owner_name",
+            "grade",
+            "priority",
+            "is_archived",
+            "needs_review",
+            "created_at",
+            "updated_at",
+            "learned_at",
+            "learned_from",
+        ]
+        read_only_fields = [
+            "archive_no",
+            "owner",
+            "grade",
+            "priority",
+            "is_archived",
+            "needs_review",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"version": {"required": False}}
+
+
+class CustomerUpdateSerializer(CustomerSerializer):
+    """Updates must name the version they started from (optimistic lock)."""
+
+    class Meta(CustomerSerializer.Meta):
+        extra_kwargs = {"version": {"required": True, "read_only": False}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # PATCH skips "required"; the version is what makes a concurrent edit detectable, so insist.
+        if "version" not in attrs:
+            raise serializers.ValidationError({"version": [_("请提供您开始编辑时的版本号（version）。")]})
+        return attrs
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "customer",
+            "version",
+            "name",
+            "position",
+            "is_key_person",
+            "is_legal_rep",
+            "is_senior_leader",
+            "is_main_contact",
+            "mobile",
+            "direct_line",
+            "email",
+            "preferred_channel",
+            *Contact.SENSITIVE_FIELDS,
+            "birthday_is_lunar",
+        ]
+        read_only_fields = ["version"]
+
+    MASKS = {
+        "birth_date": masking.mask_date,
+        "personal_phone": masking.mask_phone,
+        "education": masking.mask_text,
+        "hobbies": masking.mask_text,
+        "family": masking.mask_text,
+    }
+
+    def to_representation(self, instance: Contact) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self._sensitive_allowed(instance):
+            for name, mask in self.MASKS.items():
+                data[name] = mask(data[name] or "")
+        return data
+
+    def _sensitive_allowed(self, instance: Contact) -> bool:
+        """Same rule as the UI: access.policy.can(user, "view_sensitive", customer), cached per customer."""
+        cache: dict[int, bool] = self.__dict__.setdefault("_sensitive_cache", {})
+        if instance.customer_id not in cache:
+            user = self.context["request"].user
+            cache[instance.customer_id] = can(user, "view_sensitive", instance.customer)
+        return cache[instance.customer_id]
+
+
+class TransactionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Transaction
+        fields = [
+            "id",
+            "customer",
+            "occurred_on",
+            "place",
+            "product",
+            "quantity",
+            "amount",
+            "our_person",
+            "breach",
+            "notes",
+        ]
+        read_only_fields = ["our_person"]
+
+
+class RegradeSerializer(serializers.Serializer):
+    grade = serializers.ChoiceField(choices=Grade.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    reason = serializers.CharField(max_length=300)
+
+
+class GradeChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GradeChange
+        fields = ["id", "customer", "old_grade", "new_grade", "old_priority", "new_priority", "reason", "changed_at"]
+
+
+class GradeProposalSerializer(serializers.Serializer):
+    customer_id = serializers.IntegerField()
+    name = serializers.CharField()
+    archive_no = serializers.CharField()
+    score = serializers.DecimalField(max_digits=7, decimal_places=2)
+    grade = serializers.CharField()
+    priority = serializers.CharField()
+    proposed_grade = serializers.CharField()
+    proposed_priority = serializers.CharField()
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(write_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "file",
+            "original_name",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "errors",
+            "duplicates",
+            "created_count",
+            "message",
+        ]
+        read_only_fields = [f for f in fields if f != "file"]

@@ -1,0 +1,15 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("customers", views.CustomerViewSet, basename="customer")
+router.register("contacts", views.ContactViewSet, basename="contact")
+router.register("transactions", views.TransactionViewSet, basename="transaction")
+router.register("customer-imports", views.ImportJobViewSet, basename="customer-import")
+
+urlpatterns = [
+    path("grade-proposals/", views.GradeProposalView.as_view(), name="grade-proposals"),
+    *router.urls,
+]

@@ -1,0 +1,229 @@
+"""REST API of the customer archive: the same selectors and services as the UI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kehu.access.audit import log_access
+from kehu.access.policy import customers_for
+
+from .. import grading, imports, selectors, services
+from ..choices import Grade, IndustryStanding, Priority
+from ..forms import CUSTOMER_FIELDS
+from ..models import ImportJob
+from .serializers import (
+    ContactSerializer,
+    CustomerSerializer,
+    CustomerUpdateSerializer,
+    GradeChangeSerializer,
+    GradeProposalSerializer,
+    ImportJobSerializer,
+    RegradeSerializer,
+    TransactionSerializer,
+)
+
+CUSTOMER_FILTERS = [
+    OpenApiParameter("q", str, description="name, pinyin (initials), phone or e-mail fragment"),
+    OpenApiParameter("grade", str, enum=Grade.values),
+    OpenApiParameter("priority", str, enum=Priority.values),
+    OpenApiParameter("region", str),
+    OpenApiParameter("owner", int),
+    OpenApiParameter("industry_standing", str, enum=IndustryStanding.values),
+    OpenApiParameter("is_archived", bool),
+]
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name, "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValidationError({name: [_("请输入整数。")]})
+    return int(value)
+
+
+def _date_param(request: Request, name: str) -> dt.date | None:
+    value = request.query_params.get(name, "")
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError({name: [_("日期格式应为 YYYY-MM-DD。")]}) from exc
+
+
+def _choice_param(request: Request, name: str, choices: list[str]) -> str:
+    value = request.query_params.get(name, "")
+    if value and value not in choices:
+        raise ValidationError({name: [_("可选值：%(choices)s") % {"choices": ", ".join(choices)}]})
+    return value
+
+
+@extend_schema(tags=["customers"])
+class CustomerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = CustomerSerializer
+
+    def get_serializer_class(self) -> Any:
+        if self.action in ("update", "partial_update"):
+            return CustomerUpdateSerializer
+        if self.action == "regrade":
+            return RegradeSerializer
+        return CustomerSerializer
+
+    def get_queryset(self) -> Any:
+        request = self.request
+        if self.action == "list":
+            archived = request.query_params.get("is_archived", "")
+            return selectors.customer_list_for(
+                request.user,
+                q=request.query_params.get("q", ""),
+                grade=_choice_param(request, "grade", Grade.values),
+                priority=_choice_param(request, "priority", Priority.values),
+                region=request.query_params.get("region", ""),
+                owner_id=_int_param(request, "owner"),
+                industry_standing=_choice_param(request, "industry_standing", IndustryStanding.values),
+                is_archived={"true": True, "false": False, "1": True, "0": False}.get(archived.lower()),
+            )
+        scope = "edit" if self.action in ("update", "partial_update", "regrade") else "view"
+        return customers_for(request.user, scope).select_related("owner")
+
+    @extend_schema(parameters=CUSTOMER_FILTERS)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        q = request.query_params.get("q", "")
+        if q:
+            log_access(user=request.user, action="search", request=request, query=q, rows=len(response.data["results"]))
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        customer = self.get_object()
+        log_access(user=request.user, action="view", customer=customer, request=request, detail={"via": "api"})
+        return Response(self.get_serializer(customer).data)
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        data["source"] = data.pop("learned_from", "")
+        serializer.instance = services.customer_create(actor=self.request.user, **data)
+
+    def perform_update(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        version = data.pop("version")
+        learned_at = data.pop("learned_at", None)
+        source = data.pop("learned_from", "")
+        fields = {k: v for k, v in data.items() if k in CUSTOMER_FIELDS}
+        serializer.instance = services.customer_update(
+            actor=self.request.user,
+            customer=serializer.instance,
+            version=version,
+            learned_at=learned_at,
+            source=source,
+            **fields,
+        )
+
+    @extend_schema(request=RegradeSerializer, responses=GradeChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def regrade(self, request: Request, pk: str | None = None) -> Response:
+        if not getattr(request.user, "is_marketing_manager_or_above", False):
+            return Response({"detail": _("只有市场营销经理及以上可以调整等级。")}, status=status.HTTP_403_FORBIDDEN)
+        customer = self.get_object()
+        serializer = RegradeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change = grading.customer_regrade(actor=request.user, customer=customer, **serializer.validated_data)
+        return Response(GradeChangeSerializer(change).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["customers"], parameters=[OpenApiParameter("customer", int)])
+class ContactViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ContactSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.contacts_for(
+            self.request.user, customer_id=_int_param(self.request, "customer")
+        ).select_related("customer")
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        customer = get_object_or_404(customers_for(self.request.user, "edit"), pk=data.pop("customer").pk)
+        serializer.instance = services.contact_create(actor=self.request.user, customer=customer, **data)
+
+
+@extend_schema(
+    tags=["customers"],
+    parameters=[
+        OpenApiParameter("customer", int),
+        OpenApiParameter("since", dt.date),
+        OpenApiParameter("until", dt.date),
+    ],
+)
+class TransactionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = TransactionSerializer
+
+    def get_queryset(self) -> Any:
+        request = self.request
+        return selectors.transactions_for(
+            request.user,
+            customer_id=_int_param(request, "customer"),
+            since=_date_param(request, "since"),
+            until=_date_param(request, "until"),
+        )
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        customer = get_object_or_404(customers_for(self.request.user, "edit"), pk=data.pop("customer").pk)
+        serializer.instance = services.transaction_create(actor=self.request.user, customer=customer, **data)
+
+
+class GradeProposalView(APIView):
+    @extend_schema(tags=["customers"], responses=GradeProposalSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        if not getattr(request.user, "is_marketing_manager_or_above", False):
+            return Response({"detail": _("只有市场营销经理及以上可以查看分级建议。")}, status=status.HTTP_403_FORBIDDEN)
+        proposals = [p for p in grading.grade_proposals(customers_for(request.user, "edit")) if p.changes]
+        return Response(GradeProposalSerializer(proposals[:1000], many=True).data)
+
+
+@extend_schema(tags=["customers"])
+class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Upload an .xlsx (parsed in the background), poll it, then commit."""
+
+    serializer_class = ImportJobSerializer
+
+    def get_queryset(self) -> Any:
+        return ImportJob.objects.filter(actor_id=self.request.user.pk).order_by("-id")
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = imports.import_start(actor=self.request.user, file=serializer.validated_data["file"])
+
+    @extend_schema(request=None, responses=ImportJobSerializer)
+    @action(detail=True, methods=["post"])
+    def commit(self, request: Request, pk: str | None = None) -> Response:
+        job = imports.import_commit(actor=request.user, job=self.get_object())
+        return Response(ImportJobSerializer(job).data)

@@ -1,0 +1,287 @@
+"""Demo customers: realistic Chinese companies, contacts, three years of transactions.
+
+Idempotent: demo rows have archive numbers DEMO-0000001...; a second run with the same
+--customers adds nothing, a larger number adds the missing ones. Fast: rows are built in
+Python (search_text included) and bulk-inserted in batches; history rows are not written
+for demo data, and only a fraction of contacts get (slow to encrypt) personal details.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import random
+from decimal import Decimal
+from typing import Any
+
+from django.db import connections, transaction
+from django.utils import timezone
+
+from kehu.accounts.models import User
+from kehu.core.crypto import blind_index
+
+from .choices import Channel, Grade, IndustryStanding, InfoSource, Nature, Priority
+from .models import Contact, Customer, Transaction
+from .services import contact_search_document, customer_search_document, normalise_name, phone_digits
+
+PREFIX = "DEMO-"
+BATCH = 2000
+OWNERS = ("sales", "sales2", "sales_mgr", "mkt_mgr")
+REGIONS = {
+    "北京": "北京",
+    "上海": "上海",
+    "广州": "广东",
+    "深圳": "广东",
+    "杭州": "浙江",
+    "宁波": "浙江",
+    "南京": "江苏",
+    "苏州": "江苏",
+    "无锡": "江苏",
+    "成都": "四川",
+    "重庆": "重庆",
+    "武汉": "湖北",
+    "西安": "陕西",
+    "天津": "天津",
+    "青岛": "山东",
+    "济南": "山东",
+    "长沙": "湖南",
+    "郑州": "河南",
+    "合肥": "安徽",
+    "厦门": "福建",
+    "福州": "福建",
+    "沈阳": "辽宁",
+    "大连": "辽宁",
+    "昆明": "云南",
+}
+WORDS = [
+    "天讯",
+    "华信",
+    "恒通",
+    "宏达",
+    "金桥",
+    "瑞丰",
+    "鼎盛",
+    "海纳",
+    "远航",
+    "新锐",
+    "博源",
+    "嘉禾",
+    "正泰",
+    "德润",
+    "汇智",
+    "中联",
+    "万通",
+    "东方",
+    "星辰",
+    "宇通",
+    "佳和",
+    "永康",
+    "隆兴",
+    "安达",
+    "富华",
+    "启明",
+    "创新",
+    "长城",
+    "九州",
+    "明辉",
+    "盛世",
+    "锦程",
+    "华夏",
+    "云帆",
+    "志远",
+    "信诚",
+    "同创",
+    "卓越",
+    "光明",
+    "泰和",
+    "众诚",
+    "广源",
+    "祥瑞",
+    "通达",
+    "联创",
+    "凯瑞",
+    "新华",
+    "润泽",
+    "腾飞",
+    "百川",
+]
+INDUSTRIES = [
+    "科技",
+    "信息技术",
+    "电子",
+    "机械",
+    "化工",
+    "医药",
+    "食品",
+    "物流",
+    "建材",
+    "纺织",
+    "汽车配件",
+    "环保",
+    "新能源",
+    "电气",
+    "精密仪器",
+    "生物科技",
+    "软件",
+    "通信",
+    "材料",
+    "贸易",
+]
+SUFFIXES = ("有限公司", "有限公司", "有限公司", "股份有限公司", "集团有限公司")
+FAMILY = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕"
+    "丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞辉建国志宏斌波宁浩亮晨雪琳倩颖丹蕾欣怡佳俊峰"
+POSITIONS = (
+    "总经理",
+    "副总经理",
+    "董事长",
+    "采购经理",
+    "采购主管",
+    "技术总监",
+    "财务经理",
+    "销售总监",
+    "项目经理",
+    "行政主管",
+)
+PRODUCTS = ("工业传感器", "控制系统", "数据采集模块", "售后维保服务", "软件授权", "定制开发项目", "检测设备", "备件包")
+TRANSACTIONS_PER_GRADE = {"A": 8, "B": 4, "C": 1}
+MAX_AMOUNT_PER_GRADE = {"A": 800_000, "B": 200_000, "C": 50_000}
+STANDINGS = [IndustryStanding.LEADER, IndustryStanding.INFLUENTIAL, IndustryStanding.MEDIUM, IndustryStanding.SMALL]
+
+
+def _grade_for(index: int) -> tuple[str, str]:
+    bucket = index % 10
+    if bucket < 2:
+        return Grade.A, Priority.CORE
+    if bucket < 6:
+        return Grade.B, Priority.NORMAL
+    return Grade.C, Priority.POTENTIAL if bucket == 9 else Priority.NORMAL
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(FAMILY) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _mobile(rng: random.Random) -> str:
+    return f"1{rng.choice('3456789')}{rng.randrange(10**8, 10**9)}"
+
+
+def _customer(index: int, owners: list[User], now: dt.datetime) -> tuple[Customer, list[Contact], list[Transaction]]:
+    rng = random.Random(index)
+    city = rng.choice(list(REGIONS))
+    name = f"{city}{rng.choice(WORDS)}{rng.choice(INDUSTRIES)}{rng.choice(SUFFIXES)}"
+    grade, priority = _grade_for(index)
+    pinyin_domain = f"c{index:07d}"
+    customer = Customer(
+        archive_no=f"{PREFIX}{index:07d}",
+        name=name,
+        name_key=normalise_name(name) + f"#{index}",  # demo names repeat; keep them out of duplicate matches
+        owner=owners[index % len(owners)],
+        grade=grade,
+        priority=priority,
+        region=REGIONS[city],
+        industry_standing=rng.choice(STANDINGS),
+        nature=rng.choice(Nature.values),
+        address=f"{city}市{rng.choice(WORDS)}路{rng.randrange(1, 999)}号",
+        phone=f"0{rng.randrange(10, 999)}-{rng.randrange(10**7, 10**8)}",
+        email=f"info@{pinyin_domain}.example.cn",
+        founded_on=dt.date(rng.randrange(1985, 2020), rng.randrange(1, 13), rng.randrange(1, 28)),
+        registered_capital=Decimal(rng.choice((50, 100, 500, 1000, 5000, 20000))) * 10000,
+        staff_chinese=rng.randrange(20, 3000),
+        staff_foreign=rng.randrange(0, 30),
+        cooperation_since=dt.date(rng.randrange(2012, 2025), rng.randrange(1, 13), 1),
+        main_products="、".join(rng.sample(PRODUCTS, 2)),
+        deal_probability=rng.randrange(10, 95),
+        info_source=rng.choice(InfoSource.values),
+    )
+    customer.phone_digits = phone_digits(customer.phone)
+    contacts = []
+    for number in range(rng.choice((1, 2, 2, 3))):
+        contact = Contact(
+            name=_person(rng),
+            position=POSITIONS[(index + number) % len(POSITIONS)],
+            is_main_contact=number == 0,
+            is_senior_leader=number == 0 and grade == Grade.A,
+            is_key_person=number == 0,
+            mobile=_mobile(rng),
+            email=f"p{number}@{pinyin_domain}.example.cn",
+            preferred_channel=rng.choice(Channel.values),
+        )
+        contact.mobile_digits = contact.mobile
+        if index % 20 == 0 and number == 0:  # encryption is slow: only some contacts carry personal details
+            contact.birth_date = f"{rng.randrange(1960, 1995)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 28):02d}"
+            contact.hobbies = rng.choice(("高尔夫", "钓鱼", "书法", "茶道", "登山"))
+            contact.personal_phone = _mobile(rng)
+            contact.personal_phone_index = blind_index(contact.personal_phone)
+        contact.search_text = contact_search_document(contact)
+        contacts.append(contact)
+    customer.search_text = customer_search_document(customer, contacts)
+    transactions = []
+    for _ in range(TRANSACTIONS_PER_GRADE[grade] + rng.randrange(0, 3)):
+        transactions.append(
+            Transaction(
+                occurred_on=(now - dt.timedelta(days=rng.randrange(0, 3 * 365))).date(),
+                product=rng.choice(PRODUCTS),
+                quantity=rng.randrange(1, 50),
+                amount=Decimal(rng.randrange(5_000, MAX_AMOUNT_PER_GRADE[grade])),
+                place=city,
+                our_person=customer.owner,
+            )
+        )
+    return customer, contacts, transactions
+
+
+def _build(args: tuple[int, int, list[User], dt.datetime]) -> list[tuple[Customer, list[Contact], list[Transaction]]]:
+    start, stop, owners, now = args
+    return [_customer(i, owners, now) for i in range(start, stop)]
+
+
+def seed(*, customers: int, stdout: Any) -> None:
+    owners = list(User.objects.filter(username__in=OWNERS).order_by("username"))
+    if not owners:
+        stdout.write("  customers: no demo sales users, skipped")
+        return
+    existing = Customer.objects.filter(archive_no__startswith=PREFIX).count()
+    now = timezone.now()
+    batches = [
+        (start, min(start + BATCH, customers + 1), owners, now) for start in range(existing + 1, customers + 1, BATCH)
+    ]
+    if not batches:
+        stdout.write(f"  customers: {existing} demo customers already there")
+        return
+    # Building search documents (jieba, pinyin) is the slow part: spread it over the CPUs while this
+    # process inserts. Workers never touch the database; connections are closed before forking.
+    workers = min(os.cpu_count() or 1, 4)
+    if workers > 1 and len(batches) > 1:
+        connections.close_all()
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            _insert_all(pool.imap(_build, batches), batches, customers, stdout)
+    else:
+        _insert_all(map(_build, batches), batches, customers, stdout)
+    total = Customer.objects.filter(archive_no__startswith=PREFIX).count()
+    stdout.write(f"  customers: {total} demo customers ({total - existing} new)")
+
+
+def _insert_all(results: Any, batches: list[Any], customers: int, stdout: Any) -> None:
+    for (_start, stop, _owners, _now), built in zip(batches, results, strict=True):
+        _insert(built)
+        stdout.write(f"  customers: {stop - 1}/{customers}")
+
+
+@transaction.atomic
+def _insert(built: list[tuple[Customer, list[Contact], list[Transaction]]]) -> None:
+    Customer.objects.bulk_create([c for c, _contacts, _tx in built])
+    # bulk_create sets pks on both databases (RETURNING); link the children.
+    contacts, transactions = [], []
+    for customer, customer_contacts, customer_tx in built:
+        for contact in customer_contacts:
+            contact.customer = customer
+            contacts.append(contact)
+        for record in customer_tx:
+            record.customer = customer
+            transactions.append(record)
+    Contact.objects.bulk_create(contacts)
+    Transaction.objects.bulk_create(transactions)

@@ -1,0 +1,317 @@
+"""The customer archive (SPEC M1) and customer grading (SPEC M2).
+
+Information sources: each archive update (ArchiveUpdate) records where the
+information came from (`source`) and when it was learned, so the source is kept
+per batch of facts a person entered, which is how the policy asks for it
+("注明信息来源"); the customer additionally carries `info_source`, the main
+source of the archive as a whole. A table per single fact would make every
+edit form a spreadsheet for little gain.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from kehu.core.crypto import EncryptedTextField
+from kehu.core.models import TimeStampedModel, VersionedModel
+
+from .choices import Channel, Grade, IndustryStanding, InfoSource, Nature, Priority
+
+
+class Customer(TimeStampedModel, VersionedModel):
+    # --- basic data
+    archive_no = models.CharField(_("档案编号"), max_length=32, unique=True)
+    name = models.CharField(_("客户名称"), max_length=200, db_index=True)
+    # Normalised name and phone digits: equality lookups for duplicate detection.
+    name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    phone_digits = models.CharField(max_length=40, db_index=True, editable=False, default="")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="owned_customers"
+    )
+    grade = models.CharField(_("客户等级"), max_length=1, choices=Grade.choices, default=Grade.C)
+    priority = models.CharField(_("维护优先级"), max_length=16, choices=Priority.choices, default=Priority.NORMAL)
+    region = models.CharField(_("地区"), max_length=60, blank=True)
+    industry_standing = models.CharField(
+        _("行业地位"), max_length=16, choices=IndustryStanding.choices, default=IndustryStanding.OTHER
+    )
+    nature = models.CharField(_("企业性质"), max_length=16, choices=Nature.choices, default=Nature.PRIVATE)
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    postcode = models.CharField(_("邮编"), max_length=12, blank=True)
+    phone = models.CharField(_("电话"), max_length=40, blank=True)
+    fax = models.CharField(_("传真"), max_length=40, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    website = models.CharField(_("网址"), max_length=200, blank=True)
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+    registered_capital = models.DecimalField(
+        _("注册资本（元）"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    legal_representative = models.CharField(_("法定代表人"), max_length=80, blank=True)
+    main_shareholders = models.TextField(_("主要股东"), blank=True)
+    bank = models.CharField(_("开户银行"), max_length=120, blank=True)
+    bank_account = models.CharField(_("银行账号"), max_length=60, blank=True)
+    # --- company profile
+    staff_chinese = models.PositiveIntegerField(_("中方员工人数"), null=True, blank=True)
+    staff_foreign = models.PositiveIntegerField(_("外方员工人数"), null=True, blank=True)
+    main_business = models.TextField(_("主营业务"), blank=True)
+    additional_business = models.TextField(_("兼营业务"), blank=True)
+    business_scope = models.TextField(_("经营范围"), blank=True)
+    culture_strategy = models.TextField(_("企业文化与发展战略"), blank=True)
+    recent_developments = models.TextField(_("近期动态"), blank=True)
+    # --- relationship with us
+    cooperation_since = models.DateField(_("合作起始日期"), null=True, blank=True)
+    main_products = models.CharField(_("购买的产品/项目"), max_length=300, blank=True)
+    preferences = models.TextField(_("需求与偏好"), blank=True)
+    credit_rating = models.CharField(_("信用等级"), max_length=20, blank=True)
+    our_advantages = models.TextField(_("我方优势"), blank=True)
+    our_disadvantages = models.TextField(_("我方劣势及对策"), blank=True)
+    deal_probability = models.PositiveSmallIntegerField(_("成交可能性（%）"), default=50)
+    info_source = models.CharField(_("主要信息来源"), max_length=16, choices=InfoSource.choices, blank=True)
+    # --- housekeeping
+    is_archived = models.BooleanField(_("已归档"), default=False)
+    archive_note = models.CharField(_("归档说明"), max_length=300, blank=True)
+    needs_review = models.BooleanField(_("待清理复核"), default=False)
+    score = models.DecimalField(_("评分"), max_digits=7, decimal_places=2, default=Decimal("0"))
+    search_text = models.TextField(editable=False, default="")
+
+    history = HistoricalRecords(excluded_fields=["search_text", "version", "score", "name_key", "phone_digits"])
+
+    class Meta:
+        verbose_name = _("客户")
+        verbose_name_plural = _("客户")
+        indexes = [
+            models.Index(fields=["grade", "id"]),
+            models.Index(fields=["priority", "id"]),
+            models.Index(fields=["region", "id"]),
+            models.Index(fields=["owner", "id"]),
+            models.Index(fields=["industry_standing", "id"]),
+            models.Index(fields=["is_archived", "id"]),
+            models.Index(fields=["needs_review", "id"]),
+            models.Index(fields=["email"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def staff_total(self) -> int:
+        return (self.staff_chinese or 0) + (self.staff_foreign or 0)
+
+
+class AnnualSales(models.Model):
+    """近三年销售额: one row per year."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="annual_sales")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    amount = models.DecimalField(_("销售额（元）"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("年度销售额")
+        verbose_name_plural = _("年度销售额")
+        constraints = [models.UniqueConstraint(fields=["customer", "year"], name="customers_sales_one_per_year")]
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.amount}"
+
+
+class ArchiveUpdate(models.Model):
+    """One update of the archive: when the information was learned vs when it was entered (freshness)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="updates")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="archive_updates")
+    learned_at = models.DateTimeField(_("信息获取时间"), default=timezone.now)
+    entered_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+    delay_hours = models.PositiveIntegerField(_("延迟（小时）"), default=0)
+    source = models.CharField(_("信息来源"), max_length=16, choices=InfoSource.choices, blank=True)
+    summary = models.CharField(_("更新内容"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("档案更新")
+        verbose_name_plural = _("档案更新")
+        indexes = [models.Index(fields=["delay_hours", "id"]), models.Index(fields=["actor", "delay_hours"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.entered_at:%Y-%m-%d}"
+
+    @property
+    def delay_days(self) -> float:
+        return self.delay_hours / 24
+
+
+class Contact(TimeStampedModel, VersionedModel):
+    """客户负责人及联系人. Personal details are encrypted at rest (SPEC M12)."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("姓名"), max_length=80)
+    position = models.CharField(_("职务"), max_length=80, blank=True)
+    is_key_person = models.BooleanField(_("关键人"), default=False)
+    is_legal_rep = models.BooleanField(_("法定代表人"), default=False)
+    is_senior_leader = models.BooleanField(_("高层领导"), default=False)
+    is_main_contact = models.BooleanField(_("主要联系人"), default=False)
+    mobile = models.CharField(_("手机"), max_length=40, blank=True)
+    mobile_digits = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    direct_line = models.CharField(_("直线电话"), max_length=40, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    preferred_channel = models.CharField(_("偏好沟通方式"), max_length=16, choices=Channel.choices, blank=True)
+    # Sensitive personal information: ciphertext in the database.
+    birth_date = EncryptedTextField(_("出生日期"), blank=True, default="")
+    birthday_is_lunar = models.BooleanField(_("农历生日"), default=False)
+    education = EncryptedTextField(_("学历"), blank=True, default="")
+    hobbies = EncryptedTextField(_("爱好"), blank=True, default="")
+    family = EncryptedTextField(_("家庭情况"), blank=True, default="")
+    personal_phone = EncryptedTextField(_("私人电话"), blank=True, default="")
+    personal_phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    search_text = models.TextField(editable=False, default="")
+
+    history = HistoricalRecords(excluded_fields=["search_text", "version", "personal_phone_index", "mobile_digits"])
+
+    SENSITIVE_FIELDS = ("birth_date", "education", "hobbies", "family", "personal_phone")
+
+    class Meta:
+        verbose_name = _("联系人")
+        verbose_name_plural = _("联系人")
+        indexes = [models.Index(fields=["customer", "id"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Transaction(TimeStampedModel):
+    """交易记录: number, time, place, amount, our person in charge, breach of contract."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="transactions"
+    )
+    occurred_on = models.DateField(_("交易日期"))
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    product = models.CharField(_("产品/项目"), max_length=200, blank=True)
+    quantity = models.PositiveIntegerField(_("数量"), default=1)
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
+    our_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("我方负责人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    breach = models.BooleanField(_("是否违约"), default=False)
+    notes = models.TextField(_("备注"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("交易")
+        verbose_name_plural = _("交易")
+        indexes = [models.Index(fields=["customer", "-occurred_on"]), models.Index(fields=["occurred_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.occurred_on} {self.amount}"
+
+
+class CustomerDocument(TimeStampedModel):
+    """A document filed with the archive (contract, licence, ...); its files are versions."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("文件名称"), max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("档案文件")
+        verbose_name_plural = _("档案文件")
+        constraints = [models.UniqueConstraint(fields=["customer", "title"], name="customers_document_title")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DocumentVersion(models.Model):
+    document = models.ForeignKey(CustomerDocument, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("版本"))
+    file = models.FileField(_("文件"), upload_to="customers/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="customers_docversion_number")]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} v{self.number}"
+
+
+class GradingPolicy(models.Model):
+    """Weights of the customer score (SPEC M2). The newest row is in force; edit it in admin."""
+
+    weight_region = models.PositiveSmallIntegerField(_("地区权重"), default=15)
+    weight_strength = models.PositiveSmallIntegerField(_("实力权重"), default=30)
+    weight_probability = models.PositiveSmallIntegerField(_("成交可能性权重"), default=20)
+    weight_sales = models.PositiveSmallIntegerField(_("近12个月交易额权重"), default=35)
+    key_regions = models.CharField(
+        _("重点地区"), max_length=300, blank=True, default="北京 上海 广东 江苏 浙江", help_text=_("空格分隔")
+    )
+    sales_full_score = models.DecimalField(
+        _("满分交易额（元）"), max_digits=16, decimal_places=2, default=Decimal("1000000")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("分级规则")
+        verbose_name_plural = _("分级规则")
+
+    def __str__(self) -> str:
+        return f"{self.weight_region}/{self.weight_strength}/{self.weight_probability}/{self.weight_sales}"
+
+
+class GradeChange(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="grade_changes")
+    old_grade = models.CharField(_("原等级"), max_length=1, choices=Grade.choices)
+    new_grade = models.CharField(_("新等级"), max_length=1, choices=Grade.choices)
+    old_priority = models.CharField(_("原优先级"), max_length=16, choices=Priority.choices)
+    new_priority = models.CharField(_("新优先级"), max_length=16, choices=Priority.choices)
+    reason = models.CharField(_("原因"), max_length=300)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("等级变更")
+        verbose_name_plural = _("等级变更")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.old_grade}->{self.new_grade}"
+
+
+class ImportJob(TimeStampedModel):
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("已上传")
+        PARSING = "parsing", _("解析中")
+        PREVIEW = "preview", _("待确认")
+        FAILED = "failed", _("解析失败")
+        DONE = "done", _("已导入")
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file_path = models.CharField(max_length=500)
+    original_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    rows = models.JSONField(default=list)  # parsed, valid rows ready to commit
+    errors = models.JSONField(default=list)  # [{row, column, message}]
+    duplicates = models.JSONField(default=list)  # [{row, customer_id, name, reason}]
+    created_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"
+
+    @property
+    def progress(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

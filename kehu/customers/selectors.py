@@ -1,0 +1,173 @@
+"""Reads of the customer archive. Every one starts from the user's scope (access.policy)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from kehu.access.policy import customers_for
+from kehu.core import search
+
+from .models import ArchiveUpdate, Contact, Customer, CustomerDocument, DocumentVersion, Transaction
+from .services import normalise_name, phone_digits
+
+# Filters a list offers; each is backed by an index (Customer.Meta.indexes).
+LIST_FILTERS = ("grade", "priority", "region", "owner", "industry_standing", "is_archived")
+
+
+def customer_list_for(user: Any, *, q: str = "", action: str = "list", **filters: Any) -> QuerySet[Customer]:
+    queryset = customers_for(user, action).select_related("owner")
+    clean = {k: v for k, v in filters.items() if v not in (None, "")}
+    if clean:
+        queryset = queryset.filter(**clean)
+    if q.strip():
+        queryset = search.search(queryset, q)
+    return queryset.order_by("-id")
+
+
+def customer_page(
+    queryset: QuerySet[Customer], *, after: int | None, size: int = 50
+) -> tuple[list[Customer], int | None]:
+    """One keyset page of an `-id` ordered list: rows and the cursor of the next page (None at the end)."""
+    if after:
+        queryset = queryset.filter(id__lt=after)
+    rows = list(queryset[: size + 1])
+    if len(rows) > size:
+        return rows[:size], rows[size - 1].pk
+    return rows, None
+
+
+def get_customer_for(user: Any, pk: int, *, action: str = "view") -> Customer:
+    customer = customers_for(user, action).select_related("owner").filter(pk=pk).first()
+    if customer is None:
+        raise Http404(_("客户不存在或您无权查看。"))
+    return customer
+
+
+def contacts_for(user: Any, *, customer_id: int | None = None) -> QuerySet[Contact]:
+    queryset = Contact.objects.filter(customer__in=customers_for(user, "view"))
+    if customer_id:
+        queryset = queryset.filter(customer_id=customer_id)
+    return queryset.order_by("-id")
+
+
+def transactions_for(
+    user: Any, *, customer_id: int | None = None, since: dt.date | None = None, until: dt.date | None = None
+) -> QuerySet[Transaction]:
+    queryset = Transaction.objects.filter(customer__in=customers_for(user, "view")).select_related("our_person")
+    if customer_id:
+        queryset = queryset.filter(customer_id=customer_id)
+    if since:
+        queryset = queryset.filter(occurred_on__gte=since)
+    if until:
+        queryset = queryset.filter(occurred_on__lte=until)
+    return queryset.order_by("-id")
+
+
+def documents_of(customer: Customer) -> QuerySet[CustomerDocument]:
+    return (
+        customer.documents.select_related("created_by")
+        .prefetch_related(Prefetch("versions", queryset=DocumentVersion.objects.select_related("uploaded_by")))
+        .order_by("title")
+    )
+
+
+def document_version_for(user: Any, pk: int) -> DocumentVersion:
+    version = (
+        DocumentVersion.objects.select_related("document__customer")
+        .filter(pk=pk, document__customer__in=customers_for(user, "view"))
+        .first()
+    )
+    if version is None:
+        raise Http404(_("文件不存在或您无权查看。"))
+    return version
+
+
+@dataclass
+class Duplicate:
+    customer: Customer
+    reasons: list[str]
+
+
+def possible_duplicates(
+    *, name: str = "", phone: str = "", email: str = "", mobiles: list[str] | None = None, exclude_pk: int | None = None
+) -> list[Duplicate]:
+    """Customers that look like the same company: same normalised name, phone digits, e-mail or contact mobile.
+
+    Searched across ALL customers (not the user's scope): a duplicate someone else owns is exactly the
+    one to warn about; only name and number are shown.
+    """
+    found: dict[int, Duplicate] = {}
+
+    def add(queryset: QuerySet[Customer], reason: str) -> None:
+        for customer in queryset.only("id", "name", "archive_no", "is_archived")[:10]:
+            if customer.pk != exclude_pk:
+                found.setdefault(customer.pk, Duplicate(customer, [])).reasons.append(reason)
+
+    key = normalise_name(name)
+    if key:
+        add(Customer.objects.filter(name_key=key), _("名称相同"))
+    digits = phone_digits(phone)
+    if len(digits) >= 7:
+        add(Customer.objects.filter(phone_digits=digits), _("电话相同"))
+    if email.strip():
+        add(Customer.objects.filter(email=email.strip().lower()), _("邮箱相同"))
+    mobile_digits = [d for d in (phone_digits(m) for m in mobiles or []) if len(d) >= 7]
+    if mobile_digits:
+        ids = Contact.objects.filter(mobile_digits__in=mobile_digits).values("customer_id")
+        add(Customer.objects.filter(pk__in=ids), _("联系人手机相同"))
+    return list(found.values())
+
+
+@dataclass
+class LateStats:
+    user: Any
+    warnings: int
+    breaches: int
+
+
+def _hours(setting: str) -> int:
+    return cast(int, settings.KEHU[setting]) * 24
+
+
+def late_updates(*, user_id: int | None = None) -> QuerySet[ArchiveUpdate]:
+    """Archive updates entered later than FRESHNESS_WARNING_DAYS after the information was learned."""
+    warning_hours = _hours("FRESHNESS_WARNING_DAYS")
+    queryset = ArchiveUpdate.objects.filter(delay_hours__gt=warning_hours).select_related("customer", "actor")
+    if user_id:
+        queryset = queryset.filter(actor_id=user_id)
+    return queryset.order_by("-id")
+
+
+def late_update_stats() -> list[dict[str, Any]]:
+    """Per user: how many updates were late (warning) and very late (breach)."""
+    warning_hours = _hours("FRESHNESS_WARNING_DAYS")
+    breach_hours = _hours("FRESHNESS_BREACH_DAYS")
+    rows = (
+        ArchiveUpdate.objects.values("actor_id", "actor__username", "actor__last_name", "actor__first_name")
+        .annotate(
+            total=Count("id"),
+            warnings=Count("id", filter=Q(delay_hours__gt=warning_hours, delay_hours__lte=breach_hours)),
+            breaches=Count("id", filter=Q(delay_hours__gt=breach_hours)),
+        )
+        .order_by("-breaches", "-warnings")
+    )
+    return [dict(row) for row in rows]
+
+
+def freshness_level(delay_hours: int) -> str:
+    if delay_hours > _hours("FRESHNESS_BREACH_DAYS"):
+        return "breach"
+    if delay_hours > _hours("FRESHNESS_WARNING_DAYS"):
+        return "warning"
+    return "ok"
+
+
+def recent_transactions(customer: Customer, *, limit: int = 10) -> list[Transaction]:
+    return list(customer.transactions.select_related("our_person").order_by("-occurred_on", "-id")[:limit])

@@ -1,0 +1,315 @@
+"""Writes to the customer archive. One function per business action, each atomic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max, Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.core import events, search
+from kehu.core.crypto import blind_index
+from kehu.core.exceptions import DomainError
+from kehu.core.numbering import next_number
+from kehu.core.versioning import save_versioned
+
+from .models import (
+    AnnualSales,
+    ArchiveUpdate,
+    Contact,
+    Customer,
+    CustomerDocument,
+    DocumentVersion,
+    Transaction,
+)
+
+# Suffixes people add or leave out for the same company; dropped for duplicate matching only.
+_NAME_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团", "公司")
+
+
+def normalise_name(name: str) -> str:
+    text = "".join(unicodedata.normalize("NFKC", name or "").lower().split())
+    text = text.replace("(", "").replace(")", "")
+    for suffix in _NAME_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+            break
+    return text
+
+
+def phone_digits(phone: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", phone or "") if ch.isdigit())
+
+
+def customer_search_document(customer: Customer, contacts: list[Contact] | None = None) -> str:
+    if contacts is None:
+        contacts = list(customer.contacts.all()) if customer.pk else []
+    return search.build_document(
+        texts=[customer.name, customer.archive_no, customer.region, customer.address]
+        + [c.name for c in contacts]
+        + [c.position for c in contacts],
+        phones=[customer.phone, customer.fax] + [c.mobile for c in contacts] + [c.direct_line for c in contacts],
+        emails=[customer.email] + [c.email for c in contacts],
+    )
+
+
+def contact_search_document(contact: Contact) -> str:
+    return search.build_document(
+        texts=[contact.name, contact.position], phones=[contact.mobile, contact.direct_line], emails=[contact.email]
+    )
+
+
+def _history(obj: Model, actor: Any) -> None:
+    """History row for a write that went through an UPDATE (optimistic lock) rather than save()."""
+    obj._history_user = actor  # type: ignore[attr-defined]
+    type(obj).history.bulk_history_create([obj], update=True, default_user=actor)  # type: ignore[attr-defined]
+
+
+def _clean(obj: Model, *, exclude: list[str]) -> None:
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False)
+    except ValidationError as exc:
+        raise DomainError(_("输入有误，请检查标出的字段。"), field_errors=exc.message_dict) from exc
+
+
+def _record_update(
+    *, actor: Any, customer: Customer, learned_at: dt.datetime | None, source: str, summary: str
+) -> ArchiveUpdate:
+    now = timezone.now()
+    learned = learned_at or now
+    if learned > now + dt.timedelta(minutes=5):
+        raise DomainError(
+            _("信息获取时间不能晚于当前时间。"), field_errors={"learned_at": [_("信息获取时间不能晚于当前时间。")]}
+        )
+    delay = max(int((now - learned).total_seconds() // 3600), 0)
+    return ArchiveUpdate.objects.create(
+        customer=customer,
+        actor=actor,
+        learned_at=learned,
+        entered_at=now,
+        delay_hours=delay,
+        source=source,
+        summary=summary[:300],
+    )
+
+
+def _normalise_customer(customer: Customer) -> None:
+    customer.name = " ".join((customer.name or "").split())
+    customer.email = (customer.email or "").strip().lower()
+    customer.name_key = normalise_name(customer.name)
+    customer.phone_digits = phone_digits(customer.phone)
+
+
+_COMPUTED = {"name_key", "phone_digits", "search_text"}
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    actor: Any,
+    name: str,
+    owner: Any = None,
+    learned_at: dt.datetime | None = None,
+    source: str = "",
+    annual_sales: dict[int, Any] | None = None,
+    **fields: Any,
+) -> Customer:
+    customer = Customer(name=name, owner=owner or actor, archive_no=next_number("KH"), **fields)
+    if source and not customer.info_source:
+        customer.info_source = source
+    _normalise_customer(customer)
+    _clean(customer, exclude=[*_COMPUTED, "score"])
+    customer.search_text = customer_search_document(customer)
+    customer._history_user = actor  # type: ignore[attr-defined]
+    customer.save()
+    for year, amount in (annual_sales or {}).items():
+        AnnualSales.objects.create(customer=customer, year=year, amount=amount)
+    _record_update(actor=actor, customer=customer, learned_at=learned_at, source=source, summary=_("新建档案"))
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    actor: Any,
+    customer: Customer,
+    version: int | None,
+    learned_at: dt.datetime | None = None,
+    source: str = "",
+    annual_sales: dict[int, Any] | None = None,
+    **fields: Any,
+) -> Customer:
+    """Change archive fields; `version` is the one the user's form was loaded with (stale -> ConflictError)."""
+    changed = [name for name, value in fields.items() if getattr(customer, name) != value]
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    _normalise_customer(customer)
+    _clean(customer, exclude=[*_COMPUTED, "score", "archive_no"])
+    customer.search_text = customer_search_document(customer)
+    save_versioned(customer, expected_version=version, fields=[*fields, *_COMPUTED])
+    for year, amount in (annual_sales or {}).items():
+        AnnualSales.objects.update_or_create(customer=customer, year=year, defaults={"amount": amount})
+    _history(customer, actor)
+    labels = [str(getattr(Customer._meta.get_field(n), "verbose_name", n)) for n in changed]
+    summary = ", ".join(labels) or _("无字段变化")
+    _record_update(actor=actor, customer=customer, learned_at=learned_at, source=source, summary=summary)
+    return customer
+
+
+def _refresh_customer_search(customer: Customer) -> None:
+    Customer.objects.filter(pk=customer.pk).update(search_text=customer_search_document(customer))
+
+
+def _prepare_contact(contact: Contact) -> None:
+    contact.name = " ".join((contact.name or "").split())
+    contact.email = (contact.email or "").strip().lower()
+    contact.mobile_digits = phone_digits(contact.mobile)
+    contact.personal_phone_index = blind_index(phone_digits(contact.personal_phone))
+
+
+@transaction.atomic
+def contact_create(*, actor: Any, customer: Customer, name: str, **fields: Any) -> Contact:
+    contact = Contact(customer=customer, name=name, **fields)
+    _prepare_contact(contact)
+    _clean(contact, exclude=["search_text", "personal_phone_index", "mobile_digits", "customer"])
+    contact.search_text = contact_search_document(contact)
+    contact._history_user = actor  # type: ignore[attr-defined]
+    contact.save()
+    _refresh_customer_search(customer)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor: Any, contact: Contact, version: int | None, **fields: Any) -> Contact:
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    _prepare_contact(contact)
+    _clean(contact, exclude=["search_text", "personal_phone_index", "mobile_digits", "customer"])
+    contact.search_text = contact_search_document(contact)
+    save_versioned(
+        contact,
+        expected_version=version,
+        fields=[*fields, "search_text", "personal_phone_index", "mobile_digits", "name", "email"],
+    )
+    _history(contact, actor)
+    _refresh_customer_search(contact.customer)
+    return contact
+
+
+@transaction.atomic
+def transaction_create(
+    *, actor: Any, customer: Customer, occurred_on: dt.date, amount: Any, **fields: Any
+) -> Transaction:
+    record = Transaction(customer=customer, occurred_on=occurred_on, amount=amount, **fields)
+    if record.our_person_id is None:
+        record.our_person = actor
+    _clean(record, exclude=["customer"])
+    record._history_user = actor  # type: ignore[attr-defined]
+    record.save()
+    events.publish("transaction_created", transaction_id=record.pk, customer_id=customer.pk, actor_id=actor.pk)
+    return record
+
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+@transaction.atomic
+def document_upload(*, actor: Any, customer: Customer, title: str, file: UploadedFile) -> DocumentVersion:
+    """File a document; a second upload under the same title becomes its next version, the old one is kept."""
+    title = " ".join((title or "").split())
+    if not title:
+        raise DomainError(_("请填写文件名称。"), field_errors={"title": [_("请填写文件名称。")]})
+    if not file or file.size is None or file.size == 0:
+        raise DomainError(_("请选择要上传的文件。"), field_errors={"file": [_("请选择要上传的文件。")]})
+    if file.size > MAX_DOCUMENT_BYTES:
+        raise DomainError(_("文件不能超过 20 MB。"), field_errors={"file": [_("文件不能超过 20 MB。")]})
+    document, _created = CustomerDocument.objects.select_for_update().get_or_create(
+        customer=customer, title=title, defaults={"created_by": actor}
+    )
+    number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    return DocumentVersion.objects.create(
+        document=document,
+        number=number,
+        file=file,
+        original_name=(file.name or "file")[:255],
+        size=file.size,
+        uploaded_by=actor,
+    )
+
+
+@transaction.atomic
+def customer_archive(*, actor: Any, customer: Customer, note: str) -> Customer:
+    """Archive (never delete) a customer; the note says why."""
+    if not note.strip():
+        raise DomainError(_("请填写归档原因。"), field_errors={"note": [_("请填写归档原因。")]})
+    customer.is_archived = True
+    customer.needs_review = False
+    customer.archive_note = note.strip()[:300]
+    customer._history_user = actor  # type: ignore[attr-defined]
+    customer.save(update_fields=["is_archived", "needs_review", "archive_note", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customers_flag_stale(*, actor: Any, idle_days: int = 730) -> int:
+    """Flag for review the active customers with no transaction for `idle_days` (SPEC M1 clean-up)."""
+    since = timezone.localdate() - dt.timedelta(days=idle_days)
+    recent = Transaction.objects.filter(occurred_on__gte=since).values("customer_id")
+    return (
+        Customer.objects.filter(is_archived=False, needs_review=False, created_at__date__lt=since)
+        .exclude(pk__in=recent)
+        .update(needs_review=True)
+    )
+
+
+@transaction.atomic
+def customer_merge(*, actor: Any, keep: Customer, merge: Customer) -> Customer:
+    """Move everything of `merge` to `keep`, archive `merge` with a note; history on both."""
+    if keep.pk == merge.pk:
+        raise DomainError(_("不能将客户与自身合并。"))
+    if merge.is_archived:
+        raise DomainError(_("被合并的客户已归档。"))
+    Contact.objects.filter(customer=merge).update(customer=keep)
+    Transaction.objects.filter(customer=merge).update(customer=keep)
+    ArchiveUpdate.objects.filter(customer=merge).update(customer=keep)
+    for document in CustomerDocument.objects.filter(customer=merge):
+        if CustomerDocument.objects.filter(customer=keep, title=document.title).exists():
+            document.title = f"{document.title} ({merge.archive_no})"
+        document.customer = keep
+        document.save(update_fields=["customer", "title", "updated_at"])
+    existing_years = set(keep.annual_sales.values_list("year", flat=True))
+    AnnualSales.objects.filter(customer=merge).exclude(year__in=existing_years).update(customer=keep)
+    for other_app_model in _customer_foreign_keys():
+        other_app_model._default_manager.filter(customer=merge).update(customer=keep)
+    customer_archive(
+        actor=actor, customer=merge, note=_("已合并到 %(no)s %(name)s") % {"no": keep.archive_no, "name": keep.name}
+    )
+    _refresh_customer_search(keep)
+    _refresh_customer_search(merge)
+    keep.refresh_from_db()
+    _history(keep, actor)
+    ArchiveUpdate.objects.create(customer=keep, actor=actor, summary=_("合并客户 %(no)s") % {"no": merge.archive_no})
+    return keep
+
+
+def _customer_foreign_keys() -> list[type[Model]]:
+    """Models of other apps pointing at Customer through a `customer` FK: they follow a merge too."""
+    own = {Contact, Transaction, ArchiveUpdate, CustomerDocument, AnnualSales}
+    models: list[type[Model]] = []
+    for relation in Customer._meta.related_objects:
+        model = relation.related_model
+        if (
+            relation.one_to_many
+            and relation.field.name == "customer"
+            and model not in own
+            and not model._meta.label.startswith("customers.Historical")
+            and isinstance(model, type)
+        ):
+            models.append(model)
+    return models

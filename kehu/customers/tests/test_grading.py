@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from kehu.core import events
+from kehu.core.exceptions import DomainError
+from kehu.customers import grading, services
+from kehu.customers.models import Customer, GradeChange, GradingPolicy
+
+pytestmark = pytest.mark.django_db
+
+
+def test_score_follows_the_policy_weights():
+    policy = GradingPolicy(weight_region=0, weight_strength=0, weight_probability=0, weight_sales=100)
+    common = {
+        "region": "上海",
+        "industry_standing": "leader",
+        "registered_capital": None,
+        "staff": 0,
+        "deal_probability": 90,
+    }
+    assert grading.score(policy=policy, sales_12m=500_000, **common) == 50
+    assert grading.score(policy=policy, sales_12m=5_000_000, **common) == 100
+    policy = GradingPolicy(weight_region=100, weight_strength=0, weight_probability=0, weight_sales=0)
+    assert grading.score(policy=policy, sales_12m=0, **common) == 100
+    assert grading.score(policy=policy, sales_12m=0, **{**common, "region": "西藏"}) == 30
+
+
+def test_proposals_cut_at_target_shares_by_score(make_customer, users):
+    for i in range(10):
+        customer = make_customer(f"客户{i}有限公司", deal_probability=10 * i)
+        services.transaction_create(
+            actor=users["sales"], customer=customer, occurred_on=dt.date.today(), amount=100_000 * i
+        )
+    old = make_customer("很久以前有限公司", deal_probability=99)
+    services.transaction_create(actor=users["sales"], customer=old, occurred_on=dt.date(2000, 1, 1), amount=10**7)
+    Customer.objects.filter(pk=old.pk).update(is_archived=True)
+    proposals = grading.grade_proposals(Customer.objects.all())
+    assert [p.name for p in proposals][:2] == ["客户9有限公司", "客户8有限公司"]
+    assert [p.proposed_grade for p in proposals] == ["A"] * 2 + ["B"] * 4 + ["C"] * 4
+    assert proposals[0].proposed_priority == "core"
+
+
+def test_regrade_needs_reason_keeps_history_and_publishes(make_customer, users, django_capture_on_commit_callbacks):
+    customer = make_customer()
+    with pytest.raises(DomainError) as caught:
+        grading.customer_regrade(actor=users["mkt_mgr"], customer=customer, grade="A", priority="core", reason=" ")
+    assert "reason" in caught.value.field_errors
+    seen: list[dict[str, Any]] = []
+    events.subscribe("customer_regraded", lambda **payload: seen.append(payload))
+    with django_capture_on_commit_callbacks(execute=True):
+        grading.customer_regrade(
+            actor=users["mkt_mgr"], customer=customer, grade="A", priority="core", reason="年度评估"
+        )
+    change = GradeChange.objects.get()
+    assert (change.old_grade, change.new_grade, change.old_priority, change.new_priority) == (
+        "C",
+        "A",
+        "normal",
+        "core",
+    )
+    assert change.actor == users["mkt_mgr"] and change.reason == "年度评估"
+    assert {
+        "customer_id": customer.pk,
+        "old_grade": "C",
+        "new_grade": "A",
+        "old_priority": "normal",
+        "new_priority": "core",
+        "actor_id": users["mkt_mgr"].pk,
+    } in seen
+
+
+def test_grading_page_and_htmx_confirm_of_many(client, make_customer, users):
+    customers = [make_customer(f"客户{i}有限公司") for i in range(5)]
+    client.force_login(users["sales"])
+    assert client.get(reverse("customers:grading")).status_code == 403
+    client.force_login(users["mkt_mgr"])
+    page = client.get(reverse("customers:grading"))
+    assert page.status_code == 200 and b'id="grade-chart-data"' in page.content
+    data = {"reason": "季度评估", "customer": [customers[0].pk, customers[1].pk]}
+    data |= {f"grade_{customers[0].pk}": "A", f"priority_{customers[0].pk}": "core"}
+    data |= {f"grade_{customers[1].pk}": "B", f"priority_{customers[1].pk}": "normal"}
+    response = client.post(reverse("customers:grading_confirm"), data, headers={"HX-Request": "true"})
+    assert "已调整为 A 类" in response.content.decode()
+    assert Customer.objects.get(pk=customers[0].pk).grade == "A"
+    assert GradeChange.objects.count() == 2
+    missing = client.post(reverse("customers:grading_confirm"), {"customer": [customers[2].pk]})
+    assert "请填写调整原因" in missing.content.decode()
+    assert GradeChange.objects.count() == 2

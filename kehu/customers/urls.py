@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views
+
+app_name = "customers"
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("new/", views.customer_create, name="create"),
+    path("export/", views.customer_export, name="export"),
+    path("flag-stale/", views.customers_flag_stale, name="flag_stale"),
+    path("late-updates/", views.late_updates, name="late_updates"),
+    path("grading/", views.grading_page, name="grading"),
+    path("grading/confirm/", views.grading_confirm, name="grading_confirm"),
+    path("import/", views.import_upload, name="import"),
+    path("import/<int:pk>/", views.import_job, name="import_job"),
+    path("import/<int:pk>/commit/", views.import_commit, name="import_commit"),
+    path("documents/<int:version_pk>/", views.document_download, name="document_download"),
+    path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("<int:pk>/card/", views.customer_card, name="card"),
+    path("<int:pk>/regrade/", views.customer_regrade, name="regrade"),
+    path("<int:pk>/archive/", views.customer_archive, name="archive"),
+    path("<int:pk>/merge/", views.customer_merge, name="merge"),
+    path("<int:pk>/contacts/", views.contact_add, name="contact_add"),
+    path("<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_edit"),
+    path("<int:pk>/transactions/", views.transaction_add, name="transaction_add"),
+    path("<int:pk>/documents/", views.document_add, name="document_add"),
+]

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# `make bench`: speed targets live here, not in unit tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/python scripts/bench.py "$@"
