@@ -145,7 +145,8 @@ else:
         }
     }
 # Parallel test runs (several checkouts on one PostgreSQL) need distinct names.
-if env("KEHU_TEST_DB_NAME"):
+# SQLite tests run in memory and need none.
+if env("KEHU_TEST_DB_NAME") and DATABASE_URL:
     DATABASES["default"]["TEST"] = {"NAME": env("KEHU_TEST_DB_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
