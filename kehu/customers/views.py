@@ -393,6 +393,11 @@ def late_updates(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/late_updates.html", {"rows": rows, "stats": stats, "mine_only": mine_only})
 
 
+# Grading is marketing's job, not the account owner's: a grader needs the role (below) and must be
+# able to open the archive it grades, but no edit right on the rest of the archive.
+GRADING_SCOPE = "view"
+
+
 def _grader(request: HttpRequest) -> None:
     """Grades are proposed by the system and confirmed by marketing managers and above (SPEC M2)."""
     if not getattr(request.user, "is_marketing_manager_or_above", False):
@@ -402,7 +407,7 @@ def _grader(request: HttpRequest) -> None:
 @login_required
 def grading_page(request: HttpRequest) -> HttpResponse:
     _grader(request)
-    scope = customers_for(request.user, "edit")
+    scope = customers_for(request.user, GRADING_SCOPE)
     proposals = grading.grade_proposals(scope)
     show_all = request.GET.get("all") == "1"
     shown = [p for p in proposals if show_all or p.changes][:200]
@@ -437,7 +442,7 @@ def grading_confirm(request: HttpRequest) -> HttpResponse:
     if not reason:
         results.append({"error": _("请填写调整原因。")})
     else:
-        scope = customers_for(request.user, "edit")
+        scope = customers_for(request.user, GRADING_SCOPE)
         for customer in scope.filter(pk__in=ids):
             grade = request.POST.get(f"grade_{customer.pk}", "")
             priority = request.POST.get(f"priority_{customer.pk}", "")
@@ -459,7 +464,7 @@ def grading_confirm(request: HttpRequest) -> HttpResponse:
 @login_required
 def customer_regrade(request: HttpRequest, pk: int) -> HttpResponse:
     _grader(request)
-    customer = selectors.get_customer_for(request.user, pk, action="edit")
+    customer = selectors.get_customer_for(request.user, pk, action=GRADING_SCOPE)
     form = RegradeForm(request.POST or None, initial={"grade": customer.grade, "priority": customer.priority})
     if request.method == "POST" and form.is_valid():
         grading.customer_regrade(actor=request.user, customer=customer, **form.cleaned_data)

@@ -101,7 +101,8 @@ class CustomerViewSet(
                 industry_standing=_choice_param(request, "industry_standing", IndustryStanding.values),
                 is_archived={"true": True, "false": False, "1": True, "0": False}.get(archived.lower()),
             )
-        scope = "edit" if self.action in ("update", "partial_update", "regrade") else "view"
+        # Regrading needs the marketing role (checked in regrade) and view, not edit: see views.GRADING_SCOPE.
+        scope = "edit" if self.action in ("update", "partial_update") else "view"
         return customers_for(request.user, scope).select_related("owner")
 
     @extend_schema(parameters=CUSTOMER_FILTERS)
@@ -206,7 +207,7 @@ class GradeProposalView(APIView):
     def get(self, request: Request) -> Response:
         if not getattr(request.user, "is_marketing_manager_or_above", False):
             return Response({"detail": _("只有市场营销经理及以上可以查看分级建议。")}, status=status.HTTP_403_FORBIDDEN)
-        proposals = [p for p in grading.grade_proposals(customers_for(request.user, "edit")) if p.changes]
+        proposals = [p for p in grading.grade_proposals(customers_for(request.user, "view")) if p.changes]
         return Response(GradeProposalSerializer(proposals[:1000], many=True).data)
 
 
