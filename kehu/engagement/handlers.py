@@ -1,0 +1,88 @@
+"""Reactions to other apps' domain events (ADR 0003). Each gets ids, runs after commit, is idempotent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from kehu.customers.models import Customer, Transaction
+
+from .choices import FollowUpType
+
+
+def _customer(customer_id: int) -> Customer | None:
+    return Customer.objects.select_related("owner").filter(pk=customer_id, is_archived=False).first()
+
+
+def on_transaction_created(*, transaction_id: int, customer_id: int, actor_id: int | None = None, **_: Any) -> None:
+    """A purchase: the first visit within 3 working days; a new customer's first purchase also a 1-month visit."""
+    from .services import followup_plan, plan_refresh
+
+    customer = _customer(customer_id)
+    record = Transaction.objects.filter(pk=transaction_id).first()
+    if customer is None or record is None:
+        return
+    followup_plan(
+        customer=customer,
+        type=FollowUpType.NEW_FIRST,
+        start=record.occurred_on,
+        source_type="transaction",
+        source_id=str(transaction_id),
+        note=_("确认收货与安装、第一印象、介绍售后渠道"),
+    )
+    if not Transaction.objects.filter(customer_id=customer_id).exclude(pk=transaction_id).exists():
+        followup_plan(
+            customer=customer,
+            type=FollowUpType.NEW_PERIODIC,
+            start=record.occurred_on,
+            source_type="transaction",
+            source_id=str(transaction_id),
+            note=_("使用深度、优缺点、进一步需求"),
+        )
+    if not hasattr(customer, "contact_plan"):
+        plan_refresh(customer_id=customer_id)
+
+
+def on_customer_regraded(*, customer_id: int, **_: Any) -> None:
+    from .tasks import plan_refresh_task
+
+    plan_refresh_task.enqueue(customer_id)
+
+
+def _event_followup(type: str, source_type: str, note: str = ""):  # type: ignore[no-untyped-def]
+    def handler(*, customer_id: int, **payload: Any) -> None:
+        from .services import followup_plan
+
+        customer = _customer(customer_id)
+        if customer is None:
+            return
+        # Events without an id of their own (major_upgrade) plan at most one visit per customer and day.
+        source_id = str(payload.get(f"{source_type}_id") or f"{customer_id}:{timezone.localdate().isoformat()}")
+        followup_plan(
+            customer=customer,
+            type=type,
+            start=timezone.localdate(),
+            source_type=source_type,
+            source_id=source_id[:40],
+            note=str(payload.get("note") or note)[:300],
+        )
+
+    return handler
+
+
+on_complaint_handled = _event_followup(FollowUpType.AFTER_COMPLAINT, "complaint")
+on_problem_closed = _event_followup(FollowUpType.AFTER_PROBLEM, "ticket")
+on_demand_done = _event_followup(FollowUpType.SATISFACTION, "demand")
+on_major_upgrade = _event_followup(FollowUpType.SPECIAL, "upgrade")
+
+
+def connect() -> None:
+    from kehu.core import events
+
+    events.subscribe("transaction_created", on_transaction_created)
+    events.subscribe("customer_regraded", on_customer_regraded)
+    events.subscribe("complaint_handled", on_complaint_handled)
+    events.subscribe("problem_closed", on_problem_closed)
+    events.subscribe("demand_done", on_demand_done)
+    events.subscribe("major_upgrade", on_major_upgrade)

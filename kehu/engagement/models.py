@@ -1,0 +1,300 @@
+"""The contact engine (SPEC M2 policies, M3, M4, M9 care, M10 boards).
+
+Every row that belongs to a customer has a `customer` FK, so it is scoped through
+`kehu.access.policy.customers_for(user, action)` and follows a customer merge.
+ContactPlan is one-to-one with the customer (a merge leaves it with the archived one).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kehu.core.models import TimeStampedModel, VersionedModel
+from kehu.customers.choices import Channel
+
+from .choices import (
+    BoardPeriod,
+    BoardState,
+    CareAction,
+    CareKind,
+    CareStatus,
+    FollowUpStatus,
+    FollowUpType,
+    JobStatus,
+    PolicyScope,
+    ReminderKind,
+    Responsible,
+)
+
+User = settings.AUTH_USER_MODEL
+
+
+class MaintenancePolicy(VersionedModel):
+    """One row of the SPEC M2 table: contact frequency for a grade or a priority. Editable data."""
+
+    scope = models.CharField(_("适用范围"), max_length=16, choices=PolicyScope.choices)
+    key = models.CharField(_("等级/优先级"), max_length=16)
+    phone_every_days = models.PositiveSmallIntegerField(_("电话联络周期（天）"), null=True, blank=True)
+    visit_every_months = models.PositiveSmallIntegerField(_("拜访周期（月）"), null=True, blank=True)
+    visit_whom = models.CharField(_("拜访人员"), max_length=200, blank=True)
+    responsible = models.CharField(_("负责人"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("维护策略")
+        verbose_name_plural = _("维护策略")
+        ordering = ["scope", "key"]
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="engagement_policy_scope_key")]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} {self.key_label}"
+
+    @property
+    def key_label(self) -> str:
+        from kehu.customers.choices import Grade, Priority
+
+        choices = Grade if self.scope == PolicyScope.GRADE else Priority
+        return str(dict(choices.choices).get(self.key, self.key))
+
+
+class ReplanJob(TimeStampedModel):
+    """A background re-plan of every contact plan a policy governs, with progress."""
+
+    policy = models.ForeignKey(MaintenancePolicy, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("状态"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    processed = models.PositiveIntegerField(_("已处理"), default=0)
+    message = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("重新排期任务")
+        verbose_name_plural = _("重新排期任务")
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.status} {self.processed}/{self.total}"
+
+    @property
+    def progress(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        return int(100 * self.processed / self.total) if self.total else 0
+
+
+class ContactPlan(models.Model):
+    """联络计划: the customer's next due phone contact and visit under its policy."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="contact_plan"
+    )
+    assignee = models.ForeignKey(User, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+")
+    phone_every_days = models.PositiveSmallIntegerField(_("电话联络周期（天）"), null=True, blank=True)
+    visit_every_months = models.PositiveSmallIntegerField(_("拜访周期（月）"), null=True, blank=True)
+    visit_whom = models.CharField(_("拜访人员"), max_length=200, blank=True)
+    anchor_on = models.DateField(_("计划起始日"))
+    last_phone_on = models.DateField(_("上次电话联络"), null=True, blank=True)
+    last_visit_on = models.DateField(_("上次拜访"), null=True, blank=True)
+    last_contact_on = models.DateField(_("上次沟通时间"), null=True, blank=True)
+    next_phone_on = models.DateField(_("下次电话联络"), null=True, blank=True)
+    next_visit_on = models.DateField(_("下次拜访"), null=True, blank=True)
+    next_due_on = models.DateField(_("下次沟通计划"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("联络计划")
+        verbose_name_plural = _("联络计划")
+        indexes = [
+            models.Index(fields=["assignee", "next_due_on"]),
+            models.Index(fields=["next_due_on", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.next_due_on}"
+
+
+class Interaction(TimeStampedModel):
+    """沟通记录: one logged contact."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="interactions"
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("联系人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    channel = models.CharField(_("沟通方式"), max_length=16, choices=Channel.choices)
+    occurred_at = models.DateTimeField(_("沟通时间"))
+    people = models.CharField(_("参与人员"), max_length=300, blank=True)
+    subject = models.CharField(_("主题"), max_length=200, blank=True)
+    content = models.TextField(_("沟通内容"))
+    outcome = models.TextField(_("结果"), blank=True)
+    next_steps = models.TextField(_("后续事项"), blank=True)
+    actor = models.ForeignKey(User, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+")
+    search_text = models.TextField(editable=False, default="")
+
+    class Meta:
+        verbose_name = _("沟通记录")
+        verbose_name_plural = _("沟通记录")
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"]),
+            models.Index(fields=["actor", "-id"]),
+            models.Index(fields=["channel", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.channel} {self.occurred_at:%Y-%m-%d}"
+
+
+class Questionnaire(models.Model):
+    """The questions asked in a follow-up visit of one type (editable by admins)."""
+
+    type = models.CharField(_("回访类型"), max_length=24, choices=FollowUpType.choices, unique=True)
+    questions = models.JSONField(_("问题"), default=list)
+
+    class Meta:
+        verbose_name = _("回访问卷")
+        verbose_name_plural = _("回访问卷")
+
+    def __str__(self) -> str:
+        return self.get_type_display()
+
+
+class FollowUp(TimeStampedModel, VersionedModel):
+    """回访: planned from an event or a clock, assigned, done with answers and a score."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="followups"
+    )
+    type = models.CharField(_("回访类型"), max_length=24, choices=FollowUpType.choices)
+    # Generic reference to what caused it (transaction, complaint, ticket, demand, clock ...): no import of its app.
+    source_type = models.CharField(_("来源类型"), max_length=24, blank=True)
+    source_id = models.CharField(_("来源编号"), max_length=40, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    responsible = models.CharField(_("责任部门"), max_length=24, choices=Responsible.choices)
+    assignee = models.ForeignKey(User, verbose_name=_("回访人"), on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("截止日期"))
+    status = models.CharField(_("状态"), max_length=16, choices=FollowUpStatus.choices, default=FollowUpStatus.PLANNED)
+    done_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    done_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    on_time = models.BooleanField(_("按时完成"), null=True, blank=True)
+    channel = models.CharField(_("回访方式"), max_length=16, choices=Channel.choices, blank=True)
+    answers = models.JSONField(_("问卷答复"), default=dict, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("满意度（1-5）"), null=True, blank=True)
+    actions = models.TextField(_("后续行动"), blank=True)
+    action_department = models.CharField(_("转交部门"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type", "source_type", "source_id"],
+                condition=~models.Q(source_id=""),
+                name="engagement_followup_once_per_source",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["assignee", "status", "due_on"]),
+            models.Index(fields=["status", "due_on"]),
+            models.Index(fields=["customer", "-due_on"]),
+            models.Index(fields=["type", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.customer_id} {self.due_on}"
+
+
+class CareItem(TimeStampedModel):
+    """客户关怀: a greeting or gift planned N days before an occasion, and what was sent."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="care_items"
+    )
+    contact = models.ForeignKey(
+        "customers.Contact", verbose_name=_("联系人"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=CareKind.choices)
+    occasion = models.CharField(_("场合"), max_length=60)
+    occasion_on = models.DateField(_("日期"))
+    plan_on = models.DateField(_("计划日期"))
+    action = models.CharField(_("方式"), max_length=16, choices=CareAction.choices, default=CareAction.GREETING)
+    assignee = models.ForeignKey(User, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=16, choices=CareStatus.choices, default=CareStatus.PLANNED)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    sent_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    record = models.CharField(_("发送内容"), max_length=300, blank=True)
+    # customer:contact:kind:occasion:date, so a sweep run twice plans nothing twice.
+    key = models.CharField(max_length=120, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("关怀事项")
+        verbose_name_plural = _("关怀事项")
+        indexes = [
+            models.Index(fields=["assignee", "status", "plan_on"]),
+            models.Index(fields=["status", "plan_on"]),
+            models.Index(fields=["customer", "-occasion_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occasion} {self.customer_id} {self.occasion_on}"
+
+
+class BoardItem(TimeStampedModel, VersionedModel):
+    """A card of the customer-service work board (看板): the week's or month's focus."""
+
+    owner = models.ForeignKey(User, verbose_name=_("负责人"), on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(_("看板"), max_length=8, choices=BoardPeriod.choices, default=BoardPeriod.WEEK)
+    title = models.CharField(_("标题"), max_length=200)
+    note = models.TextField(_("说明"), blank=True)
+    planned_on = models.DateField(_("日期"))
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    state = models.CharField(_("状态"), max_length=8, choices=BoardState.choices, default=BoardState.TODO)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("客户"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="board_items",
+    )
+    followup = models.ForeignKey(FollowUp, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Link to another app's record (complaint, ticket ...) without importing it.
+    link_type = models.CharField(max_length=24, blank=True)
+    link_id = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("看板事项")
+        verbose_name_plural = _("看板事项")
+        indexes = [models.Index(fields=["owner", "period", "planned_on"]), models.Index(fields=["planned_on", "id"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Reminder(models.Model):
+    """One reminder sent for one item and due date: the unique key makes a second sweep send nothing."""
+
+    item_type = models.CharField(max_length=16)
+    item_id = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=8, choices=ReminderKind.choices)
+    due_on = models.DateField()
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("提醒记录")
+        verbose_name_plural = _("提醒记录")
+        constraints = [
+            models.UniqueConstraint(fields=["item_type", "item_id", "kind", "due_on"], name="engagement_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_type}:{self.item_id} {self.kind} {self.due_on}"

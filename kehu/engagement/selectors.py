@@ -1,0 +1,487 @@
+"""Reads of the contact engine. Every one starts from the user's customer scope (access.policy)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.access.policy import customers_for
+from kehu.core import search
+from kehu.customers.models import Contact, Customer
+
+from .choices import BoardPeriod, BoardState, CareStatus, FollowUpStatus, FollowUpType
+from .defaults import QUESTIONNAIRES
+from .models import BoardItem, CareItem, ContactPlan, FollowUp, Interaction, MaintenancePolicy, Questionnaire, ReplanJob
+
+BOARD_LIMIT = 100  # cards per source and board: a board is for people, lists are for everything
+
+
+def week_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
+    start = today - dt.timedelta(days=today.weekday())
+    return start, start + dt.timedelta(days=6)
+
+
+def month_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
+    start = today.replace(day=1)
+    nxt = (start + dt.timedelta(days=32)).replace(day=1)
+    return start, nxt - dt.timedelta(days=1)
+
+
+def team_ids(user: Any) -> QuerySet[Any]:
+    """The user and the people they manage (reports three levels down; a manager's whole department)."""
+    from kehu.accounts.models import User
+
+    q = Q(pk=user.pk) | Q(manager=user) | Q(manager__manager=user) | Q(manager__manager__manager=user)
+    if getattr(user, "is_manager", False) and user.department:
+        q |= Q(department=user.department)
+    if getattr(user, "is_admin_level", False):
+        q = Q(is_active=True)
+    return User.objects.filter(q).values("pk")
+
+
+# --- policies ---------------------------------------------------------------------------------------
+
+
+def policies() -> list[MaintenancePolicy]:
+    return list(MaintenancePolicy.objects.select_related("updated_by").order_by("scope", "key"))
+
+
+def latest_jobs(limit: int = 5) -> list[ReplanJob]:
+    return list(ReplanJob.objects.select_related("policy").order_by("-id")[:limit])
+
+
+# --- contact plans ------------------------------------------------------------------------------------
+
+
+def plans_for(
+    user: Any,
+    *,
+    assignees: Any = None,
+    due: str = "",
+    today: dt.date | None = None,
+    customer_id: int | None = None,
+) -> QuerySet[ContactPlan]:
+    """Contact plans of customers the user may view; due="overdue" | "week" | "today"."""
+    today = today or timezone.localdate()
+    queryset = ContactPlan.objects.filter(
+        customer__in=customers_for(user, "view"), customer__is_archived=False
+    ).select_related("customer", "assignee")
+    if assignees is not None:
+        queryset = queryset.filter(assignee__in=assignees)
+    if customer_id:
+        queryset = queryset.filter(customer_id=customer_id)
+    if due == "overdue":
+        queryset = queryset.filter(next_due_on__lt=today)
+    elif due == "today":
+        queryset = queryset.filter(next_due_on=today)
+    elif due == "week":
+        queryset = queryset.filter(next_due_on__lte=week_bounds(today)[1])
+    return queryset.order_by("next_due_on", "id")
+
+
+def plan_page(queryset: QuerySet[ContactPlan], *, after: str = "", size: int = 50) -> tuple[list[ContactPlan], str]:
+    """Keyset page on (next_due_on, id): `after` is "YYYY-MM-DD:id" of the last row seen."""
+    if after:
+        try:
+            day_text, id_text = after.split(":")
+            day, last_id = dt.date.fromisoformat(day_text), int(id_text)
+        except ValueError:
+            day, last_id = None, 0
+        if day is not None:
+            queryset = queryset.filter(Q(next_due_on__gt=day) | Q(next_due_on=day, id__gt=last_id))
+    rows = list(queryset[: size + 1])
+    if len(rows) > size:
+        last = rows[size - 1]
+        return rows[:size], f"{last.next_due_on}:{last.pk}"
+    return rows, ""
+
+
+def id_page(queryset: QuerySet[Any], *, after: int | None, size: int = 50) -> tuple[list[Any], int | None]:
+    """One keyset page of an `-id` ordered queryset."""
+    if after:
+        queryset = queryset.filter(id__lt=after)
+    rows = list(queryset.order_by("-id")[: size + 1])
+    if len(rows) > size:
+        return rows[:size], rows[size - 1].pk
+    return rows, None
+
+
+# --- contact overview (客户联络一览表) ---------------------------------------------------------------------
+
+
+def overview_for(
+    user: Any,
+    *,
+    action: str = "view",
+    q: str = "",
+    grade: str = "",
+    priority: str = "",
+    owner_id: int | None = None,
+    overdue: bool = False,
+    today: dt.date | None = None,
+) -> QuerySet[Customer]:
+    """Per customer: main contact and position, cooperation, products, preferences, last contact, next plan."""
+    today = today or timezone.localdate()
+    main = Contact.objects.filter(customer=OuterRef("pk")).order_by("-is_main_contact", "-is_key_person", "id")
+    queryset = (
+        customers_for(user, action)
+        .filter(is_archived=False)
+        .select_related("contact_plan", "owner")
+        .annotate(
+            main_contact=Subquery(main.values("name")[:1]),
+            main_position=Subquery(main.values("position")[:1]),
+        )
+    )
+    if grade:
+        queryset = queryset.filter(grade=grade)
+    if priority:
+        queryset = queryset.filter(priority=priority)
+    if owner_id:
+        queryset = queryset.filter(owner_id=owner_id)
+    if overdue:
+        queryset = queryset.filter(contact_plan__next_due_on__lt=today)
+    if q.strip():
+        queryset = search.search(queryset, q)
+    return queryset.order_by("-id")
+
+
+# --- interactions ----------------------------------------------------------------------------------------
+
+
+def interactions_for(
+    user: Any, *, customer_id: int | None = None, q: str = "", channel: str = "", actor_id: int | None = None
+) -> QuerySet[Interaction]:
+    queryset = Interaction.objects.filter(customer__in=customers_for(user, "view")).select_related(
+        "customer", "contact", "actor"
+    )
+    if customer_id:
+        queryset = queryset.filter(customer_id=customer_id)
+    if channel:
+        queryset = queryset.filter(channel=channel)
+    if actor_id:
+        queryset = queryset.filter(actor_id=actor_id)
+    if q.strip():
+        queryset = search.search(queryset, q)
+    return queryset.order_by("-id")
+
+
+@dataclass
+class TimelineEntry:
+    when: dt.datetime | dt.date
+    kind: str
+    title: str
+    detail: str = ""
+    url: str = ""
+    badge: str = ""
+    obj: Any = None
+
+
+def timeline(user: Any, customer: Customer, *, limit: int = 100) -> list[TimelineEntry]:
+    """Interactions, follow-up visits and care of one customer, newest first (3 queries)."""
+    tz = timezone.get_current_timezone()
+    entries: list[TimelineEntry] = []
+    for i in interactions_for(user, customer_id=customer.pk)[:limit]:
+        entries.append(
+            TimelineEntry(
+                i.occurred_at,
+                "interaction",
+                f"{i.get_channel_display()} · {i.subject or i.content[:30]}",
+                i.content,
+                badge=str(i.actor),
+                obj=i,
+            )
+        )
+    for f in FollowUp.objects.filter(customer=customer).select_related("assignee").order_by("-due_on", "-id")[:limit]:
+        when = f.done_at or dt.datetime.combine(f.due_on, dt.time(0), tz)
+        entries.append(
+            TimelineEntry(
+                when,
+                "followup",
+                f.get_type_display(),
+                f.actions or f.note,
+                f"/engagement/followups/{f.pk}/",
+                f.get_status_display(),
+                f,
+            )
+        )
+    for c in CareItem.objects.filter(customer=customer).order_by("-occasion_on", "-id")[:limit]:
+        when = c.sent_at or dt.datetime.combine(c.plan_on, dt.time(0), tz)
+        entries.append(TimelineEntry(when, "care", c.occasion, c.record, "", c.get_status_display(), c))
+    entries.sort(
+        key=lambda e: e.when if isinstance(e.when, dt.datetime) else dt.datetime.combine(e.when, dt.time(0), tz),
+        reverse=True,
+    )
+    return entries[:limit]
+
+
+def get_customer_for(user: Any, pk: int) -> Customer:
+    customer = customers_for(user, "view").select_related("owner").filter(pk=pk).first()
+    if customer is None:
+        raise Http404(_("客户不存在或您无权查看。"))
+    return customer
+
+
+# --- follow-ups ----------------------------------------------------------------------------------------------
+
+
+def followups_for(
+    user: Any,
+    *,
+    status: str = "",
+    type: str = "",
+    assignee_id: int | None = None,
+    customer_id: int | None = None,
+    overdue: bool = False,
+    today: dt.date | None = None,
+) -> QuerySet[FollowUp]:
+    today = today or timezone.localdate()
+    queryset = FollowUp.objects.filter(customer__in=customers_for(user, "view")).select_related("customer", "assignee")
+    if status:
+        queryset = queryset.filter(status=status)
+    if type:
+        queryset = queryset.filter(type=type)
+    if assignee_id:
+        queryset = queryset.filter(assignee_id=assignee_id)
+    if customer_id:
+        queryset = queryset.filter(customer_id=customer_id)
+    if overdue:
+        queryset = queryset.filter(status=FollowUpStatus.PLANNED, due_on__lt=today)
+    return queryset.order_by("-id")
+
+
+def get_followup_for(user: Any, pk: int) -> FollowUp:
+    followup = (
+        FollowUp.objects.filter(customer__in=customers_for(user, "view"))
+        .select_related("customer", "assignee", "done_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if followup is None:
+        raise Http404(_("回访不存在或您无权查看。"))
+    return followup
+
+
+def questions_for(type: str) -> list[str]:
+    row = Questionnaire.objects.filter(type=type).first()
+    return list(row.questions) if row is not None else list(QUESTIONNAIRES.get(type, []))
+
+
+@dataclass
+class FollowUpStats:
+    type: str
+    label: str
+    total: int = 0
+    done: int = 0
+    on_time: int = 0
+    overdue_open: int = 0
+    satisfaction: float | None = None
+
+    @property
+    def completion_rate(self) -> float:
+        return round(100 * self.done / self.total, 1) if self.total else 0.0
+
+    @property
+    def timeliness(self) -> float:
+        return round(100 * self.on_time / self.done, 1) if self.done else 0.0
+
+
+@dataclass
+class FollowUpReport:
+    rows: list[FollowUpStats] = field(default_factory=list)
+    total: FollowUpStats = field(default_factory=lambda: FollowUpStats("", ""))
+
+
+def followup_report(
+    user: Any, *, since: dt.date, until: dt.date, today: dt.date | None = None, assignee_id: int | None = None
+) -> FollowUpReport:
+    """Completion rate (done / due in the period, cancelled ones left out) and timeliness (on time / done)."""
+    today = today or timezone.localdate()
+    queryset = FollowUp.objects.filter(customer__in=customers_for(user, "view"), due_on__range=(since, until)).exclude(
+        status=FollowUpStatus.CANCELLED
+    )
+    if assignee_id:
+        queryset = queryset.filter(assignee_id=assignee_id)
+    grouped = {
+        row["type"]: row
+        for row in queryset.values("type").annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(status=FollowUpStatus.DONE)),
+            on_time=Count("id", filter=Q(status=FollowUpStatus.DONE, on_time=True)),
+            overdue_open=Count("id", filter=Q(status=FollowUpStatus.PLANNED, due_on__lt=today)),
+            satisfaction=Avg("satisfaction", filter=Q(status=FollowUpStatus.DONE)),
+        )
+    }
+    report = FollowUpReport()
+    total = FollowUpStats("", _("合计"))
+    weighted = 0.0
+    for value, label in FollowUpType.choices:
+        row = grouped.get(value, {})
+        stats = FollowUpStats(
+            value,
+            str(label),
+            total=row.get("total", 0),
+            done=row.get("done", 0),
+            on_time=row.get("on_time", 0),
+            overdue_open=row.get("overdue_open", 0),
+            satisfaction=round(row["satisfaction"], 2) if row.get("satisfaction") is not None else None,
+        )
+        report.rows.append(stats)
+        total.total += stats.total
+        total.done += stats.done
+        total.on_time += stats.on_time
+        total.overdue_open += stats.overdue_open
+        if stats.satisfaction is not None:
+            weighted += stats.satisfaction * stats.done
+    total.satisfaction = round(weighted / total.done, 2) if total.done else None
+    report.total = total
+    return report
+
+
+# --- care --------------------------------------------------------------------------------------------------
+
+
+def care_items_for(
+    user: Any,
+    *,
+    status: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    assignee_id: int | None = None,
+    kind: str = "",
+) -> QuerySet[CareItem]:
+    queryset = CareItem.objects.filter(customer__in=customers_for(user, "view")).select_related(
+        "customer", "contact", "assignee"
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    if since:
+        queryset = queryset.filter(plan_on__gte=since)
+    if until:
+        queryset = queryset.filter(plan_on__lte=until)
+    if assignee_id:
+        queryset = queryset.filter(assignee_id=assignee_id)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return queryset.order_by("-id")
+
+
+def get_care_item_for(user: Any, pk: int) -> CareItem:
+    item = care_items_for(user).filter(pk=pk).first()
+    if item is None:
+        raise Http404(_("关怀事项不存在或您无权查看。"))
+    return item
+
+
+# --- boards ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Card:
+    kind: str  # plan | followup | care | item
+    title: str
+    day: dt.date
+    customer: Customer | None
+    obj: Any
+    overdue: bool = False
+    detail: str = ""
+
+
+@dataclass
+class Board:
+    person: Any
+    today: dt.date
+    columns: dict[str, list[Card]]
+    items_by_state: dict[str, list[BoardItem]] = field(default_factory=dict)
+
+
+def board_items_for(user: Any, *, owner_ids: Any = None) -> QuerySet[BoardItem]:
+    """Board cards of the user's team; a card about a customer only if the user may view that customer."""
+    queryset = BoardItem.objects.filter(owner__in=team_ids(user) if owner_ids is None else owner_ids)
+    queryset = queryset.filter(Q(customer__isnull=True) | Q(customer__in=customers_for(user, "view")))
+    return queryset.select_related("customer", "owner").order_by("planned_on", "id")
+
+
+def _plan_title(plan: ContactPlan, day: dt.date) -> str:
+    if plan.next_visit_on and plan.next_visit_on <= day and plan.next_visit_on == plan.next_due_on:
+        return _("拜访")
+    return _("电话联络")
+
+
+def weekly_board(user: Any, *, person: Any, today: dt.date | None = None) -> Board:
+    """Overdue, today, tomorrow, the rest of the week, done: plans, visits, care and board cards (4 queries)."""
+    today = today or timezone.localdate()
+    tomorrow = today + dt.timedelta(days=1)
+    _start, end = week_bounds(today)
+    end = max(end, tomorrow)
+    columns: dict[str, list[Card]] = {"overdue": [], "today": [], "tomorrow": [], "week": [], "done": []}
+
+    def column(day: dt.date) -> str:
+        if day < today:
+            return "overdue"
+        if day == today:
+            return "today"
+        if day == tomorrow:
+            return "tomorrow"
+        return "week"
+
+    scope = customers_for(user, "view")
+    plans = ContactPlan.objects.filter(
+        assignee=person, customer__in=scope, customer__is_archived=False, next_due_on__lte=end
+    ).select_related("customer")
+    for plan in plans.order_by("next_due_on", "id")[:BOARD_LIMIT]:
+        day = plan.next_due_on
+        assert day is not None
+        columns[column(day)].append(Card("plan", _plan_title(plan, day), day, plan.customer, plan, day < today))
+    visits = FollowUp.objects.filter(
+        assignee=person, customer__in=scope, status=FollowUpStatus.PLANNED, due_on__lte=end
+    ).select_related("customer")
+    for f in visits.order_by("due_on", "id")[:BOARD_LIMIT]:
+        columns[column(f.due_on)].append(
+            Card("followup", f.get_type_display(), f.due_on, f.customer, f, f.due_on < today)
+        )
+    care = CareItem.objects.filter(
+        assignee=person, customer__in=scope, status=CareStatus.PLANNED, plan_on__lte=end
+    ).select_related("customer")
+    for c in care.order_by("plan_on", "id")[:BOARD_LIMIT]:
+        columns[column(c.plan_on)].append(Card("care", c.occasion, c.plan_on, c.customer, c, c.plan_on < today))
+    items = board_items_for(user, owner_ids=[person.pk]).filter(period=BoardPeriod.WEEK, planned_on__lte=end)
+    items = items.filter(Q(state__in=[BoardState.TODO, BoardState.DOING]) | Q(planned_on__gte=_start))
+    for item in items[:BOARD_LIMIT]:
+        target = "done" if item.state == BoardState.DONE else column(item.planned_on)
+        columns[target].append(
+            Card("item", item.title, item.planned_on, item.customer, item, target == "overdue", item.note)
+        )
+    for cards in columns.values():
+        cards.sort(key=lambda c: (c.day, c.kind))
+    return Board(person=person, today=today, columns=columns)
+
+
+def monthly_board(user: Any, *, person: Any, today: dt.date | None = None) -> Board:
+    """The month's plan and work spanning weeks: board cards by state, plus the month's due visits by week."""
+    today = today or timezone.localdate()
+    start, end = month_bounds(today)
+    items = board_items_for(user, owner_ids=[person.pk]).filter(
+        Q(planned_on__range=(start, end)) | Q(planned_on__lt=start, state__in=[BoardState.TODO, BoardState.DOING])
+    )
+    by_state: dict[str, list[BoardItem]] = {s: [] for s in BoardState.values}
+    for item in items[: BOARD_LIMIT * 3]:
+        by_state[item.state].append(item)
+    columns: dict[str, list[Card]] = {}
+    visits = FollowUp.objects.filter(
+        assignee=person,
+        customer__in=customers_for(user, "view"),
+        status=FollowUpStatus.PLANNED,
+        due_on__range=(start, end),
+    ).select_related("customer")
+    for f in visits.order_by("due_on", "id")[:BOARD_LIMIT]:
+        week = f"{f.due_on.isocalendar().week}"
+        columns.setdefault(week, []).append(
+            Card("followup", f.get_type_display(), f.due_on, f.customer, f, f.due_on < today)
+        )
+    return Board(person=person, today=today, columns=columns, items_by_state=by_state)

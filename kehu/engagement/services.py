@@ -1,0 +1,616 @@
+"""Writes of the contact engine. One function per business action; UI and API call the same ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.access.policy import can
+from kehu.core import search
+from kehu.core.exceptions import DomainError, InvalidTransition
+from kehu.core.versioning import save_versioned
+from kehu.core.workcalendar import add_working_days
+from kehu.customers.choices import Channel
+from kehu.customers.models import Contact, Customer
+
+from . import defaults, planning
+from .choices import (
+    BoardPeriod,
+    BoardState,
+    CareStatus,
+    FollowUpStatus,
+    FollowUpType,
+    JobStatus,
+    Responsible,
+)
+from .models import BoardItem, CareItem, ContactPlan, FollowUp, Interaction, MaintenancePolicy, ReplanJob
+
+REPLAN_BATCH = 2000
+
+
+def conf(name: str, default: int) -> int:
+    return int(getattr(settings, "KEHU", {}).get(name, default))
+
+
+# --- maintenance policies and contact plans -------------------------------------------------------
+
+DEFAULT_POLICIES = defaults.POLICIES
+
+
+def policies_ensure_defaults() -> None:
+    for scope, key, phone, visit, whom, responsible in DEFAULT_POLICIES:
+        MaintenancePolicy.objects.get_or_create(
+            scope=scope,
+            key=key,
+            defaults={
+                "phone_every_days": phone,
+                "visit_every_months": visit,
+                "visit_whom": whom,
+                "responsible": responsible,
+            },
+        )
+
+
+@transaction.atomic
+def policy_update(
+    *,
+    actor: Any,
+    policy: MaintenancePolicy,
+    version: int | None,
+    phone_every_days: int | None,
+    visit_every_months: int | None,
+    visit_whom: str = "",
+    responsible: str = "",
+) -> ReplanJob:
+    """Change a policy and re-plan, in the background, every customer it governs."""
+    if not getattr(actor, "is_admin_level", False):
+        raise DomainError(_("只有管理员可以修改维护策略。"))
+    errors: dict[str, list[str]] = {}
+    if phone_every_days is not None and not 1 <= phone_every_days <= 366:
+        errors["phone_every_days"] = [_("请输入 1 到 366 之间的天数。")]
+    if visit_every_months is not None and not 1 <= visit_every_months <= 24:
+        errors["visit_every_months"] = [_("请输入 1 到 24 之间的月数。")]
+    if errors:
+        raise DomainError(_("输入有误，请检查标出的字段。"), field_errors=errors)
+    policy.phone_every_days = phone_every_days
+    policy.visit_every_months = visit_every_months
+    policy.visit_whom = (visit_whom or "").strip()[:200]
+    policy.responsible = (responsible or "").strip()[:200]
+    policy.updated_by = actor
+    save_versioned(
+        policy,
+        expected_version=version,
+        fields=["phone_every_days", "visit_every_months", "visit_whom", "responsible", "updated_by"],
+    )
+    return replan_start(actor=actor, policy=policy)
+
+
+def _governed(policy: MaintenancePolicy | None) -> Any:
+    customers = Customer.objects.filter(is_archived=False)
+    if policy is None:
+        return customers
+    return customers.filter(**{policy.scope: policy.key})
+
+
+@transaction.atomic
+def replan_start(*, actor: Any, policy: MaintenancePolicy | None = None) -> ReplanJob:
+    from .tasks import replan_task
+
+    job = ReplanJob.objects.create(policy=policy, actor=actor, total=_governed(policy).count())
+    transaction.on_commit(lambda: replan_task.enqueue(job.pk))
+    return job
+
+
+def replan_run(job_id: int) -> ReplanJob:
+    """Walk the governed customers in keyset batches; bounded memory; progress after each batch.
+
+    Safe to run twice: it recomputes plans from their stored last contacts.
+    """
+    job = ReplanJob.objects.select_related("policy").get(pk=job_id)
+    if job.status == JobStatus.DONE:
+        return job
+    ReplanJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, processed=0)
+    policies = planning.policies_by_key()
+    customers = _governed(job.policy).order_by("id").values_list("id", "grade", "priority", "owner_id")
+    last_id, processed = 0, 0
+    try:
+        while True:
+            batch = list(customers.filter(id__gt=last_id)[:REPLAN_BATCH])
+            if not batch:
+                break
+            with transaction.atomic():
+                _replan_batch(batch, policies)
+            last_id = batch[-1][0]
+            processed += len(batch)
+            ReplanJob.objects.filter(pk=job.pk).update(processed=processed)
+    except Exception as exc:
+        ReplanJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, message=str(exc)[:1000])
+        raise
+    ReplanJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE, processed=processed, total=max(processed, job.total), finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job
+
+
+_PLAN_FIELDS = ["phone_every_days", "visit_every_months", "visit_whom", "next_phone_on", "next_visit_on", "next_due_on"]
+
+
+def _apply(plan: ContactPlan, terms: planning.PolicyTerms) -> None:
+    plan.phone_every_days = terms.phone_every_days
+    plan.visit_every_months = terms.visit_every_months
+    plan.visit_whom = terms.visit_whom[:200]
+    result = planning.schedule(
+        terms, anchor_on=plan.anchor_on, last_phone_on=plan.last_phone_on, last_visit_on=plan.last_visit_on
+    )
+    plan.next_phone_on, plan.next_visit_on, plan.next_due_on = (
+        result.next_phone_on,
+        result.next_visit_on,
+        result.next_due_on,
+    )
+
+
+def _replan_batch(rows: list[tuple[int, str, str, int]], policies: dict[Any, planning.PolicyRow]) -> None:
+    ids = [row[0] for row in rows]
+    plans = {p.customer_id: p for p in ContactPlan.objects.filter(customer_id__in=ids)}
+    today = timezone.localdate()
+    new, changed = [], []
+    for customer_id, grade, priority, owner_id in rows:
+        terms = planning.terms_for(policies, grade, priority)
+        plan = plans.get(customer_id)
+        if plan is None:
+            plan = ContactPlan(customer_id=customer_id, assignee_id=owner_id, anchor_on=today)
+            _apply(plan, terms)
+            new.append(plan)
+        else:
+            plan.assignee_id = owner_id
+            _apply(plan, terms)
+            changed.append(plan)
+    if new:
+        ContactPlan.objects.bulk_create(new, ignore_conflicts=True)
+    if changed:
+        ContactPlan.objects.bulk_update(changed, [*_PLAN_FIELDS, "assignee"])
+
+
+def plans_fill_missing() -> int:
+    """Plan every active customer that has no plan yet (new customers), in keyset batches."""
+    policies = planning.policies_by_key()
+    customers = (
+        Customer.objects.filter(is_archived=False, contact_plan__isnull=True)
+        .order_by("id")
+        .values_list("id", "grade", "priority", "owner_id")
+    )
+    last_id, created = 0, 0
+    while True:
+        batch = list(customers.filter(id__gt=last_id)[:REPLAN_BATCH])
+        if not batch:
+            return created
+        with transaction.atomic():
+            _replan_batch(batch, policies)
+        last_id = batch[-1][0]
+        created += len(batch)
+
+
+@transaction.atomic
+def plan_refresh(*, customer_id: int) -> ContactPlan | None:
+    """(Re)plan one customer from its current grade and priority (after a regrade, a new customer ...)."""
+    customer = Customer.objects.filter(pk=customer_id).only("id", "grade", "priority", "owner_id").first()
+    if customer is None:
+        return None
+    terms = planning.terms_for(planning.policies_by_key(), customer.grade, customer.priority)
+    plan = ContactPlan.objects.select_for_update().filter(customer_id=customer_id).first()
+    if plan is None:
+        plan = ContactPlan(customer_id=customer_id, assignee_id=customer.owner_id, anchor_on=timezone.localdate())
+    plan.assignee_id = customer.owner_id
+    _apply(plan, terms)
+    plan.save()
+    return plan
+
+
+def _plan_register_contact(customer: Customer, channel: str, day: dt.date) -> None:
+    """A logged contact resets the clock: the next one is due one period after it."""
+    plan = ContactPlan.objects.select_for_update().filter(customer_id=customer.pk).first()
+    if plan is None:
+        plan = plan_refresh(customer_id=customer.pk)
+        if plan is None:
+            return
+    plan.last_contact_on = max(plan.last_contact_on or day, day)
+    plan.last_phone_on = max(plan.last_phone_on or day, day)
+    if channel in planning.VISIT_CHANNELS:
+        plan.last_visit_on = max(plan.last_visit_on or day, day)
+    result = planning.schedule(
+        planning.PolicyTerms(plan.phone_every_days, plan.visit_every_months, plan.visit_whom),
+        anchor_on=plan.anchor_on,
+        last_phone_on=plan.last_phone_on,
+        last_visit_on=plan.last_visit_on,
+    )
+    plan.next_phone_on, plan.next_visit_on, plan.next_due_on = (
+        result.next_phone_on,
+        result.next_visit_on,
+        result.next_due_on,
+    )
+    plan.save()
+
+
+# --- interactions ------------------------------------------------------------------------------
+
+
+def interaction_search_document(interaction: Interaction) -> str:
+    return search.build_document(
+        texts=[
+            interaction.people,
+            interaction.subject,
+            interaction.content,
+            interaction.outcome,
+            interaction.next_steps,
+            interaction.contact.name if interaction.contact else "",
+        ]
+    )
+
+
+def _require_view(actor: Any, customer: Customer) -> None:
+    if customer is None or not can(actor, "view", customer):
+        raise DomainError(_("客户不存在或您无权查看。"), field_errors={"customer": [_("客户不存在或您无权查看。")]})
+
+
+@transaction.atomic
+def interaction_log(
+    *,
+    actor: Any,
+    customer: Customer,
+    channel: str,
+    content: str,
+    occurred_at: dt.datetime | None = None,
+    contact: Contact | None = None,
+    people: str = "",
+    subject: str = "",
+    outcome: str = "",
+    next_steps: str = "",
+) -> Interaction:
+    """Log a contact with the customer; it resets the contact plan's clock."""
+    _require_view(actor, customer)
+    errors: dict[str, list[str]] = {}
+    if channel not in Channel.values:
+        errors["channel"] = [_("请选择沟通方式。")]
+    if not (content or "").strip():
+        errors["content"] = [_("请填写沟通内容。")]
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if occurred_at > now + dt.timedelta(minutes=5):
+        errors["occurred_at"] = [_("沟通时间不能晚于当前时间。")]
+    if contact is not None and contact.customer_id != customer.pk:
+        errors["contact"] = [_("联系人不属于该客户。")]
+    if errors:
+        raise DomainError(_("输入有误，请检查标出的字段。"), field_errors=errors)
+    interaction = Interaction(
+        customer=customer,
+        contact=contact,
+        channel=channel,
+        occurred_at=occurred_at,
+        people=people.strip()[:300],
+        subject=subject.strip()[:200],
+        content=content.strip(),
+        outcome=outcome.strip(),
+        next_steps=next_steps.strip(),
+        actor=actor,
+    )
+    interaction.search_text = interaction_search_document(interaction)
+    interaction.save()
+    _plan_register_contact(customer, channel, timezone.localdate(occurred_at))
+    return interaction
+
+
+# --- follow-up visits (回访) ---------------------------------------------------------------------
+
+# type -> (responsible department, how the due date is computed: ("workdays"|"days"|"months", n))
+FOLLOWUP_RULES: dict[str, tuple[str, tuple[str, int]]] = {
+    FollowUpType.NEW_FIRST: (Responsible.OWNER, ("workdays", 3)),
+    FollowUpType.NEW_PERIODIC: (Responsible.OWNER, ("months", 1)),
+    FollowUpType.EXISTING_PERIODIC: (Responsible.OWNER, ("months", 3)),
+    FollowUpType.SPECIAL: (Responsible.OWNER, ("workdays", 5)),
+    FollowUpType.KEY_DEEP: (Responsible.OWNER, ("months", 6)),
+    FollowUpType.AFTER_COMPLAINT: (Responsible.CUSTOMER_SERVICE, ("days", 7)),
+    FollowUpType.AFTER_PROBLEM: (Responsible.TECH_SUPPORT, ("workdays", 3)),
+    FollowUpType.SATISFACTION: (Responsible.CUSTOMER_SERVICE, ("workdays", 3)),
+}
+
+
+def followup_due(type: str, start: dt.date) -> dt.date:
+    unit, n = FOLLOWUP_RULES[type][1]
+    if unit == "workdays":
+        return add_working_days(start, n)
+    if unit == "months":
+        return planning.add_months(start, n)
+    return start + dt.timedelta(days=n)
+
+
+def assignee_for(responsible: str, customer: Customer) -> Any:
+    """Responsibility rules (SPEC M4): sales (the owner) for first, existing and key-customer visits;
+    customer service / technical support: the active staff member of that department with the fewest
+    open visits, else its manager, else the owner."""
+    from kehu.accounts.models import User
+
+    if responsible == Responsible.OWNER:
+        return customer.owner
+    staff = list(User.objects.filter(is_active=True, department=responsible).order_by("level", "id")[:20])
+    if not staff:
+        return customer.owner
+    load = dict(
+        FollowUp.objects.filter(status=FollowUpStatus.PLANNED, assignee__in=staff)
+        .values_list("assignee_id")
+        .annotate(n=Count("id"))
+        .values_list("assignee_id", "n")
+    )
+    lowest_level = staff[0].level
+    pool = [u for u in staff if u.level == lowest_level]
+    return min(pool, key=lambda u: (load.get(u.pk, 0), u.pk))
+
+
+@transaction.atomic
+def followup_plan(
+    *,
+    customer: Customer,
+    type: str,
+    start: dt.date | None = None,
+    due_on: dt.date | None = None,
+    source_type: str = "",
+    source_id: str = "",
+    note: str = "",
+    actor: Any = None,
+) -> FollowUp:
+    """Plan a visit; one per (type, source): an event delivered twice plans it once."""
+    if type not in FOLLOWUP_RULES:
+        raise DomainError(_("回访类型无效。"), field_errors={"type": [_("回访类型无效。")]})
+    if actor is not None:
+        _require_view(actor, customer)
+    if source_id:
+        existing = FollowUp.objects.filter(type=type, source_type=source_type, source_id=str(source_id)).first()
+        if existing is not None:
+            return existing
+    responsible = FOLLOWUP_RULES[type][0]
+    due = due_on or followup_due(type, start or timezone.localdate())
+    followup = FollowUp.objects.create(
+        customer=customer,
+        type=type,
+        source_type=source_type,
+        source_id=str(source_id),
+        note=note[:300],
+        responsible=responsible,
+        assignee=assignee_for(responsible, customer),
+        due_on=due,
+    )
+    return followup
+
+
+@transaction.atomic
+def followup_complete(
+    *,
+    actor: Any,
+    followup: FollowUp,
+    version: int | None,
+    channel: str,
+    satisfaction: int | None,
+    answers: dict[str, str] | None = None,
+    summary: str = "",
+    actions: str = "",
+    action_department: str = "",
+    done_at: dt.datetime | None = None,
+) -> FollowUp:
+    """Record the visit: answers, score, follow-up actions (routed to a department); logs the contact too."""
+    from kehu.accounts.choices import Department
+
+    _require_view(actor, followup.customer)
+    if followup.status != FollowUpStatus.PLANNED:
+        raise InvalidTransition(_("该回访已完成或已取消。"))
+    errors: dict[str, list[str]] = {}
+    if channel not in Channel.values:
+        errors["channel"] = [_("请选择回访方式。")]
+    if satisfaction is None or not 1 <= satisfaction <= 5:
+        errors["satisfaction"] = [_("请给出 1 到 5 分的满意度。")]
+    if action_department and action_department not in Department.values:
+        errors["action_department"] = [_("部门无效。")]
+    if actions.strip() and not action_department:
+        errors["action_department"] = [_("请选择后续行动的负责部门。")]
+    if errors:
+        raise DomainError(_("输入有误，请检查标出的字段。"), field_errors=errors)
+    done_at = done_at or timezone.now()
+    followup.status = FollowUpStatus.DONE
+    followup.done_at = done_at
+    followup.done_by = actor
+    followup.on_time = timezone.localdate(done_at) <= followup.due_on
+    followup.channel = channel
+    followup.answers = {str(k): str(v) for k, v in (answers or {}).items()}
+    followup.satisfaction = satisfaction
+    followup.actions = actions.strip()
+    followup.action_department = action_department
+    save_versioned(
+        followup,
+        expected_version=version,
+        fields=[
+            "status",
+            "done_at",
+            "done_by",
+            "on_time",
+            "channel",
+            "answers",
+            "satisfaction",
+            "actions",
+            "action_department",
+        ],
+    )
+    lines = [f"{q}: {a}" for q, a in followup.answers.items() if a]
+    interaction_log(
+        actor=actor,
+        customer=followup.customer,
+        channel=channel,
+        occurred_at=done_at,
+        subject=followup.get_type_display(),
+        content="\n".join([summary.strip(), *lines]).strip() or followup.get_type_display(),
+        outcome=_("满意度 %(score)s/5") % {"score": satisfaction},
+        next_steps=followup.actions,
+    )
+    if followup.actions and action_department:
+        _route_actions(followup)
+    return followup
+
+
+def _route_actions(followup: FollowUp) -> None:
+    from kehu.access.services.requests import notify
+    from kehu.accounts.choices import Level
+    from kehu.accounts.models import User
+
+    message = _("回访后续行动（%(customer)s）：%(actions)s") % {
+        "customer": followup.customer.name,
+        "actions": followup.actions,
+    }
+    receivers = User.objects.filter(
+        is_active=True, department=followup.action_department, level__gte=Level.MANAGER
+    ) or User.objects.filter(is_active=True, department=followup.action_department)
+    for user in receivers[:10]:
+        notify(user=user, message=message, url=f"/engagement/followups/{followup.pk}/")
+
+
+@transaction.atomic
+def followup_cancel(*, actor: Any, followup: FollowUp, reason: str) -> FollowUp:
+    _require_view(actor, followup.customer)
+    if followup.status != FollowUpStatus.PLANNED:
+        raise InvalidTransition(_("该回访已完成或已取消。"))
+    if not reason.strip():
+        raise DomainError(_("请填写取消原因。"), field_errors={"reason": [_("请填写取消原因。")]})
+    followup.status = FollowUpStatus.CANCELLED
+    followup.note = reason.strip()[:300]
+    save_versioned(followup, expected_version=None, fields=["status", "note"])
+    return followup
+
+
+def followups_plan_periodic(*, today: dt.date | None = None) -> int:
+    """Half-year clock for key customers (A grade or core priority): a deep visit per half year.
+
+    Idempotent: the source is the half year ("2026H2"), unique per customer and type.
+    Walks customers in keyset batches.
+    """
+    today = today or timezone.localdate()
+    half = f"{today.year}H{1 if today.month <= 6 else 2}"
+    customers = (
+        Customer.objects.filter(is_archived=False)
+        .filter(Q(grade="A") | Q(priority="core"))
+        .order_by("id")
+        .values_list("id", "owner_id")
+    )
+    created, last_id = 0, 0
+    due = planning.add_months(today, 1)
+    while True:
+        batch = list(customers.filter(id__gt=last_id)[:REPLAN_BATCH])
+        if not batch:
+            return created
+        last_id = batch[-1][0]
+        rows = [
+            FollowUp(
+                customer_id=cid,
+                type=FollowUpType.KEY_DEEP,
+                source_type="clock",
+                source_id=f"{cid}:{half}",
+                responsible=Responsible.OWNER,
+                assignee_id=owner_id,
+                due_on=due,
+                note=_("半年度深度回访"),
+            )
+            for cid, owner_id in batch
+        ]
+        with transaction.atomic():
+            before = FollowUp.objects.filter(source_type="clock", source_id__in=[r.source_id for r in rows]).count()
+            FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
+        created += len(rows) - before
+
+
+# --- care (客户关怀) --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def care_item_record(*, actor: Any, item: CareItem, status: str, record: str = "") -> CareItem:
+    """Record what was sent (or that nothing will be)."""
+    _require_view(actor, item.customer)
+    if status not in (CareStatus.SENT, CareStatus.SKIPPED):
+        raise DomainError(_("状态无效。"), field_errors={"status": [_("状态无效。")]})
+    if item.status != CareStatus.PLANNED:
+        raise InvalidTransition(_("该关怀事项已处理。"))
+    if status == CareStatus.SENT and not record.strip():
+        raise DomainError(_("请填写发送的问候或礼品。"), field_errors={"record": [_("请填写发送的问候或礼品。")]})
+    item.status = status
+    item.record = record.strip()[:300]
+    item.sent_at = timezone.now()
+    item.sent_by = actor
+    item.save(update_fields=["status", "record", "sent_at", "sent_by", "updated_at"])
+    return item
+
+
+# --- work boards (看板) ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def board_item_create(
+    *,
+    actor: Any,
+    title: str,
+    planned_on: dt.date,
+    period: str = BoardPeriod.WEEK,
+    note: str = "",
+    owner: Any = None,
+    customer: Customer | None = None,
+    ends_on: dt.date | None = None,
+    link_type: str = "",
+    link_id: str = "",
+) -> BoardItem:
+    if not (title or "").strip():
+        raise DomainError(_("请填写标题。"), field_errors={"title": [_("请填写标题。")]})
+    if period not in BoardPeriod.values:
+        raise DomainError(_("看板无效。"), field_errors={"period": [_("看板无效。")]})
+    if customer is not None:
+        _require_view(actor, customer)
+    return BoardItem.objects.create(
+        owner=owner or actor,
+        title=title.strip()[:200],
+        planned_on=planned_on,
+        period=period,
+        note=note.strip(),
+        customer=customer,
+        ends_on=ends_on,
+        link_type=link_type[:24],
+        link_id=str(link_id)[:40],
+    )
+
+
+def _may_move(actor: Any, item: BoardItem) -> bool:
+    if item.owner_id == actor.pk or getattr(actor, "is_admin_level", False):
+        return True
+    owner = item.owner
+    return bool(
+        owner.manager_id == actor.pk or (actor.is_manager and actor.department and actor.department == owner.department)
+    )
+
+
+@transaction.atomic
+def board_item_move(
+    *, actor: Any, item: BoardItem, version: int | None = None, state: str = "", planned_on: dt.date | None = None
+) -> BoardItem:
+    """Drag and drop: a new state and/or a new day."""
+    if not _may_move(actor, item):
+        raise DomainError(_("只能移动自己或下属的看板事项。"))
+    fields = []
+    if state:
+        if state not in BoardState.values:
+            raise DomainError(_("状态无效。"), field_errors={"state": [_("状态无效。")]})
+        item.state = state
+        fields.append("state")
+    if planned_on:
+        item.planned_on = planned_on
+        fields.append("planned_on")
+    if fields:
+        save_versioned(item, expected_version=version, fields=fields)
+    return item

@@ -1,0 +1,47 @@
+"""Background work of the contact engine: per-item tasks (django.tasks) and periodic sweeps (huey)."""
+
+from __future__ import annotations
+
+from django.tasks import task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+
+@task
+def replan_task(job_id: int) -> int:
+    from .services import replan_run
+
+    return replan_run(job_id).processed
+
+
+@task
+def plan_refresh_task(customer_id: int) -> None:
+    from .services import plan_refresh
+
+    plan_refresh(customer_id=customer_id)
+
+
+@task
+def reminders_task() -> int:
+    from .reminders import reminders_sweep
+
+    return reminders_sweep()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def reminders_periodic() -> None:
+    """Every 10 minutes: remind what is due or overdue (each item once per due date)."""
+    from .reminders import reminders_sweep
+
+    reminders_sweep()
+
+
+@db_periodic_task(crontab(minute="20", hour="1"))
+def nightly_planning() -> None:
+    """01:20: plans for new customers, the half-year clock of key customers, the care calendar."""
+    from .care import care_plan
+    from .services import followups_plan_periodic, plans_fill_missing
+
+    plans_fill_missing()
+    followups_plan_periodic()
+    care_plan()
