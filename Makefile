@@ -20,7 +20,7 @@ messages: setup-dev
 	scripts/makemessages.sh
 
 lint: setup-dev
-	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && KEHU_DEBUG=1 .venv/bin/mypy
 
 format: setup-dev
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .

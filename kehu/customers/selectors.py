@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from kehu.access.policy import customers_for
+from kehu.access.policy import customer_q, customers_for
 from kehu.core import search
 
 from .models import ArchiveUpdate, Contact, Customer, CustomerDocument, DocumentVersion, Transaction
@@ -22,12 +22,20 @@ LIST_FILTERS = ("grade", "priority", "region", "owner", "industry_standing", "is
 
 
 def customer_list_for(user: Any, *, q: str = "", action: str = "list", **filters: Any) -> QuerySet[Customer]:
+    """Customers for a list, search or export. With action "list" each row carries `can_view`:
+    a row the user may list but not open (an A-grade archive of someone else) shows only its name,
+    grade and owner, in the UI and the API alike, and a search matches it on its name only, so that
+    a phone or e-mail fragment cannot confirm whose number it is."""
     queryset = customers_for(user, action).select_related("owner")
+    if action == "list":
+        queryset = queryset.annotate(can_view=ExpressionWrapper(customer_q(user, "view"), output_field=BooleanField()))
     clean = {k: v for k, v in filters.items() if v not in (None, "")}
     if clean:
         queryset = queryset.filter(**clean)
     if q.strip():
         queryset = search.search(queryset, q)
+        if action == "list":
+            queryset = queryset.filter(Q(can_view=True) | Q(name__icontains=q.strip()))
     return queryset.order_by("-id")
 
 

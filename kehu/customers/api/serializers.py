@@ -12,9 +12,15 @@ from ..choices import Grade, InfoSource, Priority
 from ..forms import CUSTOMER_FIELDS
 from ..models import Contact, Customer, GradeChange, ImportJob, Transaction
 
+# What a list shows of a customer the user may list but not open (docs/permissions.md).
+RESTRICTED_FIELDS = ("id", "name", "grade", "owner", "owner_name", "restricted")
+
 
 class CustomerSerializer(serializers.ModelSerializer):
     owner_name = serializers.CharField(source="owner.__str__", read_only=True)
+    restricted = serializers.SerializerMethodField(
+        help_text="true: the archive is closed to you (name, grade and owner only); request access to open it"
+    )
     learned_at = serializers.DateTimeField(write_only=True, required=False, allow_null=True)
     learned_from = serializers.ChoiceField(
         choices=InfoSource.choices, write_only=True, required=False, allow_blank=True
@@ -37,6 +43,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "updated_at",
             "learned_at",
             "learned_from",
+            "restricted",
         ]
         read_only_fields = [
             "archive_no",
@@ -49,6 +56,16 @@ class CustomerSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         extra_kwargs = {"version": {"required": False}}
+
+    def get_restricted(self, customer: Customer) -> bool:
+        # Only list rows carry can_view (selectors.customer_list_for); a detail read already required view.
+        return not getattr(customer, "can_view", True)
+
+    def to_representation(self, instance: Customer) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if data["restricted"]:
+            return {key: data[key] for key in RESTRICTED_FIELDS}
+        return data
 
 
 class CustomerUpdateSerializer(CustomerSerializer):
