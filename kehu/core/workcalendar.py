@@ -67,3 +67,93 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
             workday = _package_is_workday(current)
         count += workday
     return count
+
+
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+}
+
+
+def days(start: dt.date, end: dt.date) -> list[dict[str, object]]:
+    """Each day of [start, end]: working or not, its holiday name and whether an admin override decided it."""
+    if (end - start).days > 366:
+        raise ValueError("at most one year at a time")
+    rows = {d.date: d for d in CalendarDay.objects.filter(date__range=(start, end))}
+    result: list[dict[str, object]] = []
+    current = start
+    while current <= end:
+        row = rows.get(current)
+        if row is not None:
+            result.append({"date": current, "is_workday": row.is_workday, "name": row.name, "source": "override"})
+        else:
+            workday = _package_is_workday(current)
+            name = ""
+            try:
+                _on_holiday, holiday = chinese_calendar.get_holiday_detail(current)
+            except NotImplementedError:
+                holiday = None
+            if holiday:
+                name = HOLIDAY_NAMES.get(str(holiday), str(holiday))
+                if workday:
+                    name += "调休"
+            result.append({"date": current, "is_workday": workday, "name": name, "source": "package"})
+        current += dt.timedelta(days=1)
+    return result
+
+
+def calendar_day_set(*, actor: object, date: dt.date, is_workday: bool, name: str = "") -> CalendarDay:
+    """An admin decides one day (a new year's schedule before the package knows it, or a company exception)."""
+    from django.utils.translation import gettext as _
+
+    from .exceptions import DomainError
+
+    if not getattr(actor, "is_admin_level", False):
+        raise DomainError(_("只有管理员可以修改工作日历。"))
+    day, _created = CalendarDay.objects.update_or_create(
+        date=date, defaults={"is_workday": is_workday, "name": (name or "").strip()[:60]}
+    )
+    return day
+
+
+def calendar_import(*, actor: object, text: str) -> int:
+    """Lines "2027-01-01,休,元旦" / "2027-02-07,班,春节调休" (also 0/1, off/work); all or nothing."""
+    from django.db import transaction
+    from django.utils.translation import gettext as _
+
+    from .exceptions import DomainError
+
+    if not getattr(actor, "is_admin_level", False):
+        raise DomainError(_("只有管理员可以修改工作日历。"))
+    parsed: list[tuple[dt.date, bool, str]] = []
+    errors: list[str] = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip().replace("，", ",")
+        if not line or line.startswith("#"):
+            continue
+        parts = [p.strip() for p in line.split(",")]
+        try:
+            date = dt.date.fromisoformat(parts[0])
+            kind = parts[1].lower()
+        except (ValueError, IndexError):
+            errors.append(_("第 %(n)s 行格式有误：%(line)s") % {"n": number, "line": line})
+            continue
+        if kind in ("班", "1", "work", "workday"):
+            workday = True
+        elif kind in ("休", "0", "off", "holiday"):
+            workday = False
+        else:
+            errors.append(_("第 %(n)s 行格式有误：%(line)s") % {"n": number, "line": line})
+            continue
+        parsed.append((date, workday, parts[2] if len(parts) > 2 else ""))
+    if errors:
+        raise DomainError(_("导入失败，未做任何修改。"), field_errors={"text": errors})
+    with transaction.atomic():
+        for date, workday, name in parsed:
+            CalendarDay.objects.update_or_create(date=date, defaults={"is_workday": workday, "name": name[:60]})
+    return len(parsed)

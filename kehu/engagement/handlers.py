@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kehu.customers.models import Customer, Transaction
 
@@ -15,7 +16,9 @@ def _customer(customer_id: int) -> Customer | None:
     return Customer.objects.select_related("owner").filter(pk=customer_id, is_archived=False).first()
 
 
-def on_transaction_created(*, transaction_id: int, customer_id: int, actor_id: int | None = None, **_: Any) -> None:
+def on_transaction_created(
+    *, transaction_id: int, customer_id: int, actor_id: int | None = None, **_payload: Any
+) -> None:
     """A purchase: the first visit within 3 working days; a new customer's first purchase also a 1-month visit."""
     from .services import followup_plan, plan_refresh
 
@@ -44,7 +47,7 @@ def on_transaction_created(*, transaction_id: int, customer_id: int, actor_id: i
         plan_refresh(customer_id=customer_id)
 
 
-def on_customer_regraded(*, customer_id: int, **_: Any) -> None:
+def on_customer_regraded(*, customer_id: int, **_payload: Any) -> None:
     from .tasks import plan_refresh_task
 
     plan_refresh_task.enqueue(customer_id)

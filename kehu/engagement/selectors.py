@@ -399,6 +399,10 @@ class Board:
     columns: dict[str, list[Card]]
     items_by_state: dict[str, list[BoardItem]] = field(default_factory=dict)
 
+    @property
+    def tomorrow(self) -> dt.date:
+        return self.today + dt.timedelta(days=1)
+
 
 def board_items_for(user: Any, *, owner_ids: Any = None) -> QuerySet[BoardItem]:
     """Board cards of the user's team; a card about a customer only if the user may view that customer."""
@@ -407,10 +411,8 @@ def board_items_for(user: Any, *, owner_ids: Any = None) -> QuerySet[BoardItem]:
     return queryset.select_related("customer", "owner").order_by("planned_on", "id")
 
 
-def _plan_title(plan: ContactPlan, day: dt.date) -> str:
-    if plan.next_visit_on and plan.next_visit_on <= day and plan.next_visit_on == plan.next_due_on:
-        return _("拜访")
-    return _("电话联络")
+def _plan_is_visit(plan: ContactPlan) -> bool:
+    return bool(plan.next_visit_on and plan.next_visit_on == plan.next_due_on)
 
 
 def weekly_board(user: Any, *, person: Any, today: dt.date | None = None) -> Board:
@@ -437,7 +439,11 @@ def weekly_board(user: Any, *, person: Any, today: dt.date | None = None) -> Boa
     for plan in plans.order_by("next_due_on", "id")[:BOARD_LIMIT]:
         day = plan.next_due_on
         assert day is not None
-        columns[column(day)].append(Card("plan", _plan_title(plan, day), day, plan.customer, plan, day < today))
+        visit = _plan_is_visit(plan)
+        title = _("拜访") if visit else _("电话联络")
+        columns[column(day)].append(
+            Card("plan", title, day, plan.customer, plan, day < today, "visit" if visit else "phone")
+        )
     visits = FollowUp.objects.filter(
         assignee=person, customer__in=scope, status=FollowUpStatus.PLANNED, due_on__lte=end
     ).select_related("customer")

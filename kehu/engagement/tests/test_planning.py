@@ -34,7 +34,9 @@ def test_grade_a_to_c_replans_phone_from_weekly_to_two_weeks_and_visit_from_two_
     assert (plan.next_phone_on, plan.next_visit_on) == (dt.date(2026, 3, 9), dt.date(2026, 5, 2))
 
     with django_capture_on_commit_callbacks(execute=True):
-        grading.customer_regrade(actor=users["mkt_mgr"], customer=customer, grade="C", priority="normal", reason="规模缩小")
+        grading.customer_regrade(
+            actor=users["mkt_mgr"], customer=customer, grade="C", priority="normal", reason="规模缩小"
+        )
 
     plan.refresh_from_db()
     assert plan.phone_every_days == 14 and plan.visit_every_months == 4
@@ -52,14 +54,18 @@ def test_a_logged_phone_call_resets_the_phone_clock_and_a_visit_resets_both(make
     customer = make_customer(grade="B")
     _with_last_contacts(customer)
     call = timezone.make_aware(dt.datetime(2026, 3, 20, 10, 0))
-    services.interaction_log(actor=users["sales"], customer=customer, channel=Channel.PHONE, content="介绍新品", occurred_at=call)
+    services.interaction_log(
+        actor=users["sales"], customer=customer, channel=Channel.PHONE, content="介绍新品", occurred_at=call
+    )
     plan = ContactPlan.objects.get(customer=customer)
     assert plan.last_contact_on == dt.date(2026, 3, 20)
     assert plan.next_phone_on == dt.date(2026, 3, 27)
     assert plan.next_visit_on == dt.date(2026, 6, 2)  # a call does not replace a visit
 
     visit = timezone.make_aware(dt.datetime(2026, 3, 25, 15, 0))
-    services.interaction_log(actor=users["sales"], customer=customer, channel=Channel.VISIT, content="上门拜访", occurred_at=visit)
+    services.interaction_log(
+        actor=users["sales"], customer=customer, channel=Channel.VISIT, content="上门拜访", occurred_at=visit
+    )
     plan.refresh_from_db()
     assert (plan.next_phone_on, plan.next_visit_on) == (dt.date(2026, 4, 1), dt.date(2026, 6, 25))
 
@@ -88,7 +94,9 @@ def test_policy_change_replans_every_governed_customer_in_batches_with_progress(
 def test_only_admins_change_policies_and_a_stale_version_is_refused(users):
     policy = MaintenancePolicy.objects.get(scope=PolicyScope.GRADE, key="A")
     with pytest.raises(DomainError):
-        services.policy_update(actor=users["mkt_mgr"], policy=policy, version=policy.version, phone_every_days=3, visit_every_months=1)
+        services.policy_update(
+            actor=users["mkt_mgr"], policy=policy, version=policy.version, phone_every_days=3, visit_every_months=1
+        )
     services.policy_update(actor=users["admin"], policy=policy, version=1, phone_every_days=5, visit_every_months=2)
     with pytest.raises(DomainError):
         services.policy_update(actor=users["admin"], policy=policy, version=1, phone_every_days=3, visit_every_months=2)
