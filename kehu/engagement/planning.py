@@ -59,18 +59,13 @@ def _stricter(*values: int | None) -> int | None:
 
 def terms_for(policies: dict[tuple[str, str], PolicyRow], grade: str, priority: str) -> PolicyTerms:
     """The grade's policy and the priority's policy both apply; for each frequency the stricter wins."""
-    by_grade = policies.get((PolicyScope.GRADE, grade))
-    by_priority = policies.get((PolicyScope.PRIORITY, priority))
+    empty = PolicyRow(None, None, "")
+    by_grade = policies.get((PolicyScope.GRADE, grade), empty)
+    by_priority = policies.get((PolicyScope.PRIORITY, priority), empty)
     return PolicyTerms(
-        phone_every_days=_stricter(
-            by_grade and by_grade.phone_every_days, by_priority and by_priority.phone_every_days
-        ),
-        visit_every_months=_stricter(
-            by_grade and by_grade.visit_every_months, by_priority and by_priority.visit_every_months
-        ),
-        visit_whom=" / ".join(
-            w for w in ((by_grade and by_grade.visit_whom) or "", (by_priority and by_priority.visit_whom) or "") if w
-        ),
+        phone_every_days=_stricter(by_grade.phone_every_days, by_priority.phone_every_days),
+        visit_every_months=_stricter(by_grade.visit_every_months, by_priority.visit_every_months),
+        visit_whom=" / ".join(w for w in (by_grade.visit_whom, by_priority.visit_whom) if w),
     )
 
 

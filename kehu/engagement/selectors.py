@@ -321,7 +321,7 @@ def followup_report(
     total = FollowUpStats("", _("合计"))
     weighted = 0.0
     for value, label in FollowUpType.choices:
-        row = grouped.get(value, {})
+        row: dict[str, Any] = dict(grouped.get(value, {}))
         stats = FollowUpStats(
             value,
             str(label),

@@ -123,7 +123,7 @@ class FollowUpCompleteSerializer(serializers.Serializer):
 
 class FollowUpStatsSerializer(serializers.Serializer):
     type = serializers.CharField()
-    label = serializers.CharField()
+    type_label = serializers.CharField(source="label")
     total = serializers.IntegerField()
     done = serializers.IntegerField()
     on_time = serializers.IntegerField()
@@ -191,4 +191,4 @@ class WorkdaySerializer(serializers.Serializer):
     date = serializers.DateField()
     is_workday = serializers.BooleanField()
     name = serializers.CharField(allow_blank=True, required=False)
-    source = serializers.CharField(read_only=True)
+    origin = serializers.CharField(source="source", read_only=True)

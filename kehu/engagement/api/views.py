@@ -288,6 +288,6 @@ class WorkdayView(APIView):
             return Response({"detail": _("只有管理员可以修改工作日历。")}, status=status.HTTP_403_FORBIDDEN)
         day = workcalendar.calendar_day_set(actor=request.user, **serializer.validated_data)
         return Response(
-            {"date": day.date, "is_workday": day.is_workday, "name": day.name, "source": "override"},
+            {"date": day.date, "is_workday": day.is_workday, "name": day.name, "origin": "override"},
             status=status.HTTP_201_CREATED,
         )
