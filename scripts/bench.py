@@ -159,6 +159,7 @@ def main() -> None:
                 ("search phone 0013", "/customers/?q=0013"),
                 ("API list", "/api/customers/"),
                 ("API search 科技", "/api/customers/?q=%E7%A7%91%E6%8A%80"),
+                ("grading proposals", "/customers/grading/"),
             ]
             if detail_id:
                 paths.append(("customer detail", f"/customers/{detail_id.group(1).decode()}/"))
