@@ -21,6 +21,9 @@ def test_sales_logs_a_call_from_the_weekly_board_and_the_overdue_item_leaves(log
     page.fill("[data-testid=content]", "电话回访：设备运行正常，客户询问培训安排")
     page.click("[data-testid=save-interaction]")
     page.wait_for_selector(".alert >> text=沟通记录已保存")
-    assert page.locator("[data-testid=column-overdue] [data-testid=card-plan]", has_text="杭州远景电子有限公司").count() == 0
+    assert (
+        page.locator("[data-testid=column-overdue] [data-testid=card-plan]", has_text="杭州远景电子有限公司").count()
+        == 0
+    )
     assert "杭州远景电子有限公司" not in page.inner_text("[data-testid=column-overdue]")
     assert errors == []
