@@ -1,5 +1,26 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "servicedesk"
-urlpatterns = [path("", TemplateView.as_view(template_name="base.html"), name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("stats/", views.stats_page, name="stats"),
+    path("stats/export/", views.stats_export, name="stats_export"),
+    path("sla/", views.sla_report, name="sla"),
+    path("mail/unmatched/", views.unmatched, name="unmatched"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("complaints/<int:pk>/record.pdf", views.complaint_pdf, {"form": "record"}, name="complaint_record_pdf"),
+    path("complaints/<int:pk>/sheet.pdf", views.complaint_pdf, {"form": "sheet"}, name="complaint_sheet_pdf"),
+    path("tickets/<int:pk>/report.pdf", views.ticket_pdf, name="ticket_report_pdf"),
+]
+for kind, plural in (("complaint", "complaints"), ("ticket", "tickets"), ("demand", "demands")):
+    urlpatterns += [
+        path(f"{plural}/", views.record_list, {"kind": kind}, name=f"{kind}_list"),
+        path(f"{plural}/new/", views.record_create, {"kind": kind}, name=f"{kind}_create"),
+        path(f"{plural}/<int:pk>/", views.record_detail, {"kind": kind}, name=f"{kind}_detail"),
+        path(f"{plural}/<int:pk>/reply/", views.record_reply, {"kind": kind}, name=f"{kind}_reply"),
+        path(
+            f"{plural}/<int:pk>/do/<str:name>/", views.record_transition, {"kind": kind}, name=f"{kind}_transition"
+        ),
+    ]

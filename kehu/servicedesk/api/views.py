@@ -1,0 +1,143 @@
+"""REST API of the service desk: the same selectors and services as the UI.
+
+Each workflow step is `POST /api/<collection>/{id}/<transition>/`; a step out of order is
+400 with a message, a refused role 403, a lost race or a stale `version` 409.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .. import mail, selectors, services
+from ..workflow import WORKFLOWS
+from .serializers import (
+    ComplaintCreateSerializer,
+    ComplaintSerializer,
+    DemandCreateSerializer,
+    DemandSerializer,
+    MailSerializer,
+    ReplySerializer,
+    TicketCreateSerializer,
+    TicketSerializer,
+    TimelineSerializer,
+    transition_serializer,
+)
+
+
+class _RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    kind = ""
+    create_serializer: Any = None
+    create_service: Any = None
+
+    def get_queryset(self) -> Any:
+        if self.action == "list":
+            params = self.request.query_params
+            filters = {key: params.get(key, "") for key in selectors.FILTERS[self.kind]}
+            return selectors.record_list_for(
+                self.request.user, self.kind, queue=params.get("queue", ""), **filters
+            ).prefetch_related("timers")
+        return selectors.scoped(self.request.user, self.kind).select_related("customer").prefetch_related("timers")
+
+    def create(self, request: Request) -> Response:
+        serializer = self.create_serializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        record = type(self).create_service(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=TimelineSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request: Request, pk: str | None = None) -> Response:
+        record = self.get_object()
+        return Response(TimelineSerializer(selectors.timeline_of(record, self.kind), many=True).data)
+
+    def _transition(self, request: Request, name: str) -> Response:
+        record = self.get_object()
+        spec = WORKFLOWS[self.kind][name]
+        serializer = transition_serializer(self.kind, spec)(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        record = services.transition(self.kind, actor=request.user, record=record, name=name, data=data, version=version)
+        return Response(self.get_serializer(record).data)
+
+
+def _add_transitions(viewset: type[_RecordViewSet], record_serializer: Any) -> None:
+    for name, spec in WORKFLOWS[viewset.kind].items():
+
+        def handler(self: Any, request: Request, pk: str | None = None, _name: str = name) -> Response:
+            return self._transition(request, _name)
+
+        handler.__name__ = name
+        handler.__doc__ = f"{spec.label}（{spec.who_label}）"
+        handler = extend_schema(
+            request=transition_serializer(viewset.kind, spec),
+            responses={200: record_serializer, 400: None, 403: None, 409: None},
+            summary=str(spec.label),
+        )(handler)
+        setattr(viewset, name, action(detail=True, methods=["post"], url_path=name)(handler))
+
+
+LIST_PARAMS = [OpenApiParameter("queue", str, enum=["mine", "department", "unassigned", "breaching"])]
+
+
+@extend_schema(tags=["servicedesk"], parameters=LIST_PARAMS)
+class ComplaintViewSet(_RecordViewSet):
+    kind = "complaint"
+    serializer_class = ComplaintSerializer
+    create_serializer = ComplaintCreateSerializer
+    create_service = staticmethod(services.complaint_create)
+
+    @extend_schema(request=ComplaintCreateSerializer, responses={201: ComplaintSerializer})
+    def create(self, request: Request) -> Response:
+        return super().create(request)
+
+    @extend_schema(request=ReplySerializer, responses={201: MailSerializer})
+    @action(detail=True, methods=["post"])
+    def reply(self, request: Request, pk: str | None = None) -> Response:
+        serializer = ReplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = mail.mail_reply(actor=request.user, record=self.get_object(), **serializer.validated_data)
+        return Response(MailSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["servicedesk"], parameters=LIST_PARAMS)
+class TicketViewSet(_RecordViewSet):
+    kind = "ticket"
+    serializer_class = TicketSerializer
+    create_serializer = TicketCreateSerializer
+    create_service = staticmethod(services.ticket_create)
+
+    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
+    def create(self, request: Request) -> Response:
+        return super().create(request)
+
+    @extend_schema(request=ReplySerializer, responses={201: MailSerializer})
+    @action(detail=True, methods=["post"])
+    def reply(self, request: Request, pk: str | None = None) -> Response:
+        serializer = ReplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = mail.mail_reply(actor=request.user, record=self.get_object(), **serializer.validated_data)
+        return Response(MailSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["servicedesk"], parameters=LIST_PARAMS)
+class DemandViewSet(_RecordViewSet):
+    kind = "demand"
+    serializer_class = DemandSerializer
+    create_serializer = DemandCreateSerializer
+    create_service = staticmethod(services.demand_create)
+
+    @extend_schema(request=DemandCreateSerializer, responses={201: DemandSerializer})
+    def create(self, request: Request) -> Response:
+        return super().create(request)
+
+
+_add_transitions(ComplaintViewSet, ComplaintSerializer)
+_add_transitions(TicketViewSet, TicketSerializer)
+_add_transitions(DemandViewSet, DemandSerializer)

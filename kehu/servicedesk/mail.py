@@ -1,0 +1,248 @@
+"""E-mail intake (an SMTP listener, aiosmtpd) and replies to customers threaded on the record.
+
+A mail to the intake becomes a complaint, or a problem ticket when it is addressed to
+tickets@/support@ or its subject carries [问题]/[ticket]; the customer is found by the
+sender's address (customer or contact e-mail). A reply to one of our mails (In-Reply-To /
+References, or the record number in the subject) is threaded onto its record. Mail from
+unknown senders is kept in the unmatched queue, never dropped. Attachments go to the
+default storage (MEDIA_ROOT).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from email import policy
+from email.message import EmailMessage as ParsedMessage
+from email.parser import BytesParser
+from email.utils import make_msgid, parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.core.exceptions import DomainError
+
+from . import services
+from .choices import ComplaintCategory, IntakeChannel, MailDirection, Urgency
+from .models import Complaint, MailAttachment, MailMessage, Ticket
+from .workflow import complaint_handler, ticket_worker
+
+log = logging.getLogger(__name__)
+NUMBER = re.compile(r"\b((?:TS|WT)-\d{4}-\d{6})\b")
+TICKET_HINTS = ("[问题]", "【问题】", "[ticket]", "[problem]")
+
+
+def find_customer(address: str) -> Any:
+    from kehu.customers.models import Contact, Customer
+
+    address = address.strip().lower()
+    if not address:
+        return None
+    customer = Customer.objects.filter(email=address).first() or Customer.objects.filter(email__iexact=address).first()
+    if customer is None:
+        contact = Contact.objects.filter(email__iexact=address).select_related("customer").first()
+        customer = contact.customer if contact else None
+    return customer
+
+
+def _body(message: ParsedMessage) -> str:
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        return str(part.get_content()).strip()
+    except (LookupError, UnicodeDecodeError):  # an unknown charset: keep what can be read
+        payload = part.get_payload(decode=True)
+        return payload.decode("utf-8", "replace").strip() if isinstance(payload, bytes) else ""
+
+
+def _wants_ticket(subject: str, recipients: list[str]) -> bool:
+    lowered = subject.lower()
+    if any(hint in lowered for hint in TICKET_HINTS):
+        return True
+    return any(r.lower().split("@")[0] in ("tickets", "ticket", "support") for r in recipients)
+
+
+def _parent(message_ids: list[str], subject: str) -> tuple[Complaint | None, Ticket | None]:
+    ids = [m for m in message_ids if m]
+    if ids:
+        parent = (
+            MailMessage.objects.filter(message_id__in=ids)
+            .exclude(complaint__isnull=True, ticket__isnull=True)
+            .order_by("-id")
+            .first()
+        )
+        if parent is not None:
+            return parent.complaint, parent.ticket
+    match = NUMBER.search(subject)
+    if match:
+        number = match.group(1)
+        return Complaint.objects.filter(number=number).first(), Ticket.objects.filter(number=number).first()
+    return None, None
+
+
+@transaction.atomic
+def mail_intake(raw: bytes, *, recipients: list[str] | None = None) -> MailMessage:
+    """Turn one received mail into a record (or a threaded message, or an unmatched one)."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, ParsedMessage)
+    recipients = recipients or [parseaddr(str(a))[1] for a in message.get_all("To", [])]
+    name, from_addr = parseaddr(str(message.get("From", "")))
+    from_addr = from_addr.lower()
+    message_id = str(message.get("Message-ID", "") or make_msgid()).strip()
+    existing = MailMessage.objects.filter(message_id=message_id, direction=MailDirection.IN).first()
+    if existing is not None:  # the same mail delivered twice
+        return existing
+    subject = str(message.get("Subject", "") or "").strip()
+    in_reply_to = str(message.get("In-Reply-To", "") or "").strip()
+    references = str(message.get("References", "") or "").strip()
+    body = _body(message)
+    complaint, ticket = _parent([in_reply_to, *references.split()], subject)
+    customer = (complaint or ticket).customer if (complaint or ticket) else find_customer(from_addr)
+    threaded = bool(complaint or ticket)
+    if not threaded and customer is not None:
+        if _wants_ticket(subject, recipients):
+            urgent = "紧急" in subject or "urgent" in subject.lower()
+            ticket = services.ticket_create(
+                actor=None,
+                customer=customer,
+                title=subject[:200] or _("（无主题邮件）"),
+                description=body or subject,
+                urgency=Urgency.HIGH if urgent else Urgency.MEDIUM,
+                channel=IntakeChannel.EMAIL,
+                contact_name=name,
+            )
+        else:
+            complaint = services.complaint_create(
+                actor=None,
+                customer=customer,
+                channel=IntakeChannel.EMAIL,
+                reason=body or subject,
+                request=subject,
+                contact_name=name,
+                contact_phone=from_addr,
+                category=ComplaintCategory.OTHER,
+            )
+    mail = MailMessage.objects.create(
+        complaint=complaint,
+        ticket=ticket,
+        customer=customer,
+        direction=MailDirection.IN,
+        message_id=message_id[:300],
+        in_reply_to=in_reply_to[:300],
+        references=references,
+        from_addr=from_addr[:300],
+        to_addrs=", ".join(recipients),
+        subject=subject[:300],
+        body=body,
+    )
+    for part in message.iter_attachments():
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        filename = part.get_filename() or "attachment.bin"
+        attachment = MailAttachment(
+            message=mail, filename=filename[:255], content_type=part.get_content_type(), size=len(payload)
+        )
+        attachment.file.save(filename, ContentFile(payload), save=False)
+        attachment.save()
+    if threaded:
+        record = complaint or ticket
+        services._log(
+            record,
+            actor=None,
+            action="mail_in",
+            from_state=record.state,  # type: ignore[union-attr]
+            to_state=record.state,  # type: ignore[union-attr]
+            note=_("客户来信：%(subject)s") % {"subject": subject},
+        )
+    return mail
+
+
+def _reply_address(record: Any, kind: str) -> tuple[str, MailMessage | None]:
+    last_in = MailMessage.objects.filter(**{kind: record}, direction=MailDirection.IN).order_by("-id").first()
+    if last_in is not None:
+        return last_in.from_addr, last_in
+    return record.customer.email, None
+
+
+@transaction.atomic
+def mail_reply(*, actor: Any, record: Any, body: str, subject: str = "") -> MailMessage:
+    """Send a reply to the customer by SMTP (after commit), threaded and stored on the record."""
+    kind = services.kind_of(record)
+    if kind not in ("complaint", "ticket"):
+        raise DomainError(_("只有投诉和问题可以回复邮件。"))
+    services._check_customer(actor, record.customer)
+    allowed = complaint_handler(actor, record) if kind == "complaint" else ticket_worker(actor, record)
+    if not allowed:
+        raise PermissionDenied(_("您无权回复此记录的邮件。"))
+    if not body.strip():
+        raise DomainError(_("请填写回复内容。"), field_errors={"body": [_("请填写回复内容。")]})
+    to, parent = _reply_address(record, kind)
+    if not to:
+        raise DomainError(_("客户没有电子邮箱，无法发送邮件。"))
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "kehu.local"
+    message_id = make_msgid(domain=domain)
+    subject = subject.strip() or (f"Re: {parent.subject}" if parent else record.number)
+    if record.number not in subject:
+        subject = f"[{record.number}] {subject}"
+    in_reply_to = parent.message_id if parent else ""
+    references = f"{parent.references} {parent.message_id}".strip() if parent else ""
+    mail = MailMessage.objects.create(
+        **{kind: record},
+        customer=record.customer,
+        direction=MailDirection.OUT,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        from_addr=settings.DEFAULT_FROM_EMAIL,
+        to_addrs=to,
+        subject=subject[:300],
+        body=body.strip(),
+        sent_by=actor,
+        at=timezone.now(),
+    )
+    services._log(
+        record, actor=actor, action="mail_out", from_state=record.state, to_state=record.state, note=body[:500]
+    )
+    headers = {"Message-ID": message_id}
+    if in_reply_to:
+        headers.update({"In-Reply-To": in_reply_to, "References": references})
+    email = EmailMessage(subject=mail.subject, body=mail.body, to=[to], headers=headers)
+    transaction.on_commit(lambda: email.send(fail_silently=False))
+    return mail
+
+
+def _process(raw: bytes, recipients: list[str]) -> str:
+    try:
+        mail = mail_intake(raw, recipients=recipients)
+    except Exception:  # a bad mail must not kill the listener; the sender learns it was not taken
+        log.exception("mail intake failed")
+        return "451 Requested action aborted: local error in processing"
+    finally:
+        close_old_connections()
+    log.info("mail %s from %s -> complaint %s ticket %s", mail.message_id, mail.from_addr, mail.complaint_id, mail.ticket_id)
+    return "250 Message accepted for delivery"
+
+
+class IntakeHandler:
+    """aiosmtpd handler: the database work runs in a worker thread (the ORM is synchronous)."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        raw = envelope.original_content or envelope.content
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8")
+        return await asyncio.to_thread(_process, raw, list(envelope.rcpt_tos))
+
+
+def make_controller(host: str, port: int) -> Any:
+    from aiosmtpd.controller import Controller
+
+    return Controller(IntakeHandler(), hostname=host, port=port, data_size_limit=25 * 1024 * 1024)

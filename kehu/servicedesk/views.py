@@ -1,0 +1,305 @@
+"""Service desk pages. Thin: forms parse, services write, selectors read (from the user's scope)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kehu.accounts.choices import Department
+from kehu.core.exceptions import ConflictError, DomainError, InvalidTransition
+
+from . import mail, pdf, selectors, services, stats
+from .forms import ComplaintForm, DemandForm, ReplyForm, StatsForm, TicketForm, transition_form
+from .models import MailAttachment
+from .workflow import WORKFLOWS, allowed_transitions, is_cs
+
+PAGE_SIZE = 50
+KINDS: dict[str, dict[str, Any]] = {
+    "complaint": {"title": gettext_lazy("客户投诉"), "form": ComplaintForm, "create": services.complaint_create},
+    "ticket": {"title": gettext_lazy("问题跟踪"), "form": TicketForm, "create": services.ticket_create},
+    "demand": {"title": gettext_lazy("需求跟踪"), "form": DemandForm, "create": services.demand_create},
+}
+QUEUES = [
+    ("mine", gettext_lazy("我的待办")),
+    ("department", gettext_lazy("本部门")),
+    ("unassigned", gettext_lazy("未指派")),
+    ("breaching", gettext_lazy("即将超时 / 已超时")),
+]
+HIDDEN = {"id", "version", "customer", "number", "state", "created_at", "updated_at"}
+
+
+def _kind(kind: str) -> dict[str, Any]:
+    if kind not in KINDS:
+        raise Http404
+    return KINDS[kind]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    queue = request.GET.get("queue", "mine")
+    if queue not in dict(QUEUES):
+        queue = "mine"
+    sections = []
+    for kind, meta in KINDS.items():
+        rows = list(selectors.record_list_for(request.user, kind, queue=queue)[:20])
+        sections.append({"kind": kind, "title": meta["title"], "rows": rows})
+    context = {"queues": QUEUES, "queue": queue, "sections": sections, "counts": selectors.queue_counts(request.user)}
+    return render(request, "servicedesk/home.html", context)
+
+
+@login_required
+def record_list(request: HttpRequest, kind: str) -> HttpResponse:
+    meta = _kind(kind)
+    filters = {key: request.GET.get(key, "") for key in selectors.FILTERS[kind]}
+    for key in ("receiver", "owner", "customer"):
+        if filters.get(key) and not filters[key].isdigit():
+            filters[key] = ""
+    queue = request.GET.get("queue", "")
+    queryset = selectors.record_list_for(request.user, kind, queue=queue, **filters)
+    after = request.GET.get("after", "")
+    rows, next_after = selectors.page(queryset, after=int(after) if after.isdigit() else None, size=PAGE_SIZE)
+    params = request.GET.copy()
+    params.pop("after", None)
+    model: Any = selectors.MODELS[kind]
+    filter_choices = {
+        "state": model._meta.get_field("state").choices,
+        "department": Department.choices,
+    }
+    context = {
+        "kind": kind,
+        "title": meta["title"],
+        "rows": rows,
+        "next_after": next_after,
+        "params": params.urlencode(),
+        "filters": filters,
+        "queue": queue,
+        "queues": QUEUES,
+        "filter_choices": filter_choices,
+        "department_field": selectors.DEPARTMENT[kind],
+    }
+    template = "servicedesk/partials/rows.html" if getattr(request, "htmx", False) else "servicedesk/list.html"
+    return render(request, template, context)
+
+
+def _add_errors(form: Any, error: DomainError) -> None:
+    for field, errors in error.field_errors.items():
+        for message in errors:
+            form.add_error(field if field in form.fields else None, message)
+    if not error.field_errors:
+        form.add_error(None, error.message)
+
+
+@login_required
+def record_create(request: HttpRequest, kind: str) -> HttpResponse:
+    meta = _kind(kind)
+    initial = {}
+    if request.GET.get("customer", "").isdigit():
+        initial["customer"] = request.GET["customer"]
+    form = meta["form"](request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            record = meta["create"](actor=request.user, **data)
+        except DomainError as error:
+            _add_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("已登记：%(no)s") % {"no": record.number})
+            return redirect(f"servicedesk:{kind}_detail", pk=record.pk)
+    return render(request, "servicedesk/form.html", {"form": form, "kind": kind, "title": meta["title"]})
+
+
+def _fields(record: Model) -> list[tuple[str, Any]]:
+    rows = []
+    for field in record._meta.concrete_fields:
+        if field.name in HIDDEN:
+            continue
+        value = getattr(record, field.name)
+        if value in (None, "", False) or (field.name.endswith("_amount") and not value):
+            continue
+        if field.choices:
+            value = getattr(record, f"get_{field.name}_display")()
+        elif value is True:
+            value = _("是")
+        elif isinstance(value, dt.datetime):
+            value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        rows.append((str(field.verbose_name), value))
+    return rows
+
+
+def _detail_context(request: HttpRequest, kind: str, record: Any, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+    transitions = []
+    for spec in allowed_transitions(kind, request.user, record):
+        form = (bound or {}).get(spec.name) or transition_form(spec, initial={"version": record.version})
+        transitions.append({"spec": spec, "form": form})
+    can_reply = kind in ("complaint", "ticket") and any(
+        t.who(request.user, record) for t in WORKFLOWS[kind].values()
+    )
+    return {
+        "kind": kind,
+        "title": KINDS[kind]["title"],
+        "r": record,
+        "fields": _fields(record),
+        "timeline": selectors.timeline_of(record, kind),
+        "timers": selectors.timers_of(record, kind),
+        "mails": selectors.mails_of(record, kind),
+        "transitions": transitions,
+        "reply_form": (bound or {}).get("reply") or (ReplyForm() if can_reply else None),
+        "states": [(value, label, value == record.state) for value, label in record._meta.get_field("state").choices],
+    }
+
+
+@login_required
+def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    _kind(kind)
+    record = selectors.get_record_for(request.user, kind, pk)
+    return render(request, "servicedesk/detail.html", _detail_context(request, kind, record))
+
+
+@login_required
+@require_POST
+def record_transition(request: HttpRequest, kind: str, pk: int, name: str) -> HttpResponse:
+    _kind(kind)
+    record = selectors.get_record_for(request.user, kind, pk)
+    spec = WORKFLOWS[kind].get(name)
+    if spec is None:
+        raise Http404
+    form = transition_form(spec, request.POST)
+    status = 400
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.transition(kind, actor=request.user, record=record, name=name, data=data, version=version)
+        except ConflictError as error:
+            messages.error(request, error.message)
+            return redirect(f"servicedesk:{kind}_detail", pk=pk)
+        except InvalidTransition as error:
+            messages.error(request, error.message)
+            return redirect(f"servicedesk:{kind}_detail", pk=pk)
+        except DomainError as error:
+            _add_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+            status = 403
+        else:
+            messages.success(request, _("已完成：%(action)s") % {"action": spec.label})
+            return redirect(f"servicedesk:{kind}_detail", pk=pk)
+    record = selectors.get_record_for(request.user, kind, pk)
+    context = _detail_context(request, kind, record, bound={name: form})
+    context["open_transition"] = name
+    return render(request, "servicedesk/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def record_reply(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    _kind(kind)
+    record = selectors.get_record_for(request.user, kind, pk)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            mail.mail_reply(actor=request.user, record=record, **form.cleaned_data)
+        except DomainError as error:
+            _add_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("邮件已发送给客户。"))
+            return redirect(f"servicedesk:{kind}_detail", pk=pk)
+    return render(request, "servicedesk/detail.html", _detail_context(request, kind, record, {"reply": form}), status=400)
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+def complaint_pdf(request: HttpRequest, pk: int, form: str) -> HttpResponse:
+    record = selectors.get_record_for(request.user, "complaint", pk)
+    return _pdf_response(pdf.render_pdf(form, record), f"{record.number}-{form}.pdf")
+
+
+@login_required
+def ticket_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.get_record_for(request.user, "ticket", pk)
+    return _pdf_response(pdf.render_pdf("report", record), f"{record.number}-report.pdf")
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = get_object_or_404(MailAttachment.objects.select_related("message"), pk=pk)
+    message = attachment.message
+    record = message.complaint_id and ("complaint", message.complaint_id) or ("ticket", message.ticket_id)
+    if record[1]:
+        selectors.get_record_for(request.user, record[0], record[1])
+    elif not is_cs(request.user):
+        raise Http404
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename)
+
+
+@login_required
+def stats_page(request: HttpRequest) -> HttpResponse:
+    form = StatsForm(request.GET or None)
+    period, start, end = form.values()
+    data = stats.complaint_stats(request.user, period=period, start=start, end=end)
+    chart = {
+        "labels": [row["label"] for row in data["rows"]],
+        "counts": [row["count"] for row in data["rows"]],
+        "loss": [float(row["loss_amount"]) for row in data["rows"]],
+        "by_category": [{"name": str(r["label"]), "value": r["count"]} for r in data["by_category"]],
+        "names": {"count": _("投诉数"), "loss": _("损失金额"), "category": _("投诉内容")},
+    }
+    return render(
+        request,
+        "servicedesk/stats.html",
+        {"form": form, "stats": data, "chart": chart, "query": request.GET.urlencode()},
+    )
+
+
+@login_required
+def stats_export(request: HttpRequest) -> HttpResponse:
+    period, start, end = StatsForm(request.GET or None).values()
+    content = stats.stats_xlsx(user=request.user, period=period, start=start, end=end)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="complaint-stats-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
+    return response
+
+
+@login_required
+def sla_report(request: HttpRequest) -> HttpResponse:
+    form = StatsForm(request.GET or None)
+    _period, start, end = form.values()
+    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    until = timezone.make_aware(dt.datetime.combine(end, dt.time.min))
+    departments = dict(Department.choices)
+    by_department = selectors.sla_compliance(request.user, since=since, until=until, by="department")
+    for row in by_department:
+        row["label"] = departments.get(row["department"], row["department"] or "—")
+    by_person = selectors.sla_compliance(request.user, since=since, until=until, by="person")
+    for row in by_person:
+        row["label"] = f"{row['owner__last_name']}{row['owner__first_name']}" or row["owner__username"] or _("未指派")
+    return render(
+        request, "servicedesk/sla.html", {"form": form, "by_department": by_department, "by_person": by_person}
+    )
+
+
+@login_required
+def unmatched(request: HttpRequest) -> HttpResponse:
+    if not is_cs(request.user):
+        raise PermissionDenied
+    return render(request, "servicedesk/unmatched.html", {"mails": list(selectors.unmatched_mail()[:100])})

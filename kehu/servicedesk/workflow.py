@@ -1,0 +1,358 @@
+"""The transitions tables of the three state machines: source states, target, who may, which fields.
+
+Services (services.py) execute a transition; UI forms (forms.py) and API serializers (api/) are
+generated from the same field lists, so the UI, the API and the rules cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from kehu.accounts.choices import Department
+
+from .choices import ComplaintNature, ComplaintState, DemandState, HandlingType, TicketState
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # text, char, bool, date, datetime, money, int, choice, department, user
+    label: Any
+    required: bool = True
+    choices: Any = None
+    model: bool = True  # False: not a column of the record (kept in the timeline note)
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: Any
+    sources: tuple[str, ...]
+    target: str | None  # None: the state does not change (an action such as a progress note)
+    who: Callable[[Any, Any], bool]
+    who_label: Any
+    fields: tuple[Field, ...] = ()
+    validate: Callable[[Any, dict[str, Any]], dict[str, list[str]]] | None = None
+    target_for: Callable[[dict[str, Any]], str] | None = field(default=None)
+
+    def resolve_target(self, current: str, data: dict[str, Any]) -> str:
+        if self.target_for is not None:
+            return self.target_for(data)
+        return self.target or current
+
+
+# --- who may -------------------------------------------------------------------------------
+
+
+def is_cs(user: Any, record: Any = None) -> bool:
+    return bool(user.is_admin_level or user.department == Department.CUSTOMER_SERVICE)
+
+
+def is_supervisor(user: Any, record: Any = None) -> bool:
+    return bool(user.is_cs_supervisor)
+
+
+def complaint_handler(user: Any, complaint: Any) -> bool:
+    return is_cs(user) or bool(
+        complaint.responsible_department and user.department == complaint.responsible_department
+    )
+
+
+def ticket_worker(user: Any, ticket: Any) -> bool:
+    return bool(
+        user.is_admin_level
+        or user.department in (Department.TECH_SUPPORT, Department.CUSTOMER_SERVICE)
+        or user.department == ticket.department
+        or user.pk == ticket.owner_id
+    )
+
+
+def demand_worker(user: Any, demand: Any) -> bool:
+    return is_cs(user) or user.department == demand.department or user.pk == demand.owner_id
+
+
+NOTE = Field("note", "text", _("备注"), required=False, model=False)
+
+# --- complaints (SPEC M5) --------------------------------------------------------------------
+
+
+def _validate_analyse(complaint: Any, data: dict[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if data.get("responsible"):
+        if not data.get("nature"):
+            errors["nature"] = [_("我方责任时须选择投诉性质，以确定处理期限。")]
+        if not data.get("deadline_told"):
+            errors["deadline_told"] = [_("须将处理期限告知客户。")]
+    else:
+        if not (data.get("explanation") or "").strip():
+            errors["explanation"] = [_("非我方责任时须记录向客户的解释。")]
+        if not data.get("customer_agreed"):
+            errors["customer_agreed"] = [_("须征得客户认同后才能结案。")]
+    return errors
+
+
+def _validate_execute(complaint: Any, data: dict[str, Any]) -> dict[str, list[str]]:
+    if not data.get("customer_told"):
+        return {"customer_told": [_("须将处理结果告知客户。")]}
+    return {}
+
+
+def _validate_satisfaction(record: Any, data: dict[str, Any]) -> dict[str, list[str]]:
+    value = data.get("satisfaction")
+    if value is not None and not 1 <= int(value) <= 5:
+        return {"satisfaction": [_("满意度为 1 到 5 分。")]}
+    return {}
+
+
+C = ComplaintState
+COMPLAINT: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition(
+            "analyse",
+            _("责任分析"),
+            (C.RECEIVED,),
+            None,
+            is_cs,
+            _("客服部"),
+            (
+                Field("responsible", "bool", _("我方责任"), required=False),
+                Field("explanation", "text", _("向客户的解释（非我方责任）"), required=False),
+                Field("customer_agreed", "bool", _("客户认同解释"), required=False),
+                Field("nature", "choice", _("投诉性质"), required=False, choices=ComplaintNature),
+                Field("deadline", "date", _("处理期限（留空按性质计算工作日）"), required=False),
+                Field("deadline_told", "bool", _("已告知客户处理期限"), required=False),
+            ),
+            validate=_validate_analyse,
+            target_for=lambda data: C.ANALYSED if data.get("responsible") else C.CLOSED,
+        ),
+        Transition(
+            "route",
+            _("转责任部门"),
+            (C.ANALYSED,),
+            C.ROUTED,
+            is_cs,
+            _("客服部"),
+            (
+                Field("main_cause", "text", _("主要原因")),
+                Field("responsible_department", "department", _("责任部门")),
+            ),
+        ),
+        Transition(
+            "submit_plan",
+            _("提交处理方案"),
+            (C.ROUTED,),
+            C.PLAN_SUBMITTED,
+            complaint_handler,
+            _("客服部或责任部门"),
+            (Field("plan", "text", _("处理方案")),),
+        ),
+        Transition(
+            "approve_plan", _("批准方案"), (C.PLAN_SUBMITTED,), C.PLAN_APPROVED, is_supervisor, _("客服主管"), (NOTE,)
+        ),
+        Transition(
+            "reject_plan",
+            _("退回方案"),
+            (C.PLAN_SUBMITTED,),
+            C.ROUTED,
+            is_supervisor,
+            _("客服主管"),
+            (Field("note", "text", _("退回理由"), model=False),),
+        ),
+        Transition(
+            "execute",
+            _("执行并告知结果"),
+            (C.PLAN_APPROVED,),
+            C.EXECUTED,
+            complaint_handler,
+            _("客服部或责任部门"),
+            (
+                Field("result", "text", _("投诉处理结果")),
+                Field("handling_type", "choice", _("处理方式"), choices=HandlingType),
+                Field("compensation_amount", "money", _("赔偿金额"), required=False),
+                Field("return_amount", "money", _("退货金额"), required=False),
+                Field("discount_amount", "money", _("折价金额"), required=False),
+                Field("other_amount", "money", _("其他金额"), required=False),
+                Field("loss_amount", "money", _("损失金额"), required=False),
+                Field("customer_told", "bool", _("已告知客户处理结果"), required=False),
+            ),
+            validate=_validate_execute,
+        ),
+        Transition(
+            "sign_off",
+            _("客户签字确认"),
+            (C.EXECUTED,),
+            C.SIGNED_OFF,
+            is_cs,
+            _("客服部"),
+            (
+                Field("signed_by", "char", _("客户签字人")),
+                Field("customer_opinion", "text", _("客户意见")),
+                Field("receiver_opinion", "text", _("受理人员意见"), required=False),
+                Field("manager_opinion", "text", _("部门经理意见"), required=False),
+            ),
+        ),
+        Transition(
+            "close",
+            _("回访并结案"),
+            (C.SIGNED_OFF,),
+            C.CLOSED,
+            is_cs,
+            _("客服部"),
+            (
+                Field("satisfaction", "int", _("满意度（1-5）")),
+                Field("follow_up_note", "text", _("回访记录")),
+            ),
+            validate=_validate_satisfaction,
+        ),
+    ]
+}
+
+# --- problem tickets (SPEC M6) ------------------------------------------------------------------
+
+T = TicketState
+OPEN_TICKET = (T.NEW, T.RESPONDED, T.ANALYSED, T.IN_PROGRESS)
+TICKET: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition(
+            "assign",
+            _("指派"),
+            OPEN_TICKET,
+            None,
+            ticket_worker,
+            _("技术支持部或客服部"),
+            (Field("owner", "user", _("负责人")), NOTE),
+        ),
+        Transition(
+            "respond",
+            _("响应并确认影响范围"),
+            (T.NEW,),
+            T.RESPONDED,
+            ticket_worker,
+            _("技术支持部或客服部"),
+            (Field("impact_scope", "text", _("影响范围")),),
+        ),
+        Transition(
+            "analyse",
+            _("提交分析报告"),
+            (T.RESPONDED,),
+            T.ANALYSED,
+            ticket_worker,
+            _("技术支持部或客服部"),
+            (
+                Field("analysis_result", "text", _("分析结果")),
+                Field("planned_completion", "datetime", _("预计解决时间"), required=False),
+            ),
+        ),
+        Transition(
+            "confirm_plan",
+            _("客户确认方案"),
+            (T.ANALYSED,),
+            T.IN_PROGRESS,
+            ticket_worker,
+            _("技术支持部或客服部"),
+            (
+                Field("solution", "text", _("解决方案")),
+                Field("planned_completion", "datetime", _("计划完成时间")),
+                Field("plan_confirmed_by", "char", _("方案确认人（客户）")),
+            ),
+        ),
+        Transition(
+            "progress",
+            _("向客户同步进度"),
+            (T.RESPONDED, T.ANALYSED, T.IN_PROGRESS),
+            None,
+            ticket_worker,
+            _("技术支持部或客服部"),
+            (Field("note", "text", _("进度说明"), model=False),),
+        ),
+        Transition(
+            "close",
+            _("关闭（总结报告经客户确认）"),
+            (T.IN_PROGRESS,),
+            T.CLOSED,
+            ticket_worker,
+            _("技术支持部或客服部"),
+            (
+                Field("closing_process", "text", _("处理过程")),
+                Field("closing_result", "text", _("处理结果")),
+                Field("prevention", "text", _("预防措施")),
+                Field("closing_confirmed_by", "char", _("关闭确认人（客户）")),
+            ),
+        ),
+        Transition(
+            "follow_up",
+            _("记录回访"),
+            (T.CLOSED, T.REVIEWED),
+            None,
+            ticket_worker,
+            _("技术支持部或客服部"),
+            (Field("note", "text", _("回访结果"), model=False),),
+        ),
+        Transition(
+            "review",
+            _("内部复盘"),
+            (T.CLOSED,),
+            T.REVIEWED,
+            ticket_worker,
+            _("技术支持部或客服部"),
+            (Field("root_cause", "text", _("根本原因")), Field("review_actions", "text", _("改进措施"))),
+        ),
+    ]
+}
+
+# --- demands (SPEC M7) ----------------------------------------------------------------------------
+
+D = DemandState
+DEMAND: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition(
+            "start_development",
+            _("进入开发"),
+            (D.RESEARCHING,),
+            D.DEVELOPING,
+            demand_worker,
+            _("责任部门或客服部"),
+            (Field("planned_completion", "date", _("计划完成时间"), required=False), NOTE),
+        ),
+        Transition(
+            "report_progress",
+            _("向客户反馈进度"),
+            (D.RESEARCHING, D.DEVELOPING),
+            None,
+            demand_worker,
+            _("责任部门或客服部"),
+            (Field("progress_note", "text", _("进度说明")),),
+        ),
+        Transition(
+            "complete",
+            _("完成"),
+            (D.RESEARCHING, D.DEVELOPING),
+            D.DONE,
+            demand_worker,
+            _("责任部门或客服部"),
+            (Field("progress_note", "text", _("完成说明"), required=False),),
+        ),
+        Transition(
+            "feedback",
+            _("记录客户反馈"),
+            (D.RESEARCHING, D.DEVELOPING, D.DONE),
+            None,
+            demand_worker,
+            _("责任部门或客服部"),
+            (Field("customer_feedback", "text", _("客户反馈")),),
+        ),
+    ]
+}
+
+WORKFLOWS: dict[str, dict[str, Transition]] = {"complaint": COMPLAINT, "ticket": TICKET, "demand": DEMAND}
+
+
+def allowed_transitions(kind: str, user: Any, record: Any) -> list[Transition]:
+    return [t for t in WORKFLOWS[kind].values() if record.state in t.sources and t.who(user, record)]
