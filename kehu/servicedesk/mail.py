@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db import close_old_connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -227,7 +227,7 @@ def _process(raw: bytes, recipients: list[str]) -> str:
         log.exception("mail intake failed")
         return "451 Requested action aborted: local error in processing"
     finally:
-        close_old_connections()
+        connections.close_all()  # this worker thread's connections; the listener holds none between mails
     log.info("mail %s from %s -> complaint %s ticket %s", mail.message_id, mail.from_addr, mail.complaint_id, mail.ticket_id)
     return "250 Message accepted for delivery"
 

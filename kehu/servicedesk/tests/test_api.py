@@ -1,0 +1,109 @@
+"""REST API: the same services; every transition is POST /api/<collection>/{id}/<transition>/."""
+
+from __future__ import annotations
+
+import pytest
+
+from kehu.servicedesk.models import Complaint, Demand
+
+from .conftest import COMPLAINT_STEPS
+
+pytestmark = pytest.mark.django_db
+
+
+def _create(api, customer):
+    response = api.post(
+        "/api/complaints/",
+        {"customer": customer.pk, "channel": "phone", "reason": "设备无法开机", "category": "quality"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_a_complaint_goes_through_every_step_over_the_api(api_for, customer):
+    body = _create(api_for("cs"), customer)
+    assert body["state"] == "received" and body["number"].startswith("TS-")
+    for name, actor, data in COMPLAINT_STEPS:
+        response = api_for(actor).post(f"/api/complaints/{body['id']}/{name}/", data, format="json")
+        assert response.status_code == 200, (name, response.content)
+        body = response.json()
+    assert body["state"] == "closed" and body["version"] == 1 + len(COMPLAINT_STEPS)
+    timeline = api_for("cs").get(f"/api/complaints/{body['id']}/timeline/").json()
+    assert [e["action"] for e in timeline][-2:] == ["sign_off", "close"]
+
+
+def test_out_of_order_is_400_with_a_message_and_changes_nothing(api_for, customer):
+    body = _create(api_for("cs"), customer)
+    response = api_for("cs").post(
+        f"/api/complaints/{body['id']}/sign_off/", {"signed_by": "王", "customer_opinion": "好"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "不能执行「客户签字确认」" in response.json()["detail"]
+    assert Complaint.objects.get(pk=body["id"]).version == 1
+
+
+def test_a_stale_version_is_409(api_for, customer):
+    body = _create(api_for("cs"), customer)
+    data = {"responsible": True, "nature": "general", "deadline_told": True, "version": 1}
+    assert api_for("cs").post(f"/api/complaints/{body['id']}/analyse/", data, format="json").status_code == 200
+    conflict = api_for("cs_lead").post(f"/api/complaints/{body['id']}/analyse/", data, format="json")
+    assert conflict.status_code == 409 and conflict.json()["code"] == "conflict"
+
+
+def test_role_checks_are_403_and_invisible_records_404(api_for, customer, make_customer, users):
+    body = _create(api_for("cs"), customer)
+    data = {"responsible": True, "nature": "general", "deadline_told": True}
+    assert api_for("tech").post(f"/api/complaints/{body['id']}/analyse/", data, format="json").status_code == 403
+    a_customer = make_customer("北京华信集团有限公司", grade="A")
+    hidden = _create(api_for("sales2"), a_customer)
+    sales = api_for("sales")
+    assert sales.get(f"/api/complaints/{hidden['id']}/").status_code == 404
+    assert sales.post(f"/api/complaints/{hidden['id']}/analyse/", data, format="json").status_code == 404
+    assert [c["id"] for c in sales.get("/api/complaints/").json()["results"]] == [body["id"]]
+    refused = sales.post("/api/complaints/", {"customer": a_customer.pk, "channel": "phone", "reason": "x"}, format="json")
+    assert refused.status_code == 400
+    assert Complaint.objects.get(pk=hidden["id"]).state == "received"
+
+
+def test_tickets_and_demands(api_for, customer, users):
+    ticket = api_for("cs").post(
+        "/api/tickets/", {"customer": customer.pk, "title": "宕机", "description": "x", "urgency": "high"}, format="json"
+    ).json()
+    assert [t["kind"] for t in ticket["timers"]] == ["response"]
+    response = api_for("tech").post(f"/api/tickets/{ticket['id']}/respond/", {"impact_scope": "全部"}, format="json")
+    assert response.json()["state"] == "responded" and response.json()["owner"] == users["tech"].pk
+    mine = api_for("tech").get("/api/tickets/", {"queue": "mine"}).json()["results"]
+    assert [t["id"] for t in mine] == [ticket["id"]]
+    demand = api_for("cs").post(
+        "/api/demands/", {"customer": customer.pk, "description": "导出 Excel", "type": "feature", "department": "rnd"},
+        format="json",
+    ).json()
+    assert api_for("quality").post(f"/api/demands/{demand['id']}/complete/", {}, format="json").status_code == 403
+    done = api_for("cs").post(f"/api/demands/{demand['id']}/complete/", {"progress_note": "已上线"}, format="json")
+    assert done.json()["state"] == "done" and Demand.objects.get().done_at is not None
+
+
+def test_every_transition_is_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    for path in (
+        "/api/complaints/{id}/sign_off/",
+        "/api/complaints/{id}/approve_plan/",
+        "/api/tickets/{id}/respond/",
+        "/api/tickets/{id}/close/",
+        "/api/demands/{id}/complete/",
+    ):
+        assert "post" in paths[path], path
+    assert "IntakeChannelEnum" in schema["components"]["schemas"]
+
+
+def test_list_query_count_is_pinned(api_for, customer, users, django_assert_num_queries):
+    from kehu.servicedesk import services
+
+    for _ in range(5):
+        services.complaint_create(actor=users["cs"], customer=customer, channel="phone", reason="x")
+    api = api_for("cs")
+    api.get("/api/complaints/")
+    with django_assert_num_queries(4):  # token+user, the rules, one page query (scope, next deadline), timers prefetch
+        assert len(api.get("/api/complaints/").json()["results"]) == 5
