@@ -79,8 +79,11 @@ def page(queryset: QuerySet[Any], *, after: int | None, size: int = 50) -> tuple
     return rows, None
 
 
+DETAIL_RELATED = {"complaint": ("receiver", "plan_by", "plan_approved_by"), "ticket": ("owner",), "demand": ("owner",)}
+
+
 def get_record_for(user: Any, kind: str, pk: int) -> Any:
-    record = scoped(user, kind).select_related("customer", OWNER[kind]).filter(pk=pk).first()
+    record = scoped(user, kind).select_related("customer", *DETAIL_RELATED[kind]).filter(pk=pk).first()
     if record is None:
         raise Http404(_("记录不存在或您无权查看。"))
     return record
