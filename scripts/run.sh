@@ -26,7 +26,10 @@ export DJANGO_SETTINGS_MODULE=config.settings
 
 .venv/bin/python manage.py run_huey >data/worker.log 2>&1 &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+# E-mail intake (SMTP): mail to it becomes a complaint or a problem ticket (KEHU_INTAKE_SMTP_HOST/PORT).
+.venv/bin/python manage.py run_mail_intake >data/mail-intake.log 2>&1 &
+intake=$!
+trap 'kill $worker $intake 2>/dev/null || true' EXIT INT TERM
 
 cat <<TXT
 
@@ -39,6 +42,7 @@ cat <<TXT
     cs_lead   客服主管 (customer service supervisor)
     tech      技术支持 (technical support staff)
   API docs: http://127.0.0.1:${PORT}/api/docs/    worker log: data/worker.log
+  Mail intake (SMTP): ${KEHU_INTAKE_SMTP_HOST:-127.0.0.1}:${KEHU_INTAKE_SMTP_PORT:-2525}    log: data/mail-intake.log
   Stop with Ctrl+C.
 
 TXT

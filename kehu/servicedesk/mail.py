@@ -105,7 +105,8 @@ def mail_intake(raw: bytes, *, recipients: list[str] | None = None) -> MailMessa
     references = str(message.get("References", "") or "").strip()
     body = _body(message)
     complaint, ticket = _parent([in_reply_to, *references.split()], subject)
-    customer = (complaint or ticket).customer if (complaint or ticket) else find_customer(from_addr)
+    parent = complaint or ticket
+    customer = parent.customer if parent is not None else find_customer(from_addr)
     threaded = bool(complaint or ticket)
     if not threaded and customer is not None:
         if _wants_ticket(subject, recipients):
@@ -228,14 +229,16 @@ def _process(raw: bytes, recipients: list[str]) -> str:
         return "451 Requested action aborted: local error in processing"
     finally:
         connections.close_all()  # this worker thread's connections; the listener holds none between mails
-    log.info("mail %s from %s -> complaint %s ticket %s", mail.message_id, mail.from_addr, mail.complaint_id, mail.ticket_id)
+    log.info(
+        "mail %s from %s -> complaint %s ticket %s", mail.message_id, mail.from_addr, mail.complaint_id, mail.ticket_id
+    )
     return "250 Message accepted for delivery"
 
 
 class IntakeHandler:
     """aiosmtpd handler: the database work runs in a worker thread (the ORM is synchronous)."""
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content
         if isinstance(raw, str):
             raw = raw.encode("utf-8")

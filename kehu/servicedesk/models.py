@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -27,7 +28,7 @@ from .choices import (
 )
 
 USER = settings.AUTH_USER_MODEL
-MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
 
 
 class Complaint(TimeStampedModel, VersionedModel):
@@ -62,9 +63,7 @@ class Complaint(TimeStampedModel, VersionedModel):
     deadline_told = models.BooleanField(_("已告知客户期限"), default=False)
     # routing
     main_cause = models.TextField(_("主要原因"), blank=True)
-    responsible_department = models.CharField(
-        _("责任部门"), max_length=32, choices=Department.choices, blank=True
-    )
+    responsible_department = models.CharField(_("责任部门"), max_length=32, choices=Department.choices, blank=True)
     sheet_no = models.CharField(_("处理单编号"), max_length=32, blank=True)
     # plan
     plan = models.TextField(_("处理方案"), blank=True)
@@ -321,7 +320,9 @@ class MailMessage(models.Model):
         verbose_name = _("邮件")
         verbose_name_plural = _("邮件")
         ordering = ["id"]
-        indexes = [models.Index(fields=["customer", "complaint", "ticket", "dismissed", "id"], name="sd_mail_unmatched")]
+        indexes = [
+            models.Index(fields=["customer", "complaint", "ticket", "dismissed", "id"], name="sd_mail_unmatched")
+        ]
 
     def __str__(self) -> str:
         return self.subject

@@ -48,7 +48,9 @@ def record_list_for(user: Any, kind: str, *, queue: str = "", **filters: Any) ->
     queryset = scoped(user, kind).select_related("customer", OWNER[kind])
     clean = {k: v for k, v in filters.items() if k in FILTERS[kind] and v not in (None, "")}
     if clean:
-        queryset = queryset.filter(**{(f"{k}_id" if k in ("receiver", "owner", "customer") else k): v for k, v in clean.items()})
+        queryset = queryset.filter(
+            **{(f"{k}_id" if k in ("receiver", "owner", "customer") else k): v for k, v in clean.items()}
+        )
     queryset = apply_queue(queryset, user, kind, queue)
     return _with_next_timer(queryset, kind).order_by("-id")
 
@@ -119,13 +121,13 @@ def queue_counts(user: Any) -> dict[str, dict[str, int]]:
     return counts
 
 
-def sla_compliance(user: Any, *, since: dt.datetime, until: dt.datetime, by: str = "department") -> list[dict[str, Any]]:
+def sla_compliance(
+    user: Any, *, since: dt.datetime, until: dt.datetime, by: str = "department"
+) -> list[dict[str, Any]]:
     """Timers due in [since, until): how many were met, how many breached, per department or person."""
     now = timezone.now()
     customers = customers_for(user, "view")
-    scope = (
-        Q(complaint__customer__in=customers) | Q(ticket__customer__in=customers) | Q(demand__customer__in=customers)
-    )
+    scope = Q(complaint__customer__in=customers) | Q(ticket__customer__in=customers) | Q(demand__customer__in=customers)
     key = "department" if by == "department" else "owner_id"
     group = [key] if by == "department" else [key, "owner__username", "owner__last_name", "owner__first_name"]
     rows = (
@@ -133,7 +135,9 @@ def sla_compliance(user: Any, *, since: dt.datetime, until: dt.datetime, by: str
         .values(*group)
         .annotate(
             total=Count("id"),
-            breached=Count("id", filter=Q(breached_at__isnull=False) | Q(stopped_at__gt=F("due_at")) | Q(stopped_at__isnull=True)),
+            breached=Count(
+                "id", filter=Q(breached_at__isnull=False) | Q(stopped_at__gt=F("due_at")) | Q(stopped_at__isnull=True)
+            ),
         )
         .order_by(key)
     )
@@ -144,4 +148,3 @@ def sla_compliance(user: Any, *, since: dt.datetime, until: dt.datetime, by: str
         row["rate"] = round(100 * row["met"] / row["total"], 1) if row["total"] else None
         result.append(row)
     return result
-

@@ -4,6 +4,7 @@ conditional UPDATE (state AND version), a timeline row, then timers, notificatio
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -269,7 +270,7 @@ def _demand_after_complete(d: Demand, actor: Any, data: dict[str, Any], now: dt.
     events.publish("demand_done", demand_id=d.pk, customer_id=d.customer_id, actor_id=actor.pk)
 
 
-PREPARE = {
+PREPARE: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("complaint", "analyse"): _complaint_analyse,
     ("complaint", "route"): lambda c, a, d, n: {"sheet_no": c.sheet_no or next_number("CL")},
     ("complaint", "submit_plan"): lambda c, a, d, n: {"plan_by": a},
@@ -288,7 +289,7 @@ PREPARE = {
     ("ticket", "review"): lambda t, a, d, n: {"reviewed_at": n},
     ("demand", "complete"): lambda d, a, data, n: {"done_at": n},
 }
-AFTER = {
+AFTER: dict[tuple[str, str], Callable[..., Any]] = {
     ("complaint", "analyse"): _complaint_after_analyse,
     ("complaint", "route"): _complaint_after_route,
     ("complaint", "submit_plan"): _complaint_after_submit,

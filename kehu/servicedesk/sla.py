@@ -10,6 +10,7 @@ each warning and each breach is claimed by one conditional UPDATE, so running it
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.core.mail import send_mail
@@ -26,7 +27,7 @@ from kehu.core import workcalendar
 from .choices import TimerKind, Urgency
 from .models import Complaint, Demand, SlaTarget, SlaTimer, Ticket
 
-DEFAULT_TARGETS = {
+DEFAULT_TARGETS: dict[str, dict[str, int]] = {
     Urgency.HIGH: {"response_minutes": 10, "analysis_hours": 24, "progress_hours": 24},
     Urgency.MEDIUM: {"response_minutes": 120, "analysis_hours": 24, "progress_hours": 24},
     Urgency.LOW: {"response_minutes": 480, "analysis_hours": 48, "progress_hours": 24},
@@ -168,7 +169,7 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, 
             if timer.owner is not None:
                 notify(user=timer.owner, message=message, url=url)
             emails = [u.email for u in targets if u.email]
-            transaction.on_commit(lambda m=message, e=emails: _send_mail(_("【超时升级】") + m[:60], m, e))
+            transaction.on_commit(partial(_send_mail, _("【超时升级】") + message[:60], message, emails))
             breached += 1
     return {"warned": warned, "breached": breached}
 

@@ -89,11 +89,11 @@ def complaint_stats(user: Any, *, period: str = "month", start: dt.date, end: dt
         "period": period,
         "rows": rows,
         "total": total,
-        "by_category": by("category", dict(ComplaintCategory.choices)),
+        "by_category": by("category", {k: str(v) for k, v in ComplaintCategory.choices}),
         "by_responsibility": by("responsible", responsibility),  # type: ignore[arg-type]
-        "by_department": by("responsible_department", dict(Department.choices)),
+        "by_department": by("responsible_department", {k: str(v) for k, v in Department.choices}),
         "by_product": by("product", {}),
-        "by_handling": by("handling_type", dict(HandlingType.choices)),
+        "by_handling": by("handling_type", {k: str(v) for k, v in HandlingType.choices}),
     }
 
 
@@ -126,10 +126,8 @@ def stats_xlsx(*, user: Any, period: str, start: dt.date, end: dt.date) -> bytes
         for row in stats[key]:
             part.append([str(row["label"]), row["count"], row["quantity"], float(row["loss_amount"])])
     detail = workbook.create_sheet(_("明细"))
-    detail.append(
-        [_("编号"), _("日期"), _("客户"), _("投诉内容"), _("责任"), _("品名"), _("数量")]
-        + [_("处理方式"), _("赔偿"), _("退货"), _("折价"), _("其他"), _("损失金额")]
-    )
+    columns = [_("编号"), _("日期"), _("客户"), _("投诉内容"), _("责任"), _("品名"), _("数量"), _("处理方式")]
+    detail.append([*columns, _("赔偿"), _("退货"), _("折价"), _("其他"), _("损失金额")])
     rows = 0
     queryset = complaints_in(user, start=start, end=end, action="export").select_related("customer").order_by("id")
     for c in queryset.iterator(chunk_size=2000):

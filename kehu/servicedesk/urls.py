@@ -20,7 +20,5 @@ for kind, plural in (("complaint", "complaints"), ("ticket", "tickets"), ("deman
         path(f"{plural}/new/", views.record_create, {"kind": kind}, name=f"{kind}_create"),
         path(f"{plural}/<int:pk>/", views.record_detail, {"kind": kind}, name=f"{kind}_detail"),
         path(f"{plural}/<int:pk>/reply/", views.record_reply, {"kind": kind}, name=f"{kind}_reply"),
-        path(
-            f"{plural}/<int:pk>/do/<str:name>/", views.record_transition, {"kind": kind}, name=f"{kind}_transition"
-        ),
+        path(f"{plural}/<int:pk>/do/<str:name>/", views.record_transition, {"kind": kind}, name=f"{kind}_transition"),
     ]

@@ -20,7 +20,7 @@ from kehu.accounts.choices import Department
 from kehu.core.exceptions import ConflictError, DomainError, InvalidTransition
 
 from . import mail, pdf, selectors, services, stats
-from .forms import ComplaintForm, DemandForm, ReplyForm, StatsForm, TicketForm, transition_form
+from .forms import ComplaintForm, DemandForm, ReplyForm, StatsForm, TicketForm, style, transition_form
 from .models import MailAttachment
 from .workflow import WORKFLOWS, allowed_transitions, is_cs
 
@@ -139,26 +139,51 @@ def _fields(record: Model) -> list[tuple[str, Any]]:
     return rows
 
 
-def _detail_context(request: HttpRequest, kind: str, record: Any, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+def _detail_context(
+    request: HttpRequest, kind: str, record: Any, bound: dict[str, Any] | None = None
+) -> dict[str, Any]:
     transitions = []
     for spec in allowed_transitions(kind, request.user, record):
         form = (bound or {}).get(spec.name) or transition_form(spec, initial={"version": record.version})
         transitions.append({"spec": spec, "form": form})
-    can_reply = kind in ("complaint", "ticket") and any(
-        t.who(request.user, record) for t in WORKFLOWS[kind].values()
-    )
+    can_reply = kind in ("complaint", "ticket") and any(t.who(request.user, record) for t in WORKFLOWS[kind].values())
     return {
         "kind": kind,
         "title": KINDS[kind]["title"],
         "r": record,
         "fields": _fields(record),
-        "timeline": selectors.timeline_of(record, kind),
+        "timeline": _timeline(kind, record),
         "timers": selectors.timers_of(record, kind),
         "mails": selectors.mails_of(record, kind),
         "transitions": transitions,
-        "reply_form": (bound or {}).get("reply") or (ReplyForm() if can_reply else None),
+        "reply_form": (bound or {}).get("reply") or (style(ReplyForm()) if can_reply else None),
         "states": [(value, label, value == record.state) for value, label in record._meta.get_field("state").choices],
     }
+
+
+ACTIONS = {
+    "create": gettext_lazy("登记"),
+    "mail_in": gettext_lazy("客户来信"),
+    "mail_out": gettext_lazy("邮件回复客户"),
+}
+
+
+def _timeline(kind: str, record: Any) -> list[dict[str, Any]]:
+    states = dict(record._meta.get_field("state").choices)
+    rows = []
+    for entry in selectors.timeline_of(record, kind):
+        spec = WORKFLOWS[kind].get(entry.action)
+        rows.append(
+            {
+                "at": entry.at,
+                "actor": entry.actor,
+                "action": spec.label if spec else ACTIONS.get(entry.action, entry.action),
+                "from_state": states.get(entry.from_state, ""),
+                "to_state": states.get(entry.to_state, ""),
+                "note": entry.note,
+            }
+        )
+    return rows
 
 
 @login_required
@@ -208,7 +233,7 @@ def record_transition(request: HttpRequest, kind: str, pk: int, name: str) -> Ht
 def record_reply(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     _kind(kind)
     record = selectors.get_record_for(request.user, kind, pk)
-    form = ReplyForm(request.POST)
+    form = style(ReplyForm(request.POST))
     if form.is_valid():
         try:
             mail.mail_reply(actor=request.user, record=record, **form.cleaned_data)
@@ -219,7 +244,9 @@ def record_reply(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("邮件已发送给客户。"))
             return redirect(f"servicedesk:{kind}_detail", pk=pk)
-    return render(request, "servicedesk/detail.html", _detail_context(request, kind, record, {"reply": form}), status=400)
+    return render(
+        request, "servicedesk/detail.html", _detail_context(request, kind, record, {"reply": form}), status=400
+    )
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -244,7 +271,7 @@ def ticket_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(MailAttachment.objects.select_related("message"), pk=pk)
     message = attachment.message
-    record = message.complaint_id and ("complaint", message.complaint_id) or ("ticket", message.ticket_id)
+    record = (message.complaint_id and ("complaint", message.complaint_id)) or ("ticket", message.ticket_id)
     if record[1]:
         selectors.get_record_for(request.user, record[0], record[1])
     elif not is_cs(request.user):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.choices import Department
@@ -57,9 +58,7 @@ def is_supervisor(user: Any, record: Any = None) -> bool:
 
 
 def complaint_handler(user: Any, complaint: Any) -> bool:
-    return is_cs(user) or bool(
-        complaint.responsible_department and user.department == complaint.responsible_department
-    )
+    return is_cs(user) or bool(complaint.responsible_department and user.department == complaint.responsible_department)
 
 
 def ticket_worker(user: Any, ticket: Any) -> bool:
@@ -84,27 +83,27 @@ def _validate_analyse(complaint: Any, data: dict[str, Any]) -> dict[str, list[st
     errors: dict[str, list[str]] = {}
     if data.get("responsible"):
         if not data.get("nature"):
-            errors["nature"] = [_("我方责任时须选择投诉性质，以确定处理期限。")]
+            errors["nature"] = [gettext("我方责任时须选择投诉性质，以确定处理期限。")]
         if not data.get("deadline_told"):
-            errors["deadline_told"] = [_("须将处理期限告知客户。")]
+            errors["deadline_told"] = [gettext("须将处理期限告知客户。")]
     else:
         if not (data.get("explanation") or "").strip():
-            errors["explanation"] = [_("非我方责任时须记录向客户的解释。")]
+            errors["explanation"] = [gettext("非我方责任时须记录向客户的解释。")]
         if not data.get("customer_agreed"):
-            errors["customer_agreed"] = [_("须征得客户认同后才能结案。")]
+            errors["customer_agreed"] = [gettext("须征得客户认同后才能结案。")]
     return errors
 
 
 def _validate_execute(complaint: Any, data: dict[str, Any]) -> dict[str, list[str]]:
     if not data.get("customer_told"):
-        return {"customer_told": [_("须将处理结果告知客户。")]}
+        return {"customer_told": [gettext("须将处理结果告知客户。")]}
     return {}
 
 
 def _validate_satisfaction(record: Any, data: dict[str, Any]) -> dict[str, list[str]]:
     value = data.get("satisfaction")
     if value is not None and not 1 <= int(value) <= 5:
-        return {"satisfaction": [_("满意度为 1 到 5 分。")]}
+        return {"satisfaction": [gettext("满意度为 1 到 5 分。")]}
     return {}
 
 

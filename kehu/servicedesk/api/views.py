@@ -63,7 +63,9 @@ class _RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         version = data.pop("version", None)
-        record = services.transition(self.kind, actor=request.user, record=record, name=name, data=data, version=version)
+        record = services.transition(
+            self.kind, actor=request.user, record=record, name=name, data=data, version=version
+        )
         return Response(self.get_serializer(record).data)
 
 

@@ -57,6 +57,4 @@ def timer_badge(timer: Any) -> str:
             timer.kind,
             _("已超时并升级") + " · " + remaining(timer.due_at - timezone.now()),
         )
-    return format_html(
-        '<span data-testid="timer-{}">{}</span>', timer.kind, due_badge(timer.due_at, timer.warn_at)
-    )
+    return format_html('<span data-testid="timer-{}">{}</span>', timer.kind, due_badge(timer.due_at, timer.warn_at))

@@ -61,24 +61,37 @@ def test_role_checks_are_403_and_invisible_records_404(api_for, customer, make_c
     assert sales.get(f"/api/complaints/{hidden['id']}/").status_code == 404
     assert sales.post(f"/api/complaints/{hidden['id']}/analyse/", data, format="json").status_code == 404
     assert [c["id"] for c in sales.get("/api/complaints/").json()["results"]] == [body["id"]]
-    refused = sales.post("/api/complaints/", {"customer": a_customer.pk, "channel": "phone", "reason": "x"}, format="json")
+    refused = sales.post(
+        "/api/complaints/", {"customer": a_customer.pk, "channel": "phone", "reason": "x"}, format="json"
+    )
     assert refused.status_code == 400
     assert Complaint.objects.get(pk=hidden["id"]).state == "received"
 
 
 def test_tickets_and_demands(api_for, customer, users):
-    ticket = api_for("cs").post(
-        "/api/tickets/", {"customer": customer.pk, "title": "宕机", "description": "x", "urgency": "high"}, format="json"
-    ).json()
+    ticket = (
+        api_for("cs")
+        .post(
+            "/api/tickets/",
+            {"customer": customer.pk, "title": "宕机", "description": "x", "urgency": "high"},
+            format="json",
+        )
+        .json()
+    )
     assert [t["kind"] for t in ticket["timers"]] == ["response"]
     response = api_for("tech").post(f"/api/tickets/{ticket['id']}/respond/", {"impact_scope": "全部"}, format="json")
     assert response.json()["state"] == "responded" and response.json()["owner"] == users["tech"].pk
     mine = api_for("tech").get("/api/tickets/", {"queue": "mine"}).json()["results"]
     assert [t["id"] for t in mine] == [ticket["id"]]
-    demand = api_for("cs").post(
-        "/api/demands/", {"customer": customer.pk, "description": "导出 Excel", "type": "feature", "department": "rnd"},
-        format="json",
-    ).json()
+    demand = (
+        api_for("cs")
+        .post(
+            "/api/demands/",
+            {"customer": customer.pk, "description": "导出 Excel", "type": "feature", "department": "rnd"},
+            format="json",
+        )
+        .json()
+    )
     assert api_for("quality").post(f"/api/demands/{demand['id']}/complete/", {}, format="json").status_code == 403
     done = api_for("cs").post(f"/api/demands/{demand['id']}/complete/", {"progress_note": "已上线"}, format="json")
     assert done.json()["state"] == "done" and Demand.objects.get().done_at is not None

@@ -35,7 +35,9 @@ def test_a_complaint_goes_through_every_step(users, complaint, walk, django_capt
     steps = list(TimelineEntry.objects.filter(complaint=complaint).values_list("action", "from_state", "to_state"))
     assert [s[0] for s in steps] == ["create", *[name for name, _a, _d in COMPLAINT_STEPS]]
     assert steps[-1] == ("close", "signed_off", "closed")
-    assert published == [{"complaint_id": complaint.pk, "customer_id": complaint.customer_id, "actor_id": users["cs"].pk}]
+    assert published == [
+        {"complaint_id": complaint.pk, "customer_id": complaint.customer_id, "actor_id": users["cs"].pk}
+    ]
     # the promised deadline and the follow-up were timers, both met
     timers = {t.kind: t.status() for t in SlaTimer.objects.filter(complaint=complaint)}
     assert timers == {"deadline": "met", "follow_up": "met"}
@@ -45,13 +47,17 @@ def test_deadline_is_set_by_nature_in_working_days(users, complaint):
     # Friday 2024-09-27 + 3 working days (serious) = Tuesday 2024-10-08, after National Day
     friday = dt.datetime(2024, 9, 27, 10, tzinfo=dt.UTC)
     data = {"responsible": True, "nature": "serious", "deadline_told": True}
-    complaint = services.transition("complaint", actor=users["cs"], record=complaint, name="analyse", data=data, now=friday)
+    complaint = services.transition(
+        "complaint", actor=users["cs"], record=complaint, name="analyse", data=data, now=friday
+    )
     assert complaint.deadline == dt.date(2024, 10, 8)
 
 
 def test_not_our_responsibility_needs_explanation_and_agreement(users, complaint):
     with pytest.raises(DomainError) as error:
-        services.transition("complaint", actor=users["cs"], record=complaint, name="analyse", data={"responsible": False})
+        services.transition(
+            "complaint", actor=users["cs"], record=complaint, name="analyse", data={"responsible": False}
+        )
     assert set(error.value.field_errors) == {"explanation", "customer_agreed"}
     complaint = services.transition(
         "complaint",
@@ -68,7 +74,11 @@ def test_sign_off_before_approval_is_refused_and_changes_nothing(users, complain
     before = Complaint.objects.get(pk=complaint.pk)
     with pytest.raises(InvalidTransition) as error:
         services.transition(
-            "complaint", actor=users["cs"], record=complaint, name="sign_off", data={"signed_by": "王", "customer_opinion": "好"}
+            "complaint",
+            actor=users["cs"],
+            record=complaint,
+            name="sign_off",
+            data={"signed_by": "王", "customer_opinion": "好"},
         )
     assert "方案待审批" in error.value.message and "客户签字确认" in error.value.message
     after = Complaint.objects.get(pk=complaint.pk)
@@ -87,8 +97,12 @@ def test_only_the_supervisor_approves_the_plan(users, complaint, walk):
 def test_the_responsible_department_may_draft_the_plan_but_others_may_not(users, complaint, walk):
     complaint = walk(complaint, until="submit_plan")  # routed to tech_support
     with pytest.raises(PermissionDenied):
-        services.transition("complaint", actor=users["quality"], record=complaint, name="submit_plan", data={"plan": "x"})
-    complaint = services.transition("complaint", actor=users["tech"], record=complaint, name="submit_plan", data={"plan": "x"})
+        services.transition(
+            "complaint", actor=users["quality"], record=complaint, name="submit_plan", data={"plan": "x"}
+        )
+    complaint = services.transition(
+        "complaint", actor=users["tech"], record=complaint, name="submit_plan", data={"plan": "x"}
+    )
     assert complaint.state == "plan_submitted"
 
 
@@ -126,7 +140,9 @@ def test_a_stale_version_is_a_conflict(users, complaint):
 
 def test_sales_cannot_see_or_touch_a_complaint_of_another_owners_a_grade_customer(users, make_customer):
     a_customer = make_customer("北京华信集团有限公司", grade="A", owner="sales2")
-    complaint = services.complaint_create(actor=users["sales2"], customer=a_customer, channel="phone", reason="发票错误")
+    complaint = services.complaint_create(
+        actor=users["sales2"], customer=a_customer, channel="phone", reason="发票错误"
+    )
     assert not selectors.scoped(users["sales"], "complaint").exists()
     assert selectors.scoped(users["sales2"], "complaint").count() == 1
     with pytest.raises(PermissionDenied):

@@ -19,7 +19,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _message(sender: str, to: str = "service@kehu.example", subject: str = "设备故障投诉", **headers: str) -> EmailMessage:
+def _message(
+    sender: str, to: str = "service@kehu.example", subject: str = "设备故障投诉", **headers: str
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = f"王经理 <{sender}>"
     message["To"] = to
@@ -40,10 +42,14 @@ def listener():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_mail_sent_with_smtplib_creates_a_complaint_for_the_right_customer(listener, customer, make_customer, settings):
+def test_a_mail_sent_with_smtplib_creates_a_complaint_for_the_right_customer(
+    listener, customer, make_customer, settings
+):
     make_customer("另一家公司", email="other@example.com")
     message = _message("Buyer@TianXun.example")
-    message.add_attachment(b"%PDF-1.4 fake photo report", maintype="application", subtype="pdf", filename="故障照片.pdf")
+    message.add_attachment(
+        b"%PDF-1.4 fake photo report", maintype="application", subtype="pdf", filename="故障照片.pdf"
+    )
     with smtplib.SMTP("127.0.0.1", listener, timeout=10) as client:
         client.send_message(message)
     complaint = Complaint.objects.get()
@@ -65,7 +71,9 @@ def test_a_mail_to_tickets_becomes_a_problem_ticket(customer):
     received = mail.mail_intake(message.as_bytes())
     ticket = Ticket.objects.get()
     assert received.ticket == ticket and ticket.urgency == "high" and ticket.channel == "email"
-    assert ticket.timers.get(kind="response").due_at == ticket.reported_at + __import__("datetime").timedelta(minutes=10)
+    assert ticket.timers.get(kind="response").due_at == ticket.reported_at + __import__("datetime").timedelta(
+        minutes=10
+    )
 
 
 @pytest.mark.django_db
@@ -100,7 +108,10 @@ def test_replies_go_out_threaded_and_the_customers_answer_comes_back_to_the_reco
     assert sent.extra_headers["In-Reply-To"] == "<m1@tianxun.example>"
     assert complaint.number in sent.subject
     answer = _message(
-        "buyer@tianxun.example", subject="Re: " + sent.subject, In_Reply_To=reply.message_id, References=reply.references
+        "buyer@tianxun.example",
+        subject="Re: " + sent.subject,
+        In_Reply_To=reply.message_id,
+        References=reply.references,
     )
     mail.mail_intake(answer.as_bytes())
     assert Complaint.objects.count() == 1

@@ -56,5 +56,7 @@ def test_the_loser_of_a_sequential_race_changes_nothing(users, complaint):
     data = {"responsible": True, "nature": "urgent", "deadline_told": True}
     services.transition("complaint", actor=users["cs"], record=first, name="analyse", data=data)
     with pytest.raises(ConflictError):
-        services.transition("complaint", actor=users["cs_lead"], record=second, name="analyse", data=data | {"nature": "general"})
+        services.transition(
+            "complaint", actor=users["cs_lead"], record=second, name="analyse", data=data | {"nature": "general"}
+        )
     assert Complaint.objects.get(pk=complaint.pk).nature == "urgent"

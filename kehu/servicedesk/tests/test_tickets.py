@@ -59,7 +59,11 @@ def test_urgent_ticket_not_responded_in_10_minutes_is_breached_and_escalated(
 def test_a_timely_response_stops_the_timer(users, customer):
     ticket = _urgent(users, customer)
     services.transition(
-        "ticket", actor=users["tech"], record=ticket, name="respond", data={"impact_scope": "华东区全部门店"},
+        "ticket",
+        actor=users["tech"],
+        record=ticket,
+        name="respond",
+        data={"impact_scope": "华东区全部门店"},
         now=T0 + dt.timedelta(minutes=6),
     )
     assert sla.sla_sweep(now=T0 + dt.timedelta(minutes=30)) == {"warned": 0, "breached": 0}
@@ -82,7 +86,9 @@ def test_a_complex_ticket_needs_its_analysis_report_within_24_hours(users, custo
     assert sla.sla_sweep(now=T0 + dt.timedelta(hours=25))["breached"] == 2  # response and analysis
 
 
-def test_the_whole_ticket_loop_and_the_follow_up_after_national_day(users, customer, django_capture_on_commit_callbacks):
+def test_the_whole_ticket_loop_and_the_follow_up_after_national_day(
+    users, customer, django_capture_on_commit_callbacks
+):
     published = []
     events.subscribe("problem_closed", lambda **kw: published.append(kw))
     ticket = _urgent(users, customer)
@@ -92,15 +98,26 @@ def test_the_whole_ticket_loop_and_the_follow_up_after_national_day(users, custo
         ("analyse", {"analysis_result": "服务器负载过高"}),
         (
             "confirm_plan",
-            {"solution": "服务器扩容+优化代码", "planned_completion": T0 + dt.timedelta(days=2), "plan_confirmed_by": "张主任"},
+            {
+                "solution": "服务器扩容+优化代码",
+                "planned_completion": T0 + dt.timedelta(days=2),
+                "plan_confirmed_by": "张主任",
+            },
         ),
     ]
     for name, data in steps:
         ticket = services.transition("ticket", actor=users["tech"], record=ticket, name=name, data=data)
     friday = dt.datetime(2024, 9, 27, 8, 0, tzinfo=dt.UTC)  # 16:00 in Beijing, the Friday before National Day 2024
-    closing = {"closing_process": "扩容并优化", "closing_result": "已恢复", "prevention": "增加监控告警", "closing_confirmed_by": "张主任"}
+    closing = {
+        "closing_process": "扩容并优化",
+        "closing_result": "已恢复",
+        "prevention": "增加监控告警",
+        "closing_confirmed_by": "张主任",
+    }
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = services.transition("ticket", actor=users["tech"], record=ticket, name="close", data=closing, now=friday)
+        ticket = services.transition(
+            "ticket", actor=users["tech"], record=ticket, name="close", data=closing, now=friday
+        )
     # Sat 28 off, Sun 29 make-up working day (1), Mon 30 (2), Oct 1-7 holiday, Tue Oct 8 (3)
     assert ticket.follow_up_due == dt.date(2024, 10, 8)
     assert ticket.actual_completion == friday
@@ -109,7 +126,11 @@ def test_the_whole_ticket_loop_and_the_follow_up_after_national_day(users, custo
     assert not SlaTimer.objects.filter(ticket=ticket, stopped_at__isnull=True).exclude(kind="follow_up").exists()
     assert published == [{"ticket_id": ticket.pk, "customer_id": customer.pk, "actor_id": users["tech"].pk}]
     ticket = services.transition(
-        "ticket", actor=users["tech"], record=ticket, name="review", data={"root_cause": "容量规划不足", "review_actions": "季度容量评审"}
+        "ticket",
+        actor=users["tech"],
+        record=ticket,
+        name="review",
+        data={"root_cause": "容量规划不足", "review_actions": "季度容量评审"},
     )
     assert Ticket.objects.get(pk=ticket.pk).state == "reviewed"
 

@@ -21,10 +21,19 @@ def test_intake_form_validates_in_chinese_and_creates_a_complaint(client, users,
     html = response.content.decode()
     assert "找不到该客户" in html and "该字段是必填项" in html
     response = client.post(
-        url, {"customer": customer.archive_no, "channel": "phone", "category": "quality", "reason": "无法开机", "quantity": 1}
+        url,
+        {
+            "customer": customer.archive_no,
+            "channel": "phone",
+            "category": "quality",
+            "reason": "无法开机",
+            "quantity": 1,
+        },
     )
     complaint = Complaint.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("servicedesk:complaint_detail", args=[complaint.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "servicedesk:complaint_detail", args=[complaint.pk]
+    )
     assert complaint.receiver == users["cs"]
 
 
@@ -75,7 +84,12 @@ def test_queues(client, users, customer):
     services.ticket_create(actor=users["cs"], customer=customer, title="我的问题", description="x", owner=users["tech"])
     services.ticket_create(actor=users["cs"], customer=customer, title="无人认领", description="x")
     services.ticket_create(
-        actor=users["cs"], customer=customer, title="快超时了", description="x", urgency="high", owner=users["cs"],
+        actor=users["cs"],
+        customer=customer,
+        title="快超时了",
+        description="x",
+        urgency="high",
+        owner=users["cs"],
         reported_at=timezone.now() - dt.timedelta(minutes=9),
     )
     client.force_login(users["tech"])
@@ -110,13 +124,29 @@ def test_sla_report_counts_met_and_breached_per_department(client, users, custom
     from kehu.servicedesk import sla
 
     t0 = timezone.now() - dt.timedelta(hours=2)
-    late = services.ticket_create(actor=users["cs"], customer=customer, title="a", description="x", urgency="high", reported_at=t0)
-    ok = services.ticket_create(actor=users["cs"], customer=customer, title="b", description="x", urgency="high", reported_at=t0)
-    services.transition("ticket", actor=users["tech"], record=ok, name="respond", data={"impact_scope": "小"}, now=t0 + dt.timedelta(minutes=3))
+    late = services.ticket_create(
+        actor=users["cs"], customer=customer, title="a", description="x", urgency="high", reported_at=t0
+    )
+    ok = services.ticket_create(
+        actor=users["cs"], customer=customer, title="b", description="x", urgency="high", reported_at=t0
+    )
+    services.transition(
+        "ticket",
+        actor=users["tech"],
+        record=ok,
+        name="respond",
+        data={"impact_scope": "小"},
+        now=t0 + dt.timedelta(minutes=3),
+    )
     sla.sla_sweep()
     assert late.timers.get(kind="response").breached_at is not None
     client.force_login(users["tech_mgr"])
     today = timezone.localdate()
-    response = client.get(reverse("servicedesk:sla"), {"start": str(today - dt.timedelta(days=1)), "end": str(today + dt.timedelta(days=1))})
-    rows = {r["department"]: (r["total"], r["met"], r["breached"], r["rate"]) for r in response.context["by_department"]}
+    response = client.get(
+        reverse("servicedesk:sla"),
+        {"start": str(today - dt.timedelta(days=1)), "end": str(today + dt.timedelta(days=1))},
+    )
+    rows = {
+        r["department"]: (r["total"], r["met"], r["breached"], r["rate"]) for r in response.context["by_department"]
+    }
     assert rows == {"tech_support": (2, 1, 1, 50.0)}
