@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import jieba
-from django.db import connection, migrations
+from django.db import connection, connections, migrations
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from pypinyin import lazy_pinyin
@@ -126,6 +126,57 @@ def search(queryset: QuerySet[Any], query: str, *, column: str = "search_text") 
     return queryset.filter(condition)
 
 
+def _sqlite_trigger_sql(table: str, column: str, qn: Any) -> list[str]:
+    """The triggers that keep an external-content FTS5 table in step with its table."""
+    fts = f"{table}_fts"
+    return [
+        f"CREATE TRIGGER {qn(fts + '_ai')} AFTER INSERT ON {qn(table)} BEGIN "
+        f"INSERT INTO {qn(fts)}(rowid, {column}) VALUES (new.id, new.{column}); END",
+        f"CREATE TRIGGER {qn(fts + '_ad')} AFTER DELETE ON {qn(table)} BEGIN "
+        f"INSERT INTO {qn(fts)}({qn(fts)}, rowid, {column}) VALUES ('delete', old.id, old.{column}); END",
+        f"CREATE TRIGGER {qn(fts + '_au')} AFTER UPDATE OF {column} ON {qn(table)} BEGIN "
+        f"INSERT INTO {qn(fts)}({qn(fts)}, rowid, {column}) VALUES ('delete', old.id, old.{column}); "
+        f"INSERT INTO {qn(fts)}(rowid, {column}) VALUES (new.id, new.{column}); END",
+    ]
+
+
+TRIGGER_SUFFIXES = ("_ai", "_ad", "_au")
+
+
+def repair_sqlite_search_triggers(using: str = "default") -> list[str]:
+    """Recreate the FTS triggers of every search index whose table SQLite rebuilt, and reindex it.
+
+    SQLite cannot add a NOT NULL column in place: Django copies the table into a new one, and the
+    triggers on the old table are gone with it, so the search index silently stops following the
+    table. Run after every migrate (CoreConfig connects it to post_migrate), so no migration has to
+    remember it. Returns the tables it repaired.
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return []
+    qn = connection.ops.quote_name
+    repaired = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%fts5%'")
+        for (fts,) in cursor.fetchall():
+            if not fts.endswith("_fts"):
+                continue
+            table = fts.removesuffix("_fts")
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table])
+            present = {name for (name,) in cursor.fetchall()}
+            if {fts + suffix for suffix in TRIGGER_SUFFIXES} <= present:
+                continue
+            cursor.execute(f"PRAGMA table_info({qn(fts)})")
+            column = cursor.fetchone()[1]
+            for suffix in TRIGGER_SUFFIXES:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {qn(fts + suffix)}")
+            for statement in _sqlite_trigger_sql(table, column, qn):
+                cursor.execute(statement)
+            cursor.execute(f"INSERT INTO {qn(fts)}({qn(fts)}) VALUES ('rebuild')")
+            repaired.append(table)
+    return repaired
+
+
 def _create_index(table: str, column: str):  # type: ignore[no-untyped-def]
     def forwards(apps: Any, schema_editor: Any) -> None:
         qn = schema_editor.connection.ops.quote_name
@@ -140,19 +191,8 @@ def _create_index(table: str, column: str):  # type: ignore[no-untyped-def]
                 f"CREATE VIRTUAL TABLE {qn(fts)} USING fts5({column}, content={qn(table)}, "
                 f"content_rowid='id', tokenize='unicode61 remove_diacritics 0')"
             )
-            schema_editor.execute(
-                f"CREATE TRIGGER {qn(fts + '_ai')} AFTER INSERT ON {qn(table)} BEGIN "
-                f"INSERT INTO {qn(fts)}(rowid, {column}) VALUES (new.id, new.{column}); END"
-            )
-            schema_editor.execute(
-                f"CREATE TRIGGER {qn(fts + '_ad')} AFTER DELETE ON {qn(table)} BEGIN "
-                f"INSERT INTO {qn(fts)}({qn(fts)}, rowid, {column}) VALUES ('delete', old.id, old.{column}); END"
-            )
-            schema_editor.execute(
-                f"CREATE TRIGGER {qn(fts + '_au')} AFTER UPDATE OF {column} ON {qn(table)} BEGIN "
-                f"INSERT INTO {qn(fts)}({qn(fts)}, rowid, {column}) VALUES ('delete', old.id, old.{column}); "
-                f"INSERT INTO {qn(fts)}(rowid, {column}) VALUES (new.id, new.{column}); END"
-            )
+            for statement in _sqlite_trigger_sql(table, column, qn):
+                schema_editor.execute(statement)
             schema_editor.execute(f"INSERT INTO {qn(fts)}({qn(fts)}) VALUES ('rebuild')")
 
     def backwards(apps: Any, schema_editor: Any) -> None:

@@ -263,6 +263,12 @@ def seed(*, customers: int, stdout: Any) -> None:
         _insert_all(map(_build, batches), batches, customers, stdout)
     total = Customer.objects.filter(archive_no__startswith=PREFIX).count()
     stdout.write(f"  customers: {total} demo customers ({total - existing} new)")
+    # Score them now (in the worker this runs nightly) so that the grading page has proposals.
+    from .grading import grading_run
+    from .models import GradingRun
+
+    run = grading_run(run_id=GradingRun.objects.create().pk)
+    stdout.write(f"  customers: {run.processed} scored for grading")
 
 
 def _insert_all(results: Any, batches: list[Any], customers: int, stdout: Any) -> None:

@@ -2,6 +2,9 @@
 
 The score is 0..100: each factor is scaled to 0..1 and weighted by the GradingPolicy in force.
 Proposals only propose; a person confirms each change through `customer_regrade` with a reason.
+Scores and proposed grades are computed by a background run (`grading_run`: nightly, or started from
+the grading page) and stored on the customer, so the grading page reads them through an index
+instead of scoring a million customers per click.
 """
 
 from __future__ import annotations
@@ -14,7 +17,20 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +39,7 @@ from kehu.core import events
 from kehu.core.exceptions import DomainError
 
 from .choices import Grade, IndustryStanding, Priority
-from .models import Customer, GradeChange, GradingPolicy, Transaction
+from .models import Customer, GradeChange, GradingPolicy, GradingRun, Transaction
 
 STANDING_SCORE: dict[str, float] = {
     IndustryStanding.LEADER: 1.0,
@@ -114,15 +130,9 @@ def proposed_priority(grade: str, current: str) -> str:
     return Priority.NORMAL if current == Priority.CORE else current
 
 
-def grade_proposals(customers: QuerySet[Customer], *, policy: GradingPolicy | None = None) -> list[Proposal]:
-    """Rank the active customers by score and cut at the target shares (A 20 %, B 40 %, C 40 %)."""
-    policy = policy or current_policy()
-    rows: Any = _with_sales(customers.filter(is_archived=False)).values_list(
+def _score_batch(policy: GradingPolicy, ids: list[int]) -> list[Customer]:
+    rows: Any = _with_sales(Customer.objects.filter(pk__in=ids)).values_list(
         "id",
-        "name",
-        "archive_no",
-        "grade",
-        "priority",
         "region",
         "industry_standing",
         "registered_capital",
@@ -131,30 +141,123 @@ def grade_proposals(customers: QuerySet[Customer], *, policy: GradingPolicy | No
         "deal_probability",
         "sales_12m",
     )
-    scored = []
-    for pk, name, no, grade, priority, region, standing, capital, chinese, foreign, probability, sales in rows:
-        value = score(
-            policy=policy,
-            region=region,
-            industry_standing=standing,
-            registered_capital=capital,
-            staff=(chinese or 0) + (foreign or 0),
-            deal_probability=probability,
-            sales_12m=sales,
+    return [
+        Customer(
+            pk=pk,
+            score=score(
+                policy=policy,
+                region=region,
+                industry_standing=standing,
+                registered_capital=capital,
+                staff=(chinese or 0) + (foreign or 0),
+                deal_probability=probability,
+                sales_12m=sales,
+            ),
         )
-        scored.append((value, pk, name, no, grade, priority))
-    scored.sort(key=lambda row: (-row[0], row[1]))
+        for pk, region, standing, capital, chinese, foreign, probability, sales in rows
+    ]
+
+
+def _rank_at(active: QuerySet[Customer], position: int) -> Q | None:
+    """Customers ranked before `position` (0-based) in (-score, id) order, as a condition:
+    score above the score at that rank, or equal to it with a smaller-or-equal id."""
+    if position <= 0:
+        return None
+    row = active.order_by("-score", "id").values_list("score", "id")[position - 1 : position].first()
+    if row is None:
+        return Q(pk__isnull=False)
+    cut_score, cut_id = row
+    return Q(score__gt=cut_score) | Q(score=cut_score, id__lte=cut_id)
+
+
+def _proposed_grade_expression(active: QuerySet[Customer], total: int) -> Case:
     shares = target_shares()
-    count = len(scored)
-    a_cut = round(count * shares["A"] / 100)
-    b_cut = a_cut + round(count * shares["B"] / 100)
-    proposals = []
-    for index, (value, pk, name, no, grade, priority) in enumerate(scored):
-        new_grade = Grade.A if index < a_cut else Grade.B if index < b_cut else Grade.C
-        proposals.append(
-            Proposal(pk, name, no, value, grade, priority, str(new_grade), str(proposed_priority(new_grade, priority)))
-        )
-    return proposals
+    a_cut = round(total * shares["A"] / 100)
+    b_cut = a_cut + round(total * shares["B"] / 100)
+    whens = [
+        When(condition, then=Value(grade))
+        for grade, condition in ((Grade.A, _rank_at(active, a_cut)), (Grade.B, _rank_at(active, b_cut)))
+        if condition is not None
+    ]
+    return Case(*whens, default=Value(Grade.C.value), output_field=CharField())
+
+
+def grading_run(*, run_id: int, batch_size: int = 2000) -> GradingRun:
+    """Score every active customer in keyset batches (bounded memory, progress saved per batch),
+    then cut the ranking at the target shares into proposed grades with one UPDATE.
+    Safe to run twice: it only ever overwrites score and proposed_grade."""
+    run = GradingRun.objects.get(pk=run_id)
+    policy = current_policy()
+    active = Customer.objects.filter(is_archived=False)
+    try:
+        run.total = active.count()  # once per run, in the background: not a list page
+        run.save(update_fields=["total"])
+        last_id = 0
+        while True:
+            ids = list(active.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                break
+            with transaction.atomic():
+                Customer.objects.bulk_update(_score_batch(policy, ids), ["score"])
+            last_id = ids[-1]
+            run.processed += len(ids)
+            run.save(update_fields=["processed"])
+        with transaction.atomic():
+            active.update(proposed_grade=_proposed_grade_expression(active, run.total))
+            Customer.objects.filter(is_archived=True).exclude(proposed_grade="").update(proposed_grade="")
+        run.distribution = {
+            "current": _counts(active, "grade"),
+            "proposed": _counts(active, "proposed_grade"),
+        }
+        run.status, run.finished_at = GradingRun.Status.DONE, timezone.now()
+    except Exception as error:
+        run.status, run.finished_at, run.error = GradingRun.Status.FAILED, timezone.now(), repr(error)[:2000]
+        run.save(update_fields=["status", "finished_at", "error"])
+        raise
+    run.save(update_fields=["distribution", "status", "finished_at"])
+    return run
+
+
+def _counts(customers: QuerySet[Customer], field: str) -> dict[str, int]:
+    counts = {g.value: 0 for g in Grade}
+    for row in customers.values(field).annotate(n=Count("id")):
+        if row[field] in counts:
+            counts[row[field]] = row["n"]
+    return counts
+
+
+def grading_run_start(*, actor: Any = None) -> GradingRun:
+    """Start a scoring run in the background, or return the one already running."""
+    from .tasks import grading_run_task
+
+    stale = timezone.now() - dt.timedelta(hours=6)  # a worker killed mid-run must not block the next
+    running = GradingRun.objects.filter(status=GradingRun.Status.RUNNING, started_at__gte=stale).first()
+    if running:
+        return running
+    run = GradingRun.objects.create(started_by=actor)
+    transaction.on_commit(lambda: grading_run_task.enqueue(run.pk))
+    return run
+
+
+def latest_grading_run() -> GradingRun | None:
+    return GradingRun.objects.order_by("-id").first()
+
+
+def grade_proposals(customers: QuerySet[Customer], *, show_all: bool = False, limit: int = 200) -> list[Proposal]:
+    """The stored proposals of the last grading run, best score first. Reads through the
+    (-score, id) index and stops after `limit` rows, so the page costs the same at 1M customers."""
+    queryset = customers.filter(is_archived=False).exclude(proposed_grade="")
+    if not show_all:  # the same test as Proposal.changes, in SQL (see proposed_priority)
+        is_core = Q(priority=Priority.CORE)
+        to_a = Q(proposed_grade=Grade.A)
+        queryset = queryset.filter(~Q(proposed_grade=F("grade")) | (to_a & ~is_core) | (~to_a & is_core))
+    rows = queryset.order_by("-score", "id").values_list(
+        "id", "name", "archive_no", "score", "grade", "priority", "proposed_grade"
+    )[:limit]
+    return [
+        Proposal(pk, name, no, value, grade, priority, new_grade, str(proposed_priority(new_grade, priority)))
+        for pk, name, no, value, grade, priority, new_grade in rows
+    ]
 
 
 def grade_distribution(customers: QuerySet[Customer]) -> dict[str, int]:

@@ -76,7 +76,10 @@ class Customer(TimeStampedModel, VersionedModel):
     is_archived = models.BooleanField(_("已归档"), default=False)
     archive_note = models.CharField(_("归档说明"), max_length=300, blank=True)
     needs_review = models.BooleanField(_("待清理复核"), default=False)
+    # Written by the grading run (grading.grading_run), not on every edit: the proposed grade depends
+    # on every other customer's score (target shares), so both are refreshed together in the background.
     score = models.DecimalField(_("评分"), max_digits=7, decimal_places=2, default=Decimal("0"))
+    proposed_grade = models.CharField(_("建议等级"), max_length=1, choices=Grade.choices, blank=True, default="")
     search_text = models.TextField(editable=False, default="")
 
     history = HistoricalRecords(excluded_fields=["search_text", "version", "score", "name_key", "phone_digits"])
@@ -93,6 +96,7 @@ class Customer(TimeStampedModel, VersionedModel):
             models.Index(fields=["is_archived", "id"]),
             models.Index(fields=["needs_review", "id"]),
             models.Index(fields=["email"]),
+            models.Index(fields=["-score", "id"], name="customers_score_rank"),
         ]
 
     def __str__(self) -> str:
@@ -264,6 +268,38 @@ class GradingPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.weight_region}/{self.weight_strength}/{self.weight_probability}/{self.weight_sales}"
+
+
+class GradingRun(models.Model):
+    """One scoring of all active customers: progress while it runs, the grade distribution after."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("评分中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("客户数"), default=0)
+    processed = models.PositiveIntegerField(_("已评分"), default=0)
+    # {"current": {"A": n, ...}, "proposed": {"A": n, ...}} over all active customers, written at the end.
+    distribution = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("评分运行")
+        verbose_name_plural = _("评分运行")
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status == self.Status.DONE else int(self.processed * 100 / self.total) if self.total else 0
 
 
 class GradeChange(models.Model):

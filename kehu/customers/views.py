@@ -35,7 +35,7 @@ from .forms import (
     RegradeForm,
     TransactionForm,
 )
-from .models import Contact, Customer, ImportJob
+from .models import Contact, Customer, GradingRun, ImportJob
 
 PAGE_SIZE = 50
 TABS = ("archive", "people", "transactions", "documents", "history")
@@ -407,28 +407,46 @@ def _grader(request: HttpRequest) -> None:
 @login_required
 def grading_page(request: HttpRequest) -> HttpResponse:
     _grader(request)
-    scope = customers_for(request.user, GRADING_SCOPE)
-    proposals = grading.grade_proposals(scope)
+    run = grading.latest_grading_run()
     show_all = request.GET.get("all") == "1"
-    shown = [p for p in proposals if show_all or p.changes][:200]
-    distribution = grading.grade_distribution(scope)
-    proposed = {g: 0 for g in distribution}
-    for proposal in proposals:
-        proposed[proposal.proposed_grade] += 1
-    chart = {
-        "grades": list(distribution),
-        "current": list(distribution.values()),
-        "proposed": list(proposed.values()),
-        "target": [round(len(proposals) * share / 100) for share in grading.target_shares().values()],
-    }
+    proposals = grading.grade_proposals(customers_for(request.user, GRADING_SCOPE), show_all=show_all)
+    chart: dict[str, Any] = {}
+    if run and run.distribution:
+        current, proposed = run.distribution["current"], run.distribution["proposed"]
+        total = sum(current.values())
+        chart = {
+            "grades": list(current),
+            "current": list(current.values()),
+            "proposed": list(proposed.values()),
+            "target": [round(total * share / 100) for share in grading.target_shares().values()],
+        }
     context = {
-        "proposals": shown,
+        "proposals": proposals,
         "chart": chart,
         "show_all": show_all,
-        "total": len(proposals),
+        "run": run,
         "priorities": Priority.choices,
     }
     return render(request, "customers/grading.html", context)
+
+
+@login_required
+@require_POST
+def grading_rescore(request: HttpRequest) -> HttpResponse:
+    _grader(request)
+    grading.grading_run_start(actor=request.user)
+    return redirect("customers:grading")
+
+
+@login_required
+def grading_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx poll target: the progress bar while a run goes on; a full reload when it is over."""
+    _grader(request)
+    run = get_object_or_404(GradingRun, pk=pk)
+    response = render(request, "customers/partials/grading_progress.html", {"run": run})
+    if run.status != GradingRun.Status.RUNNING:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required

@@ -55,3 +55,21 @@ def test_search_follows_an_edit_of_the_search_column(users, tianxun):
 def test_query_terms_split_chinese_into_bigrams():
     assert search.query_terms("某某科技") == [("某某", False), ("某科", False), ("科技", False)]
     assert search.query_terms("TXKJ 138") == [("txkj", True), ("138", True)]
+
+
+def test_a_table_rebuild_that_dropped_the_sqlite_triggers_is_repaired_after_migrate(users, tianxun):
+    """SQLite rebuilds a table to add a NOT NULL column and drops its triggers: post_migrate repairs them."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        assert search.repair_sqlite_search_triggers() == []  # PostgreSQL's GIN index has no triggers to lose
+        return
+    with connection.cursor() as cursor:
+        for suffix in search.TRIGGER_SUFFIXES:
+            cursor.execute(f"DROP TRIGGER customers_customer_fts{suffix}")
+    renamed = customer_create(actor=users["sales"], name="新建的博源机械有限公司")
+    assert not customer_list_for(users["sales"], q="博源").exists()  # the index no longer follows the table
+    call_command("migrate", verbosity=0)  # nothing to migrate, but post_migrate still runs
+    assert list(customer_list_for(users["sales"], q="博源")) == [renamed]
+    assert search.repair_sqlite_search_triggers() == []  # idempotent: nothing left to repair

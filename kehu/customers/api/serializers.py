@@ -10,7 +10,7 @@ from kehu.access.policy import can
 
 from ..choices import Grade, InfoSource, Priority
 from ..forms import CUSTOMER_FIELDS
-from ..models import Contact, Customer, GradeChange, ImportJob, Transaction
+from ..models import Contact, Customer, GradeChange, GradingRun, ImportJob, Transaction
 
 # What a list shows of a customer the user may list but not open (docs/permissions.md).
 RESTRICTED_FIELDS = ("id", "name", "grade", "owner", "owner_name", "restricted")
@@ -166,6 +166,15 @@ class GradeProposalSerializer(serializers.Serializer):
     priority = serializers.CharField()
     proposed_grade = serializers.CharField()
     proposed_priority = serializers.CharField()
+
+
+class GradingRunSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = GradingRun
+        fields = ["id", "status", "started_at", "finished_at", "total", "processed", "percent", "distribution", "error"]
+        read_only_fields = fields
 
 
 class ImportJobSerializer(serializers.ModelSerializer):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,13 +21,14 @@ from kehu.access.policy import customers_for
 from .. import grading, imports, selectors, services
 from ..choices import Grade, IndustryStanding, Priority
 from ..forms import CUSTOMER_FIELDS
-from ..models import ImportJob
+from ..models import GradingRun, ImportJob
 from .serializers import (
     ContactSerializer,
     CustomerSerializer,
     CustomerUpdateSerializer,
     GradeChangeSerializer,
     GradeProposalSerializer,
+    GradingRunSerializer,
     ImportJobSerializer,
     RegradeSerializer,
     TransactionSerializer,
@@ -207,8 +208,24 @@ class GradeProposalView(APIView):
     def get(self, request: Request) -> Response:
         if not getattr(request.user, "is_marketing_manager_or_above", False):
             return Response({"detail": _("只有市场营销经理及以上可以查看分级建议。")}, status=status.HTTP_403_FORBIDDEN)
-        proposals = [p for p in grading.grade_proposals(customers_for(request.user, "view")) if p.changes]
-        return Response(GradeProposalSerializer(proposals[:1000], many=True).data)
+        proposals = grading.grade_proposals(customers_for(request.user, "view"), limit=1000)
+        return Response(GradeProposalSerializer(proposals, many=True).data)
+
+
+@extend_schema(tags=["customers"])
+class GradingRunViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Score every active customer in the background (POST, no body) and follow its progress (GET)."""
+
+    serializer_class = GradingRunSerializer
+    queryset = GradingRun.objects.order_by("-id")
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not getattr(request.user, "is_marketing_manager_or_above", False):
+            raise PermissionDenied(_("只有市场营销经理及以上可以运行评分。"))
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = grading.grading_run_start(actor=self.request.user)
 
 
 @extend_schema(tags=["customers"])

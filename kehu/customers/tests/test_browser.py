@@ -65,9 +65,12 @@ def test_second_editor_sees_conflict_in_the_browser(login, users):
 
 def test_grade_chart_and_import_preview(login, users, tmp_path: Path):
     from kehu.customers import services
+    from kehu.customers.grading import grading_run
+    from kehu.customers.models import GradingRun
 
     for i in range(5):
         services.customer_create(actor=users["sales"], name=f"客户{i}有限公司")
+    grading_run(run_id=GradingRun.objects.create().pk)
     page = login("mkt_mgr")
     page.goto(page.base_url + "/customers/grading/")
     page.wait_for_selector("[data-testid=grade-chart] canvas")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from kehu.core import events
 from kehu.core.exceptions import DomainError
 from kehu.customers import grading, services
-from kehu.customers.models import Customer, GradeChange, GradingPolicy
+from kehu.customers.models import Customer, GradeChange, GradingPolicy, GradingRun
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +38,32 @@ def test_proposals_cut_at_target_shares_by_score(make_customer, users):
         )
     old = make_customer("很久以前有限公司", deal_probability=99)
     services.transaction_create(actor=users["sales"], customer=old, occurred_on=dt.date(2000, 1, 1), amount=10**7)
-    Customer.objects.filter(pk=old.pk).update(is_archived=True)
-    proposals = grading.grade_proposals(Customer.objects.all())
+    Customer.objects.filter(pk=old.pk).update(is_archived=True, proposed_grade="A")
+    run = grading.grading_run(run_id=GradingRun.objects.create().pk, batch_size=3)  # 4 batches
+    assert (run.status, run.total, run.processed, run.percent) == ("done", 10, 10, 100)
+    assert run.distribution == {"current": {"A": 0, "B": 0, "C": 10}, "proposed": {"A": 2, "B": 4, "C": 4}}
+    proposals = grading.grade_proposals(Customer.objects.all(), show_all=True)
     assert [p.name for p in proposals][:2] == ["客户9有限公司", "客户8有限公司"]
     assert [p.proposed_grade for p in proposals] == ["A"] * 2 + ["B"] * 4 + ["C"] * 4
     assert proposals[0].proposed_priority == "core"
+    assert Customer.objects.get(pk=old.pk).proposed_grade == ""  # archived: no proposal
+    # Only the ones whose grade or priority would change (all are C/normal now): A and B rows.
+    assert [p.name for p in grading.grade_proposals(Customer.objects.all())] == [p.name for p in proposals[:6]]
+
+
+def test_grading_run_can_be_repeated_and_a_failed_run_says_so(make_customer, monkeypatch):
+    for i in range(5):
+        make_customer(f"客户{i}有限公司", deal_probability=20 * i)
+    first = grading.grading_run(run_id=GradingRun.objects.create().pk)
+    second = grading.grading_run(run_id=GradingRun.objects.create().pk)
+    assert first.distribution == second.distribution
+    monkeypatch.setattr(grading, "_score_batch", lambda policy, ids: 1 / 0)
+    broken = GradingRun.objects.create()
+    with pytest.raises(ZeroDivisionError):
+        grading.grading_run(run_id=broken.pk)
+    broken.refresh_from_db()
+    assert broken.status == "failed" and "ZeroDivisionError" in broken.error
+    assert Customer.objects.filter(proposed_grade="").count() == 0  # the previous proposals stay
 
 
 def test_regrade_needs_reason_keeps_history_and_publishes(make_customer, users, django_capture_on_commit_callbacks):
@@ -74,11 +95,14 @@ def test_regrade_needs_reason_keeps_history_and_publishes(make_customer, users, 
     } in seen
 
 
-def test_grading_page_and_htmx_confirm_of_many(client, make_customer, users):
+def test_grading_page_and_htmx_confirm_of_many(client, make_customer, users, django_capture_on_commit_callbacks):
     customers = [make_customer(f"客户{i}有限公司") for i in range(5)]
     client.force_login(users["sales"])
     assert client.get(reverse("customers:grading")).status_code == 403
     client.force_login(users["mkt_mgr"])
+    assert b'id="grade-chart-data"' not in client.get(reverse("customers:grading")).content  # nothing scored yet
+    with django_capture_on_commit_callbacks(execute=True):  # the run is queued when the request commits
+        client.post(reverse("customers:grading_rescore"))
     page = client.get(reverse("customers:grading"))
     assert page.status_code == 200 and b'id="grade-chart-data"' in page.content
     data = {"reason": "季度评估", "customer": [customers[0].pk, customers[1].pk]}
@@ -91,3 +115,27 @@ def test_grading_page_and_htmx_confirm_of_many(client, make_customer, users):
     missing = client.post(reverse("customers:grading_confirm"), {"customer": [customers[2].pk]})
     assert "请填写调整原因" in missing.content.decode()
     assert GradeChange.objects.count() == 2
+
+
+def test_grading_page_reads_stored_proposals_in_a_fixed_number_of_queries(
+    client, make_customer, users, django_assert_max_num_queries
+):
+    for i in range(30):
+        make_customer(f"客户{i}有限公司", deal_probability=3 * i)
+    grading.grading_run(run_id=GradingRun.objects.create().pk)
+    client.force_login(users["mkt_mgr"])
+    client.get(reverse("customers:grading"))
+    # session, user, OTP, latest run, access rules, proposals (one indexed read), badge, session save
+    with django_assert_max_num_queries(11):
+        page = client.get(reverse("customers:grading"), {"all": "1"})
+    assert page.content.decode().count('name="customer"') == 30
+
+
+def test_grading_runs_through_the_api_for_marketing_only(api_for, make_customer, django_capture_on_commit_callbacks):
+    make_customer("甲有限公司")
+    assert api_for("sales").post("/api/grading-runs/").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        started = api_for("mkt_mgr").post("/api/grading-runs/")
+    assert started.status_code == 201, started.content
+    run = api_for("mkt_mgr").get(f"/api/grading-runs/{started.json()['id']}/").json()
+    assert run["status"] == "done" and run["processed"] == 1 and run["percent"] == 100

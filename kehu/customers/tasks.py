@@ -1,0 +1,22 @@
+"""Background work of the customer archive: grading runs (django.tasks) and their nightly schedule (huey)."""
+
+from __future__ import annotations
+
+from django.tasks import task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+
+@task
+def grading_run_task(run_id: int) -> int:
+    from .grading import grading_run
+
+    return grading_run(run_id=run_id).processed
+
+
+@db_periodic_task(crontab(minute="40", hour="1"))
+def nightly_grading() -> None:
+    """01:40 every night: fresh scores and proposals for the grading page."""
+    from .grading import grading_run_start
+
+    grading_run_start()
