@@ -1,12 +1,13 @@
 """Domain events between apps, so that an app can react without being imported.
 
-customers publishes "transaction_created" and "customer_regraded"; servicedesk
+customers publishes "customer_created", "transaction_created" and "customer_regraded"; servicedesk
 publishes "complaint_handled", "problem_closed" and "demand_done"; engagement
 subscribes (in its AppConfig.ready) and plans follow-up visits or re-plans
 contacts. Handlers run after the publishing transaction commits, so a rolled
 back write never triggers anything. Payloads carry ids, never model objects.
 
 Known events and their payload keys:
+- customer_created: customer_id, actor_id
 - transaction_created: transaction_id, customer_id, actor_id
 - customer_regraded: customer_id, old_grade, new_grade, old_priority, new_priority, actor_id
 - complaint_handled: complaint_id, customer_id, actor_id

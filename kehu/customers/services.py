@@ -131,6 +131,7 @@ def customer_create(
     for year, amount in (annual_sales or {}).items():
         AnnualSales.objects.create(customer=customer, year=year, amount=amount)
     _record_update(actor=actor, customer=customer, learned_at=learned_at, source=source, summary=_("新建档案"))
+    events.publish("customer_created", customer_id=customer.pk, actor_id=actor.pk)
     return customer
 
 

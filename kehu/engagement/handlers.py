@@ -53,6 +53,13 @@ def on_customer_regraded(*, customer_id: int, **_payload: Any) -> None:
     plan_refresh_task.enqueue(customer_id)
 
 
+def on_customer_created(*, customer_id: int, **_payload: Any) -> None:
+    """A new archive is due for its first contact under its grade's policy at once, not after the nightly run."""
+    from .tasks import plan_refresh_task
+
+    plan_refresh_task.enqueue(customer_id)
+
+
 def _event_followup(type: str, source_type: str, note: str = ""):  # type: ignore[no-untyped-def]
     def handler(*, customer_id: int, **payload: Any) -> None:
         from .services import followup_plan
@@ -85,6 +92,7 @@ def connect() -> None:
 
     events.subscribe("transaction_created", on_transaction_created)
     events.subscribe("customer_regraded", on_customer_regraded)
+    events.subscribe("customer_created", on_customer_created)
     events.subscribe("complaint_handled", on_complaint_handled)
     events.subscribe("problem_closed", on_problem_closed)
     events.subscribe("demand_done", on_demand_done)

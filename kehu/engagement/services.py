@@ -490,43 +490,60 @@ def followup_cancel(*, actor: Any, followup: FollowUp, reason: str) -> FollowUp:
 
 
 def followups_plan_periodic(*, today: dt.date | None = None) -> int:
-    """Half-year clock for key customers (A grade or core priority): a deep visit per half year.
+    """The visit clocks of SPEC M4, run nightly; returns how many visits they planned.
 
-    Idempotent: the source is the half year ("2026H2"), unique per customer and type.
-    Walks customers in keyset batches.
+    - key customers (A grade or core priority): a deep visit every half year;
+    - existing customers (cooperating for at least 3 months): a periodic visit every quarter.
+    Idempotent: the source is the period ("2026H2", "2026Q4"), unique per customer and type.
     """
     today = today or timezone.localdate()
+    active = Customer.objects.filter(is_archived=False)
     half = f"{today.year}H{1 if today.month <= 6 else 2}"
-    customers = (
-        Customer.objects.filter(is_archived=False)
-        .filter(Q(grade="A") | Q(priority="core"))
-        .order_by("id")
-        .values_list("id", "owner_id")
+    quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    existing_since = planning.add_months(today, -3)
+    return _plan_clock(
+        active.filter(Q(grade="A") | Q(priority="core")),
+        type=FollowUpType.KEY_DEEP,
+        period=half,
+        due=planning.add_months(today, 1),
+        note=_("半年度深度回访"),
+    ) + _plan_clock(
+        active.filter(cooperation_since__lte=existing_since),
+        type=FollowUpType.EXISTING_PERIODIC,
+        period=quarter,
+        due=today + dt.timedelta(days=21),
+        note=_("季度回访：使用情况与满意度、新问题、对竞品的看法、新的合作机会"),
     )
+
+
+def _plan_clock(customers: Any, *, type: str, period: str, due: dt.date, note: str) -> int:
+    """One visit of `type` per customer and period, walking the customers in keyset batches."""
+    rows_of = customers.order_by("id").values_list("id", "owner_id")
     created, last_id = 0, 0
-    due = planning.add_months(today, 1)
     while True:
-        batch = list(customers.filter(id__gt=last_id)[:REPLAN_BATCH])
+        batch = list(rows_of.filter(id__gt=last_id)[:REPLAN_BATCH])
         if not batch:
             return created
         last_id = batch[-1][0]
         rows = [
             FollowUp(
                 customer_id=cid,
-                type=FollowUpType.KEY_DEEP,
+                type=type,
                 source_type="clock",
-                source_id=f"{cid}:{half}",
+                source_id=f"{cid}:{period}",
                 responsible=Responsible.OWNER,
                 assignee_id=owner_id,
                 due_on=due,
-                note=_("半年度深度回访"),
+                note=note,
             )
             for cid, owner_id in batch
         ]
+        source_ids = [r.source_id for r in rows]
         with transaction.atomic():
-            before = FollowUp.objects.filter(source_type="clock", source_id__in=[r.source_id for r in rows]).count()
+            clock = FollowUp.objects.filter(type=type, source_type="clock", source_id__in=source_ids)
+            before = clock.count()
             FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
-        created += len(rows) - before
+            created += clock.count() - before
 
 
 # --- care (客户关怀) --------------------------------------------------------------------------------

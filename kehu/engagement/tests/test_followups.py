@@ -117,6 +117,18 @@ def test_half_year_clock_plans_one_deep_visit_per_key_customer(make_customer):
     assert FollowUp.objects.get(type=FollowUpType.KEY_DEEP).customer == key
 
 
+def test_quarter_clock_plans_one_periodic_visit_per_existing_customer(make_customer, users):
+    existing = make_customer("老客户", grade="C", cooperation_since=dt.date(2025, 6, 1))
+    make_customer("刚合作客户", grade="C", cooperation_since=dt.date(2026, 9, 1))
+    make_customer("未合作客户", grade="C")
+    assert services.followups_plan_periodic(today=dt.date(2026, 10, 8)) == 1
+    assert services.followups_plan_periodic(today=dt.date(2026, 10, 20)) == 0  # same quarter: nothing new
+    visit = FollowUp.objects.get(type=FollowUpType.EXISTING_PERIODIC)
+    assert (visit.customer, visit.assignee, visit.due_on) == (existing, users["sales"], dt.date(2026, 10, 29))
+    # Next quarter, both cooperating customers are due (the newer one has now cooperated for 3 months).
+    assert services.followups_plan_periodic(today=dt.date(2027, 1, 4)) == 2
+
+
 def test_a_user_without_access_sees_no_visit_of_the_customer(make_customer, users):
     secret = make_customer("机密A类客户", owner="sales2", grade="A")
     services.followup_plan(customer=secret, type=FollowUpType.SPECIAL)

@@ -119,3 +119,12 @@ def test_fill_missing_plans_new_customers_once(make_customer):
     assert services.plans_fill_missing() == 1
     assert services.plans_fill_missing() == 0
     assert ContactPlan.objects.get(customer=customer).phone_every_days == 14
+
+
+def test_a_new_customer_is_planned_as_soon_as_it_is_created(users, django_capture_on_commit_callbacks):
+    from kehu.customers.services import customer_create
+
+    with django_capture_on_commit_callbacks(execute=True):
+        customer = customer_create(actor=users["sales"], name="刚建档有限公司", grade="A")
+    plan = ContactPlan.objects.get(customer=customer)
+    assert plan.phone_every_days == 7 and plan.next_phone_on is not None
