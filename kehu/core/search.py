@@ -19,6 +19,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import jieba
@@ -53,13 +54,20 @@ def text_tokens(text: str) -> set[str]:
     tokens: set[str] = set()
     for run in _RUNS.findall(normalise(text)):
         if _CJK.match(run):
-            tokens.update(run)
-            tokens.update(run[i : i + 2] for i in range(len(run) - 1))
-            tokens.update(w for w in jieba.cut_for_search(run) if w.strip())
-            tokens |= _pinyin_tokens(run)
+            tokens |= _cjk_run_tokens(run)
         else:
             tokens.add(run)
     return tokens
+
+
+@lru_cache(maxsize=50_000)
+def _cjk_run_tokens(run: str) -> frozenset[str]:
+    """Characters, bigrams, jieba words and pinyin of one run of Chinese. Cached per process: names,
+    positions, cities and company words repeat all the time, and jieba plus pypinyin cost ~1 ms a run."""
+    tokens = set(run)
+    tokens.update(run[i : i + 2] for i in range(len(run) - 1))
+    tokens.update(w for w in jieba.cut_for_search(run) if w.strip())
+    return frozenset(tokens | _pinyin_tokens(run))
 
 
 def phone_tokens(phone: str) -> set[str]:
