@@ -43,7 +43,7 @@ def form_field(f: Field) -> forms.Field:
     if f.kind == "department":
         return forms.ChoiceField(choices=[("", "—"), *Department.choices], **common)
     if f.kind == "user":
-        return forms.ModelChoiceField(queryset=_user_queryset(), **common)
+        return forms.ModelChoiceField(queryset=_user_queryset(), empty_label="—", **common)
     raise ValueError(f.kind)
 
 
@@ -123,7 +123,7 @@ class TicketForm(_IntakeForm):
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.MEDIUM)
     is_complex = forms.BooleanField(label=_("复杂问题（需专项小组，24 小时内出分析报告）"), required=False)
     department = forms.ChoiceField(label=_("责任部门"), choices=Department.choices, initial=Department.TECH_SUPPORT)
-    owner = forms.ModelChoiceField(label=_("负责人"), queryset=_user_queryset(), required=False)
+    owner = forms.ModelChoiceField(label=_("负责人"), queryset=_user_queryset(), required=False, empty_label="—")
     channel = forms.ChoiceField(label=_("来源渠道"), choices=IntakeChannel.choices, initial=IntakeChannel.PHONE)
     contact_name = forms.CharField(label=_("联系人"), max_length=80, required=False)
 
@@ -132,10 +132,30 @@ class DemandForm(_IntakeForm):
     description = forms.CharField(label=_("需求描述"), widget=forms.Textarea(attrs={"rows": 4}))
     type = forms.ChoiceField(label=_("需求类型"), choices=DemandType.choices)
     department = forms.ChoiceField(label=_("责任部门"), choices=Department.choices, initial=Department.RND)
-    owner = forms.ModelChoiceField(label=_("负责人"), queryset=_user_queryset(), required=False)
+    owner = forms.ModelChoiceField(label=_("负责人"), queryset=_user_queryset(), required=False, empty_label="—")
     planned_completion = forms.DateField(
         label=_("计划完成时间"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class UnmatchedForm(_IntakeForm):
+    """Assign an unmatched mail to a customer (as a complaint or a ticket), or dismiss it."""
+
+    mail = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=_("登记为"),
+        choices=[("complaint", _("投诉")), ("ticket", _("问题")), ("dismiss", _("忽略"))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") in ("complaint", "ticket") and not data.get("customer"):
+            self.add_error("customer", _("请指定客户。"))
+        return data
 
 
 class ReplyForm(forms.Form):

@@ -249,3 +249,43 @@ def make_controller(host: str, port: int) -> Any:
     from aiosmtpd.controller import Controller
 
     return Controller(IntakeHandler(), hostname=host, port=port, data_size_limit=25 * 1024 * 1024)
+
+
+@transaction.atomic
+def mail_assign(*, actor: Any, mail: MailMessage, customer: Any, kind: str = "complaint") -> Any:
+    """An unmatched mail, once customer service knows whose it is, becomes a complaint or a ticket."""
+    from .workflow import is_cs
+
+    if not is_cs(actor):
+        raise PermissionDenied(_("只有客服部可以处理未匹配的邮件。"))
+    locked = MailMessage.objects.select_for_update().get(pk=mail.pk)
+    if locked.complaint_id or locked.ticket_id or locked.dismissed:
+        raise DomainError(_("该邮件已处理。"))
+    if kind == "ticket":
+        record: Any = services.ticket_create(
+            actor=actor,
+            customer=customer,
+            title=locked.subject[:200] or _("（无主题邮件）"),
+            description=locked.body or locked.subject,
+            channel=IntakeChannel.EMAIL,
+        )
+    else:
+        record = services.complaint_create(
+            actor=actor,
+            customer=customer,
+            channel=IntakeChannel.EMAIL,
+            reason=locked.body or locked.subject,
+            request=locked.subject,
+            contact_phone=locked.from_addr,
+            received_at=locked.at,
+        )
+    MailMessage.objects.filter(pk=locked.pk).update(customer=customer, **{kind: record})
+    return record
+
+
+def mail_dismiss(*, actor: Any, mail: MailMessage) -> None:
+    from .workflow import is_cs
+
+    if not is_cs(actor):
+        raise PermissionDenied(_("只有客服部可以处理未匹配的邮件。"))
+    MailMessage.objects.filter(pk=mail.pk, complaint__isnull=True, ticket__isnull=True).update(dismissed=True)

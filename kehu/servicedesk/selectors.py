@@ -114,10 +114,16 @@ def unmatched_mail() -> QuerySet[MailMessage]:
     )
 
 
-def queue_counts(user: Any) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {}
+COUNT_CAP = 100
+
+
+def queue_counts(user: Any) -> dict[str, int]:
+    """Open items per queue, counted up to COUNT_CAP per kind (a bounded count, never a full scan)."""
+    counts: dict[str, int] = {}
     for queue in ("mine", "department", "unassigned", "breaching"):
-        counts[queue] = {kind: apply_queue(scoped(user, kind), user, kind, queue).count() for kind in MODELS}
+        counts[queue] = sum(
+            apply_queue(scoped(user, kind), user, kind, queue).values("pk")[:COUNT_CAP].count() for kind in MODELS
+        )
     return counts
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -34,6 +35,7 @@ from .choices import (
     Urgency,
 )
 from .models import Complaint, Demand, Ticket, TimelineEntry
+from .sla import sla_sweep  # noqa: F401  (the SLA sweep is a service too; the worker calls it every minute)
 from .workflow import WORKFLOWS, Transition
 
 MODELS: dict[str, type[Model]] = {"complaint": Complaint, "ticket": Ticket, "demand": Demand}
@@ -196,6 +198,9 @@ def _complaint_after_route(c: Complaint, actor: Any, data: dict[str, Any], now: 
     }
     for manager in sla.department_managers(c.responsible_department):
         notify(user=manager, message=message, url=sla.record_url(c))
+    from .tasks import send_sheet_copy
+
+    transaction.on_commit(partial(send_sheet_copy.enqueue, c.pk))
 
 
 def _complaint_after_submit(c: Complaint, actor: Any, data: dict[str, Any], now: dt.datetime) -> None:

@@ -20,7 +20,16 @@ from kehu.accounts.choices import Department
 from kehu.core.exceptions import ConflictError, DomainError, InvalidTransition
 
 from . import mail, pdf, selectors, services, stats
-from .forms import ComplaintForm, DemandForm, ReplyForm, StatsForm, TicketForm, style, transition_form
+from .forms import (
+    ComplaintForm,
+    DemandForm,
+    ReplyForm,
+    StatsForm,
+    TicketForm,
+    UnmatchedForm,
+    style,
+    transition_form,
+)
 from .models import MailAttachment
 from .workflow import WORKFLOWS, allowed_transitions, is_cs
 
@@ -88,7 +97,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         "filter_choices": filter_choices,
         "department_field": selectors.DEPARTMENT[kind],
     }
-    template = "servicedesk/partials/rows.html" if getattr(request, "htmx", False) else "servicedesk/list.html"
+    template = "servicedesk/partials/list_body.html" if getattr(request, "htmx", False) else "servicedesk/list.html"
     return render(request, template, context)
 
 
@@ -142,13 +151,15 @@ def _fields(record: Model) -> list[tuple[str, Any]]:
 def _detail_context(
     request: HttpRequest, kind: str, record: Any, bound: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    transitions = []
+    transitions: list[dict[str, Any]] = []
     for spec in allowed_transitions(kind, request.user, record):
         form = (bound or {}).get(spec.name) or transition_form(spec, initial={"version": record.version})
         transitions.append({"spec": spec, "form": form})
     can_reply = kind in ("complaint", "ticket") and any(t.who(request.user, record) for t in WORKFLOWS[kind].values())
+    moving = [t["spec"].name for t in transitions if t["spec"].target or t["spec"].target_for]
     return {
         "kind": kind,
+        "main_transition": moving[0] if moving else (transitions[0]["spec"].name if transitions else ""),
         "title": KINDS[kind]["title"],
         "r": record,
         "fields": _fields(record),
@@ -329,4 +340,21 @@ def sla_report(request: HttpRequest) -> HttpResponse:
 def unmatched(request: HttpRequest) -> HttpResponse:
     if not is_cs(request.user):
         raise PermissionDenied
-    return render(request, "servicedesk/unmatched.html", {"mails": list(selectors.unmatched_mail()[:100])})
+    form = UnmatchedForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        message = get_object_or_404(selectors.unmatched_mail(), pk=form.cleaned_data["mail"])
+        try:
+            if form.cleaned_data["kind"] == "dismiss":
+                mail.mail_dismiss(actor=request.user, mail=message)
+                messages.success(request, _("邮件已忽略。"))
+                return redirect("servicedesk:unmatched")
+            record = mail.mail_assign(
+                actor=request.user, mail=message, customer=form.cleaned_data["customer"], kind=form.cleaned_data["kind"]
+            )
+        except DomainError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("已登记：%(no)s") % {"no": record.number})
+            return redirect(f"servicedesk:{form.cleaned_data['kind']}_detail", pk=record.pk)
+    context = {"mails": list(selectors.unmatched_mail()[:100]), "form": form}
+    return render(request, "servicedesk/unmatched.html", context, status=400 if form.errors else 200)

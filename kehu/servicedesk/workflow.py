@@ -219,15 +219,6 @@ TICKET: dict[str, Transition] = {
     t.name: t
     for t in [
         Transition(
-            "assign",
-            _("指派"),
-            OPEN_TICKET,
-            None,
-            ticket_worker,
-            _("技术支持部或客服部"),
-            (Field("owner", "user", _("负责人")), NOTE),
-        ),
-        Transition(
             "respond",
             _("响应并确认影响范围"),
             (T.NEW,),
@@ -301,6 +292,15 @@ TICKET: dict[str, Transition] = {
             ticket_worker,
             _("技术支持部或客服部"),
             (Field("root_cause", "text", _("根本原因")), Field("review_actions", "text", _("改进措施"))),
+        ),
+        Transition(
+            "assign",
+            _("指派"),
+            OPEN_TICKET,
+            None,
+            ticket_worker,
+            _("技术支持部或客服部"),
+            (Field("owner", "user", _("负责人")), NOTE),
         ),
     ]
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -85,10 +85,23 @@ def _add_transitions(viewset: type[_RecordViewSet], record_serializer: Any) -> N
         setattr(viewset, name, action(detail=True, methods=["post"], url_path=name)(handler))
 
 
-LIST_PARAMS = [OpenApiParameter("queue", str, enum=["mine", "department", "unassigned", "breaching"])]
+QUEUE = OpenApiParameter("queue", str, enum=["mine", "department", "unassigned", "breaching"])
 
 
-@extend_schema(tags=["servicedesk"], parameters=LIST_PARAMS)
+def _filters(kind: str) -> list[OpenApiParameter]:
+    model = selectors.MODELS[kind]
+    params = [QUEUE]
+    for name in selectors.FILTERS[kind]:
+        field = model._meta.get_field(name)
+        if field.is_relation:
+            params.append(OpenApiParameter(name, int))
+        else:
+            params.append(OpenApiParameter(name, str, enum=[value for value, _label in field.choices or []] or None))
+    return params
+
+
+@extend_schema_view(list=extend_schema(parameters=_filters("complaint")))
+@extend_schema(tags=["servicedesk"])
 class ComplaintViewSet(_RecordViewSet):
     kind = "complaint"
     serializer_class = ComplaintSerializer
@@ -108,7 +121,8 @@ class ComplaintViewSet(_RecordViewSet):
         return Response(MailSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["servicedesk"], parameters=LIST_PARAMS)
+@extend_schema_view(list=extend_schema(parameters=_filters("ticket")))
+@extend_schema(tags=["servicedesk"])
 class TicketViewSet(_RecordViewSet):
     kind = "ticket"
     serializer_class = TicketSerializer
@@ -128,7 +142,8 @@ class TicketViewSet(_RecordViewSet):
         return Response(MailSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["servicedesk"], parameters=LIST_PARAMS)
+@extend_schema_view(list=extend_schema(parameters=_filters("demand")))
+@extend_schema(tags=["servicedesk"])
 class DemandViewSet(_RecordViewSet):
     kind = "demand"
     serializer_class = DemandSerializer

@@ -19,8 +19,10 @@ def remaining(delta: dt.timedelta) -> str:
         text = _("%(d)s天%(h)s小时") % {"d": days, "h": hours}
     elif hours:
         text = _("%(h)s小时%(m)s分") % {"h": hours, "m": mins}
-    else:
+    elif mins:
         text = _("%(m)s分钟") % {"m": mins}
+    else:
+        text = _("不到1分钟")
     return text if delta.total_seconds() >= 0 else _("超时 %(t)s") % {"t": text}
 
 

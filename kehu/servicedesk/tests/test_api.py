@@ -120,3 +120,18 @@ def test_list_query_count_is_pinned(api_for, customer, users, django_assert_num_
     api.get("/api/complaints/")
     with django_assert_num_queries(4):  # token+user, the rules, one page query (scope, next deadline), timers prefetch
         assert len(api.get("/api/complaints/").json()["results"]) == 5
+
+
+def test_a_done_demand_asks_for_a_satisfaction_follow_up(users, customer, django_capture_on_commit_callbacks):
+    from kehu.core import events
+    from kehu.servicedesk import services
+
+    published = []
+    events.subscribe("demand_done", lambda **kw: published.append(kw))
+    demand = services.demand_create(
+        actor=users["cs"], customer=customer, description="定期上门培训", type="service", department="training"
+    )
+    demand = services.transition("demand", actor=users["cs"], record=demand, name="start_development", data={})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transition("demand", actor=users["cs"], record=demand, name="complete", data={})
+    assert published == [{"demand_id": demand.pk, "customer_id": customer.pk, "actor_id": users["cs"].pk}]

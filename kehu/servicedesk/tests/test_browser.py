@@ -103,3 +103,29 @@ def test_stats_page_draws_its_charts(login, page, users, customer):
     page.wait_for_selector("#chart-periods canvas")
     page.wait_for_selector("#chart-category canvas")
     assert errors == []
+
+
+def test_tech_sees_the_ticket_timer_and_responds(login, page, users, customer):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kehu.servicedesk import services
+
+    ticket = services.ticket_create(
+        actor=users["cs"],
+        customer=customer,
+        title="生产系统宕机",
+        description="全部终端无法登录",
+        urgency="high",
+        owner=users["tech"],
+        reported_at=timezone.now() - dt.timedelta(minutes=9),
+    )
+    _as(login, page, "tech")
+    page.goto(page.base_url + "/service/?queue=breaching")
+    page.screenshot(path="test-artifacts/servicedesk-queue-breaching.png", full_page=True)
+    page.click(f"text={ticket.number}")
+    assert "bg-yellow-lt" in page.locator("[data-testid=timer-response] .badge").get_attribute("class")
+    _step(page, "respond", {"impact_scope": "华东区全部门店"})
+    assert page.inner_text("[data-testid=timer-response]") == "按时完成"
+    assert page.locator("[data-testid=timer-progress]").count() == 1

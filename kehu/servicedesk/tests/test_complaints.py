@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied
 
 from kehu.core import events
@@ -39,6 +40,9 @@ def test_a_complaint_goes_through_every_step(users, complaint, walk, django_capt
         {"complaint_id": complaint.pk, "customer_id": complaint.customer_id, "actor_id": users["cs"].pk}
     ]
     # the promised deadline and the follow-up were timers, both met
+    # the responsible department's manager got the handling sheet copy as a PDF
+    copy = next(m for m in mail.outbox if "客户投诉处理单副本" in m.subject)
+    assert copy.to == ["tech_mgr@kehu.example"] and copy.attachments[0][2] == "application/pdf"
     timers = {t.kind: t.status() for t in SlaTimer.objects.filter(complaint=complaint)}
     assert timers == {"deadline": "met", "follow_up": "met"}
 

@@ -126,3 +126,24 @@ def test_a_user_without_access_cannot_reply(users, make_customer):
     with pytest.raises(Exception, match="无权"):
         mail.mail_reply(actor=users["sales"], record=complaint, body="hi")
     assert not MailMessage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_customer_service_turns_an_unmatched_mail_into_a_complaint(client, users, customer):
+    from django.urls import reverse
+
+    received = mail.mail_intake(_message("new.person@tianxun.example").as_bytes())
+    client.force_login(users["sales"])
+    assert client.get(reverse("servicedesk:unmatched")).status_code == 403
+    client.force_login(users["cs"])
+    page = client.get(reverse("servicedesk:unmatched")).content.decode()
+    assert "new.person@tianxun.example" in page
+    response = client.post(reverse("servicedesk:unmatched"), {"mail": received.pk, "kind": "complaint", "customer": ""})
+    assert response.status_code == 400 and "请指定客户" in response.content.decode()
+    response = client.post(
+        reverse("servicedesk:unmatched"), {"mail": received.pk, "kind": "complaint", "customer": customer.archive_no}
+    )
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302 and complaint.customer == customer and complaint.channel == "email"
+    assert MailMessage.objects.get(pk=received.pk).complaint == complaint
+    assert "new.person@tianxun.example" not in client.get(reverse("servicedesk:unmatched")).content.decode()

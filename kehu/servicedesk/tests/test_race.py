@@ -50,6 +50,47 @@ def test_two_agents_racing_on_one_complaint_get_one_winner(users, complaint):
     assert stored.timers.count() == 1  # no lost update, no duplicate side effect
 
 
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_racing_on_one_ticket_get_one_winner(users, customer):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs real concurrent transactions (PostgreSQL)")
+    from kehu.servicedesk.models import Ticket
+
+    ticket = services.ticket_create(actor=users["cs"], customer=customer, title="宕机", description="x", urgency="high")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def agent(username: str) -> None:
+        try:
+            record = Ticket.objects.get(pk=ticket.pk)
+            barrier.wait()
+            services.transition(
+                "ticket", actor=users[username], record=record, name="respond", data={"impact_scope": username}
+            )
+            outcomes.append(username)
+        except ConflictError:
+            outcomes.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=agent, args=(name,)) for name in ("tech", "tech_mgr")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("conflict") == 1
+    winner = next(o for o in outcomes if o != "conflict")
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.state, stored.version, stored.impact_scope, stored.owner.username) == (
+        "responded",
+        2,
+        winner,
+        winner,
+    )
+    assert stored.timers.filter(kind="progress").count() == 1
+
+
 @pytest.mark.django_db
 def test_the_loser_of_a_sequential_race_changes_nothing(users, complaint):
     first, second = Complaint.objects.get(pk=complaint.pk), Complaint.objects.get(pk=complaint.pk)

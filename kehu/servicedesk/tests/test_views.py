@@ -150,3 +150,20 @@ def test_sla_report_counts_met_and_breached_per_department(client, users, custom
         r["department"]: (r["total"], r["met"], r["breached"], r["rate"]) for r in response.context["by_department"]
     }
     assert rows == {"tech_support": (2, 1, 1, 50.0)}
+
+
+def test_list_filters_answer_htmx_with_the_table_only(client, users, customer):
+    services.ticket_create(actor=users["cs"], customer=customer, title="紧急宕机", description="x", urgency="high")
+    services.ticket_create(actor=users["cs"], customer=customer, title="小问题", description="x", urgency="low")
+    client.force_login(users["tech"])
+    response = client.get(reverse("servicedesk:ticket_list"), {"urgency": "high"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<html" not in html and "紧急宕机" in html and "小问题" not in html
+
+
+def test_the_detail_page_speaks_english(client, users, complaint):
+    client.force_login(users["cs"])
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("servicedesk:complaint_detail", args=[complaint.pk])).content.decode()
+    assert "Analyse responsibility" in html and "Complaint record PDF" in html and "Received" in html
+    assert "责任分析" not in html
