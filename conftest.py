@@ -24,6 +24,16 @@ def _media_root(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "documents"
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in zh-Hans: a request in English activates English for the thread it ran in."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def _demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)
