@@ -10,6 +10,7 @@ each warning and each breach is claimed by one conditional UPDATE, so running it
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import partial
 from typing import Any
 
@@ -27,6 +28,7 @@ from kehu.core import workcalendar
 from .choices import TimerKind, Urgency
 from .models import Complaint, Demand, SlaTarget, SlaTimer, Ticket
 
+log = logging.getLogger(__name__)
 DEFAULT_TARGETS: dict[str, dict[str, int]] = {
     Urgency.HIGH: {"response_minutes": 10, "analysis_hours": 24, "progress_hours": 24},
     Urgency.MEDIUM: {"response_minutes": 120, "analysis_hours": 24, "progress_hours": 24},
@@ -123,8 +125,13 @@ def escalation_targets(timer: SlaTimer) -> list[Any]:
 
 
 def _send_mail(subject: str, body: str, to: list[str]) -> None:
-    if to:
-        send_mail(subject, body, None, to, fail_silently=True)
+    """After commit: a mail server that is down must not undo the breach mark (the in-app notice stands)."""
+    if not to:
+        return
+    try:
+        send_mail(subject, body, None, to)
+    except Exception:
+        log.exception("escalation mail to %s failed", to)
 
 
 def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
