@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kehu.access.audit import log_access
 from kehu.accounts.choices import Department
 from kehu.core.exceptions import ConflictError, DomainError, InvalidTransition
 
@@ -201,6 +202,9 @@ def _timeline(kind: str, record: Any) -> list[dict[str, Any]]:
 def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     _kind(kind)
     record = selectors.get_record_for(request.user, kind, pk)
+    log_access(
+        user=request.user, action="view", customer=record.customer, request=request, object_type=kind, object_id=pk
+    )
     return render(request, "servicedesk/detail.html", _detail_context(request, kind, record))
 
 

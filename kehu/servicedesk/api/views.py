@@ -14,6 +14,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kehu.access.audit import log_access
+
 from .. import mail, selectors, services
 from ..workflow import WORKFLOWS
 from .serializers import (
@@ -43,6 +45,19 @@ class _RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 self.request.user, self.kind, queue=params.get("queue", ""), **filters
             ).prefetch_related("timers")
         return selectors.scoped(self.request.user, self.kind).select_related("customer").prefetch_related("timers")
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        record = self.get_object()
+        log_access(
+            user=request.user,
+            action="view",
+            customer=record.customer,
+            request=request,
+            object_type=self.kind,
+            object_id=record.pk,
+            detail={"via": "api"},
+        )
+        return Response(self.get_serializer(record).data)
 
     def create(self, request: Request) -> Response:
         serializer = self.create_serializer(data=request.data, context=self.get_serializer_context())

@@ -66,6 +66,15 @@ def test_missing_fields_of_a_step_are_shown_on_the_form(client, users, complaint
     assert "须选择投诉性质" in response.content.decode()
 
 
+def test_reading_a_record_is_in_the_access_log(client, users, complaint):
+    from kehu.access.models import AccessLog
+
+    client.force_login(users["cs"])
+    client.get(reverse("servicedesk:complaint_detail", args=[complaint.pk]))
+    entry = AccessLog.objects.filter(user=users["cs"], customer_id=complaint.customer_id).latest("id")
+    assert (entry.action, entry.object_type, str(entry.object_id)) == ("view", "complaint", str(complaint.pk))
+
+
 def test_a_user_without_access_sees_nothing(client, users, make_customer):
     a_customer = make_customer("北京华信集团有限公司", grade="A")
     complaint = services.complaint_create(actor=None, customer=a_customer, channel="email", reason="机密投诉")
@@ -115,8 +124,8 @@ def test_list_and_detail_query_counts_are_pinned(client, users, customer, walk, 
     with django_assert_num_queries(8):  # the same with more rows
         client.get(reverse("servicedesk:complaint_list"))
     url = reverse("servicedesk:complaint_detail", args=[c.pk])
-    # session, user, rules, record (+customer, people), timeline, timers, mails, badge, session touch (3)
-    with django_assert_num_queries(11):
+    # session, user, rules, record (+customer, people), access log, timeline, timers, mails, badge, session touch (3)
+    with django_assert_num_queries(12):
         client.get(url)
 
 
