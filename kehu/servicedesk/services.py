@@ -250,8 +250,16 @@ def _ticket_after_analyse(t: Ticket, actor: Any, data: dict[str, Any], now: dt.d
 
 
 def _ticket_after_confirm(t: Ticket, actor: Any, data: dict[str, Any], now: dt.datetime) -> None:
+    """The customer-confirmed plan (or a rescheduling agreed with the customer) sets the resolution timer."""
     assert t.planned_completion is not None
+    sla.timers_stop(t, now=now, kinds=(TimerKind.RESOLUTION,))
     sla.timer_start(t, kind=TimerKind.RESOLUTION, started_at=now, due_at=t.planned_completion)
+
+
+def _demand_after_plan(d: Demand, actor: Any, data: dict[str, Any], now: dt.datetime) -> None:
+    if d.planned_completion:
+        sla.timers_stop(d, now=now, kinds=(TimerKind.RESOLUTION,))
+        sla.timer_start(d, kind=TimerKind.RESOLUTION, started_at=now, due_at=sla.end_of_day(d.planned_completion))
 
 
 def _ticket_close(t: Ticket, actor: Any, data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
@@ -293,6 +301,10 @@ PREPARE: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("ticket", "follow_up"): lambda t, a, d, n: {"followed_up_at": n},
     ("ticket", "review"): lambda t, a, d, n: {"reviewed_at": n},
     ("demand", "complete"): lambda d, a, data, n: {"done_at": n},
+    # an empty date keeps the planned completion the demand already has
+    ("demand", "start_development"): lambda d, a, data, n: {
+        "planned_completion": data["planned_completion"] or d.planned_completion
+    },
 }
 AFTER: dict[tuple[str, str], Callable[..., Any]] = {
     ("complaint", "analyse"): _complaint_after_analyse,
@@ -305,6 +317,8 @@ AFTER: dict[tuple[str, str], Callable[..., Any]] = {
     ("ticket", "respond"): _ticket_after_respond,
     ("ticket", "analyse"): _ticket_after_analyse,
     ("ticket", "confirm_plan"): _ticket_after_confirm,
+    ("ticket", "reschedule"): _ticket_after_confirm,
+    ("demand", "start_development"): _demand_after_plan,
     ("ticket", "progress"): _ticket_after_progress_start,
     ("ticket", "close"): _ticket_after_close,
     ("ticket", "follow_up"): _ticket_after_follow_up,

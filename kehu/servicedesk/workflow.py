@@ -107,6 +107,13 @@ def _validate_satisfaction(record: Any, data: dict[str, Any]) -> dict[str, list[
     return {}
 
 
+def _validate_reschedule(ticket: Any, data: dict[str, Any]) -> dict[str, list[str]]:
+    new = data.get("planned_completion")
+    if new is not None and ticket.planned_completion is not None and new <= ticket.planned_completion:
+        return {"planned_completion": [gettext("新的计划完成时间须晚于原计划。")]}
+    return {}
+
+
 C = ComplaintState
 COMPLAINT: dict[str, Transition] = {
     t.name: t
@@ -251,6 +258,19 @@ TICKET: dict[str, Transition] = {
                 Field("planned_completion", "datetime", _("计划完成时间")),
                 Field("plan_confirmed_by", "char", _("方案确认人（客户）")),
             ),
+        ),
+        Transition(
+            "reschedule",
+            _("调整计划完成时间（已与客户沟通）"),
+            (T.IN_PROGRESS,),
+            None,
+            ticket_worker,
+            _("技术支持部或客服部"),
+            (
+                Field("planned_completion", "datetime", _("新的计划完成时间")),
+                Field("note", "text", _("向客户说明的原因"), model=False),
+            ),
+            validate=_validate_reschedule,
         ),
         Transition(
             "progress",

@@ -9,6 +9,7 @@ from django.core import mail
 
 from kehu.access.models import Notification
 from kehu.core import events
+from kehu.core.exceptions import DomainError
 from kehu.servicedesk import services, sla
 from kehu.servicedesk.models import SlaTarget, SlaTimer, Ticket
 
@@ -141,3 +142,42 @@ def test_unassigned_breach_escalates_to_the_department_managers(users, customer)
     )
     sla.sla_sweep(now=T0 + dt.timedelta(minutes=11))
     assert SlaTimer.objects.get(ticket=ticket, kind="response").escalated_to == users["tech_mgr"]
+
+
+def test_the_planned_completion_moves_only_later_and_restarts_its_timer(users, customer):
+    ticket = _urgent(users, customer)
+    plan = {"solution": "扩容", "planned_completion": T0 + dt.timedelta(days=1), "plan_confirmed_by": "张主任"}
+    for name, data in (
+        ("respond", {"impact_scope": "全部"}),
+        ("analyse", {"analysis_result": "负载"}),
+        ("confirm_plan", plan),
+    ):
+        ticket = services.transition("ticket", actor=users["tech"], record=ticket, name=name, data=data, now=T0)
+    with pytest.raises(DomainError):
+        services.transition(
+            "ticket",
+            actor=users["tech"],
+            record=ticket,
+            name="reschedule",
+            data={"planned_completion": T0, "note": "x"},
+        )
+    later = T0 + dt.timedelta(days=3)
+    services.transition(
+        "ticket",
+        actor=users["tech"],
+        record=ticket,
+        name="reschedule",
+        data={"planned_completion": later, "note": "备件延迟到货，已电话告知张主任并获同意"},
+    )
+    open_timers = SlaTimer.objects.filter(ticket=ticket, kind="resolution", stopped_at__isnull=True)
+    assert [t.due_at for t in open_timers] == [later]
+
+
+def test_a_demand_keeps_its_planned_date_when_development_starts(users, customer):
+    planned = dt.date(2026, 12, 31)
+    demand = services.demand_create(
+        actor=users["cs"], customer=customer, description="导出", planned_completion=planned
+    )
+    demand = services.transition("demand", actor=users["cs"], record=demand, name="start_development", data={})
+    assert demand.planned_completion == planned
+    assert SlaTimer.objects.filter(demand=demand, stopped_at__isnull=True).count() == 1
