@@ -296,7 +296,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 def stats_page(request: HttpRequest) -> HttpResponse:
-    form = StatsForm(request.GET or None)
+    form = style(StatsForm(request.GET or None))
     period, start, end = form.values()
     data = stats.complaint_stats(request.user, period=period, start=start, end=end)
     chart = {
@@ -324,7 +324,7 @@ def stats_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def sla_report(request: HttpRequest) -> HttpResponse:
-    form = StatsForm(request.GET or None)
+    form = style(StatsForm(request.GET or None))
     _period, start, end = form.values()
     since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
     until = timezone.make_aware(dt.datetime.combine(end, dt.time.min))

@@ -6,6 +6,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const periods = document.getElementById("chart-periods");
   if (periods) {
     echarts.init(periods).setOption({
+      animation: false,
       tooltip: { trigger: "axis" },
       legend: { data: [data.names.count, data.names.loss] },
       xAxis: { type: "category", data: data.labels },
@@ -19,6 +20,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const category = document.getElementById("chart-category");
   if (category) {
     echarts.init(category).setOption({
+      animation: false,
       tooltip: { trigger: "item" },
       series: [{ name: data.names.category, type: "pie", radius: ["35%", "70%"], data: data.by_category }],
     });
