@@ -47,7 +47,7 @@ def form_field(f: Field) -> forms.Field:
     raise ValueError(f.kind)
 
 
-def style(form: forms.Form) -> forms.Form:
+def style[F: forms.Form](form: F) -> F:
     """Tabler classes on every widget (templates render fields generically)."""
     for field in form.fields.values():
         widget = field.widget
