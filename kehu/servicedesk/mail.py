@@ -45,9 +45,10 @@ def find_customer(address: str) -> Any:
     address = address.strip().lower()
     if not address:
         return None
-    customer = Customer.objects.filter(email=address).first() or Customer.objects.filter(email__iexact=address).first()
+    # customers.services stores both addresses lower-cased, so equality lookups suffice (Customer.email is indexed)
+    customer = Customer.objects.filter(email=address).order_by("id").first()
     if customer is None:
-        contact = Contact.objects.filter(email__iexact=address).select_related("customer").first()
+        contact = Contact.objects.filter(email=address).select_related("customer").order_by("id").first()
         customer = contact.customer if contact else None
     return customer
 
