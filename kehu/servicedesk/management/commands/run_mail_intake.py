@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("KEHU_INTAKE_SMTP_PORT", "2525")))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line at INFO
         controller = make_controller(options["host"], options["port"])
         controller.start()
         self.stdout.write(f"mail intake listening on {options['host']}:{options['port']}")
