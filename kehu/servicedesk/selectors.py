@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.access.policy import customers_for
+from kehu.core import search
 
 from .choices import ComplaintState, DemandState, TicketState
 from .models import Complaint, Demand, MailMessage, SlaTimer, Ticket, TimelineEntry
@@ -44,8 +46,18 @@ def scoped(user: Any, kind: str) -> QuerySet[Any]:
     return MODELS[kind].objects.filter(customer__in=customers_for(user, "view"))
 
 
-def record_list_for(user: Any, kind: str, *, queue: str = "", **filters: Any) -> QuerySet[Any]:
+NUMBER = re.compile(r"^(TS|WT|XQ)-\d{4}-\d{6}$", re.IGNORECASE)
+
+
+def record_list_for(user: Any, kind: str, *, queue: str = "", q: str = "", **filters: Any) -> QuerySet[Any]:
+    """q: a record number (exact), or a customer (name, pinyin, phone or e-mail fragment, via core.search)."""
     queryset = scoped(user, kind).select_related("customer", OWNER[kind])
+    q = q.strip()
+    if q:
+        if NUMBER.match(q):
+            queryset = queryset.filter(number=q.upper())
+        else:
+            queryset = queryset.filter(customer__in=search.search(customers_for(user, "view"), q).values("pk"))
     clean = {k: v for k, v in filters.items() if k in FILTERS[kind] and v not in (None, "")}
     if clean:
         queryset = queryset.filter(

@@ -76,7 +76,8 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         if filters.get(key) and not filters[key].isdigit():
             filters[key] = ""
     queue = request.GET.get("queue", "")
-    queryset = selectors.record_list_for(request.user, kind, queue=queue, **filters)
+    q = request.GET.get("q", "")[:100]
+    queryset = selectors.record_list_for(request.user, kind, queue=queue, q=q, **filters)
     after = request.GET.get("after", "")
     rows, next_after = selectors.page(queryset, after=int(after) if after.isdigit() else None, size=PAGE_SIZE)
     params = request.GET.copy()
@@ -94,6 +95,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         "params": params.urlencode(),
         "filters": filters,
         "queue": queue,
+        "q": q,
         "queues": QUEUES,
         "filter_choices": filter_choices,
         "department_field": selectors.DEPARTMENT[kind],

@@ -42,7 +42,7 @@ class _RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             params = self.request.query_params
             filters = {key: params.get(key, "") for key in selectors.FILTERS[self.kind]}
             return selectors.record_list_for(
-                self.request.user, self.kind, queue=params.get("queue", ""), **filters
+                self.request.user, self.kind, queue=params.get("queue", ""), q=params.get("q", "")[:100], **filters
             ).prefetch_related("timers")
         return selectors.scoped(self.request.user, self.kind).select_related("customer").prefetch_related("timers")
 
@@ -105,7 +105,7 @@ QUEUE = OpenApiParameter("queue", str, enum=["mine", "department", "unassigned",
 
 def _filters(kind: str) -> list[OpenApiParameter]:
     model = selectors.MODELS[kind]
-    params = [QUEUE]
+    params = [QUEUE, OpenApiParameter("q", str, description="record number, or customer name/pinyin/phone/e-mail")]
     for name in selectors.FILTERS[kind]:
         field = model._meta.get_field(name)
         if field.is_relation:

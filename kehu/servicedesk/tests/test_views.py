@@ -176,3 +176,14 @@ def test_the_detail_page_speaks_english(client, users, complaint):
     html = client.get(reverse("servicedesk:complaint_detail", args=[complaint.pk])).content.decode()
     assert "Analyse responsibility" in html and "Complaint record PDF" in html and "Received" in html
     assert "责任分析" not in html
+
+
+def test_the_list_finds_a_record_by_number_or_customer(client, users, customer, make_customer):
+    other = make_customer("北京华信集团有限公司")
+    mine = services.complaint_create(actor=users["cs"], customer=customer, channel="phone", reason="天讯的投诉")
+    services.complaint_create(actor=users["cs"], customer=other, channel="phone", reason="华信的投诉")
+    client.force_login(users["cs"])
+    url = reverse("servicedesk:complaint_list")
+    for q in (mine.number, mine.number.lower(), "天讯", "txkj"):
+        html = client.get(url, {"q": q}).content.decode()
+        assert "天讯的投诉" in html and "华信的投诉" not in html, q
