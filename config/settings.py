@@ -260,6 +260,14 @@ SPECTACULAR_SETTINGS = {
         "GrantScopeEnum": "kehu.access.choices.GrantScope",
         "PolicyScopeEnum": "kehu.engagement.choices.PolicyScope",
         "DepartmentEnum": "kehu.accounts.choices.Department",
+        "ComplaintStateEnum": "kehu.servicedesk.choices.ComplaintState",
+        "TicketStateEnum": "kehu.servicedesk.choices.TicketState",
+        "DemandStateEnum": "kehu.servicedesk.choices.DemandState",
+        "ComplaintNatureEnum": "kehu.servicedesk.choices.ComplaintNature",
+        "DemandTypeEnum": "kehu.servicedesk.choices.DemandType",
+        "BoardStateEnum": "kehu.engagement.choices.BoardState",
+        "NatureEnum": "kehu.customers.choices.Nature",
+        "InfoSourceEnum": "kehu.customers.choices.InfoSource",
     },
 }
 

@@ -180,7 +180,8 @@ class Contact(TimeStampedModel, VersionedModel):
     class Meta:
         verbose_name = _("联系人")
         verbose_name_plural = _("联系人")
-        indexes = [models.Index(fields=["customer", "id"])]
+        # email: the mail intake finds the customer of a sender by it (servicedesk.mail).
+        indexes = [models.Index(fields=["customer", "id"]), models.Index(fields=["email"])]
 
     def __str__(self) -> str:
         return self.name

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.access.policy import can
-from kehu.core import search
+from kehu.core import events, search
 from kehu.core.exceptions import DomainError, InvalidTransition
 from kehu.core.versioning import save_versioned
 from kehu.core.workcalendar import add_working_days
@@ -457,6 +457,15 @@ def followup_complete(
     )
     if followup.actions and action_department:
         _route_actions(followup)
+    events.publish(
+        "followup_completed",
+        followup_id=followup.pk,
+        customer_id=followup.customer_id,
+        source_type=followup.source_type,
+        source_id=followup.source_id,
+        satisfaction=satisfaction,
+        actor_id=actor.pk,
+    )
     return followup
 
 

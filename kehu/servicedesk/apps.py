@@ -6,3 +6,8 @@ class ServicedeskConfig(AppConfig):
     name = "kehu.servicedesk"
     label = "servicedesk"
     verbose_name = _("服务台")
+
+    def ready(self) -> None:
+        from . import handlers
+
+        handlers.connect()

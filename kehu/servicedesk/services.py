@@ -329,6 +329,35 @@ AFTER: dict[tuple[str, str], Callable[..., Any]] = {
 # --- named services (the API and the UI call these through `transition`) ---------------------------
 
 
+@transaction.atomic
+def visit_recorded(*, kind: str, record_id: int, actor: Any, satisfaction: int | None, now: Any = None) -> bool:
+    """A follow-up visit planned from this record was done in the contact engine (engagement's
+    "followup_completed" event): the record's follow-up deadline is met. A closed ticket counts as
+    followed up; a complaint still waits for customer service to close it, with the visit on its timeline.
+    Safe to run twice: a record whose follow-up timer is already stopped is left alone."""
+    now = now or timezone.now()
+    record: Complaint | Ticket | None = None
+    if kind == "complaint":
+        record = Complaint.objects.filter(pk=record_id).first()
+    elif kind == "ticket":
+        record = Ticket.objects.filter(pk=record_id).first()
+    if record is None or not sla.timers_stop(record, now=now, kinds=(TimerKind.FOLLOW_UP,)):
+        return False
+    if kind == "ticket":
+        Ticket.objects.filter(pk=record_id, followed_up_at__isnull=True).update(followed_up_at=now)
+    score = _("满意度 %(score)s/5") % {"score": satisfaction} if satisfaction else ""
+    _log(
+        record,
+        actor=actor,
+        action=str(_("回访已完成（联络与回访）")),
+        from_state=record.state,
+        to_state=record.state,
+        note=score,
+        at=now,
+    )
+    return True
+
+
 def complaint_transition(*, actor: Any, complaint: Complaint, name: str, **kwargs: Any) -> Complaint:
     return transition("complaint", actor=actor, record=complaint, name=name, **kwargs)
 

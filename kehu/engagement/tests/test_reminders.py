@@ -53,8 +53,13 @@ from kehu.engagement.services import plan_refresh
 from kehu.engagement.models import ContactPlan
 user = User.objects.create(username="sales", email="sales@kehu.example", last_name="李", first_name="明")
 customer = customer_create(actor=user, owner=user, name="杭州远景电子有限公司", grade="B")
-plan_refresh(customer_id=customer.pk)
-ContactPlan.objects.filter(customer=customer).update(next_due_on=dt.date.today() - dt.timedelta(days=3))
+# Last called 10 days ago under a weekly policy: overdue, and any re-planning (the worker also runs
+# the plan_refresh that customer_create queued) keeps it overdue.
+ten_days_ago = dt.date.today() - dt.timedelta(days=10)
+ContactPlan.objects.filter(customer=customer).delete()
+plan = plan_refresh(customer_id=customer.pk)
+ContactPlan.objects.filter(pk=plan.pk).update(anchor_on=ten_days_ago, last_phone_on=ten_days_ago)
+assert plan_refresh(customer_id=customer.pk).next_due_on < dt.date.today()
 """
 
 
