@@ -324,4 +324,7 @@ KEHU = {
     "GRADE_TARGET_SHARES": {"A": 20, "B": 40, "C": 40},
     "EXPORT_ROW_CAP_STAFF": envint("KEHU_EXPORT_ROW_CAP_STAFF", 5000),
     "RETENTION_YEARS": envint("KEHU_RETENTION_YEARS", 3),
+    # Care calendar: greetings and gifts are planned CARE_LEAD_DAYS before the day, CARE_HORIZON_DAYS ahead.
+    "CARE_LEAD_DAYS": envint("KEHU_CARE_LEAD_DAYS", 7),
+    "CARE_HORIZON_DAYS": envint("KEHU_CARE_HORIZON_DAYS", 30),
 }
