@@ -1,13 +1,17 @@
-"""API plumbing shared by every app: keyset pagination and error translation."""
+"""API plumbing shared by every app: keyset pagination, query parameters, error translation."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -21,6 +25,35 @@ class KeysetPagination(CursorPagination):
     max_page_size = 200
     page_size_query_param = "page_size"
     ordering = "-id"
+
+
+def int_param(request: Request, name: str) -> int | None:
+    """An optional whole-number query parameter; anything else is a 400 naming the parameter."""
+    value = request.query_params.get(name, "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValidationError({name: [_("请输入整数。")]})
+    return int(value)
+
+
+def date_param(request: Request, name: str) -> dt.date | None:
+    """An optional YYYY-MM-DD query parameter; anything else is a 400 naming the parameter."""
+    value = request.query_params.get(name, "")
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError({name: [_("日期格式应为 YYYY-MM-DD。")]}) from exc
+
+
+def choice_param(request: Request, name: str, choices: list[str]) -> str:
+    """An optional query parameter out of `choices`; anything else is a 400 listing them."""
+    value = request.query_params.get(name, "")
+    if value and value not in choices:
+        raise ValidationError({name: [_("可选值：%(choices)s") % {"choices": ", ".join(choices)}]})
+    return value
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

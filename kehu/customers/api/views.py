@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kehu.access.audit import log_access
 from kehu.access.policy import customers_for
+from kehu.core.api import choice_param, date_param, int_param
 
 from .. import grading, imports, selectors, services
 from ..choices import Grade, IndustryStanding, Priority
@@ -45,32 +46,6 @@ CUSTOMER_FILTERS = [
 ]
 
 
-def _int_param(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name, "")
-    if not value:
-        return None
-    if not value.isdigit():
-        raise ValidationError({name: [_("请输入整数。")]})
-    return int(value)
-
-
-def _date_param(request: Request, name: str) -> dt.date | None:
-    value = request.query_params.get(name, "")
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError({name: [_("日期格式应为 YYYY-MM-DD。")]}) from exc
-
-
-def _choice_param(request: Request, name: str, choices: list[str]) -> str:
-    value = request.query_params.get(name, "")
-    if value and value not in choices:
-        raise ValidationError({name: [_("可选值：%(choices)s") % {"choices": ", ".join(choices)}]})
-    return value
-
-
 @extend_schema(tags=["customers"])
 class CustomerViewSet(
     mixins.ListModelMixin,
@@ -97,11 +72,11 @@ class CustomerViewSet(
             return selectors.customer_list_for(
                 request.user,
                 q=request.query_params.get("q", ""),
-                grade=_choice_param(request, "grade", Grade.values),
-                priority=_choice_param(request, "priority", Priority.values),
+                grade=choice_param(request, "grade", Grade.values),
+                priority=choice_param(request, "priority", Priority.values),
                 region=request.query_params.get("region", ""),
-                owner_id=_int_param(request, "owner"),
-                industry_standing=_choice_param(request, "industry_standing", IndustryStanding.values),
+                owner_id=int_param(request, "owner"),
+                industry_standing=choice_param(request, "industry_standing", IndustryStanding.values),
                 is_archived={"true": True, "false": False, "1": True, "0": False}.get(archived.lower()),
             )
         # Regrading needs the marketing role (checked in regrade) and view, not edit: see views.GRADING_SCOPE.
@@ -165,7 +140,7 @@ class ContactViewSet(
 
     def get_queryset(self) -> Any:
         return selectors.contacts_for(
-            self.request.user, customer_id=_int_param(self.request, "customer")
+            self.request.user, customer_id=int_param(self.request, "customer")
         ).select_related("customer")
 
     def perform_create(self, serializer: Any) -> None:
@@ -194,9 +169,9 @@ class TransactionViewSet(
         request = self.request
         return selectors.transactions_for(
             request.user,
-            customer_id=_int_param(request, "customer"),
-            since=_date_param(request, "since"),
-            until=_date_param(request, "until"),
+            customer_id=int_param(request, "customer"),
+            since=date_param(request, "since"),
+            until=date_param(request, "until"),
         )
 
     def perform_create(self, serializer: Any) -> None:

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from kehu.access.policy import customers_for
 from kehu.core import workcalendar
+from kehu.core.api import date_param, int_param
 
 from .. import selectors, services
 from ..models import BoardItem, ContactPlan, MaintenancePolicy, ReplanJob
@@ -35,25 +36,6 @@ from .serializers import (
     ReplanJobSerializer,
     WorkdaySerializer,
 )
-
-
-def _int(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name, "")
-    if not value:
-        return None
-    if not value.isdigit():
-        raise ValidationError({name: [_("请输入整数。")]})
-    return int(value)
-
-
-def _date(request: Request, name: str) -> dt.date | None:
-    value = request.query_params.get(name, "")
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError({name: [_("日期格式应为 YYYY-MM-DD。")]}) from exc
 
 
 @extend_schema(tags=["engagement"])
@@ -105,7 +87,7 @@ class ContactPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             request.user,
             assignees=assignees,
             due=request.query_params.get("due", ""),
-            customer_id=_int(request, "customer"),
+            customer_id=int_param(request, "customer"),
         ).order_by("-id")
 
 
@@ -122,7 +104,7 @@ class InteractionViewSet(
         request = self.request
         return selectors.interactions_for(
             request.user,
-            customer_id=_int(request, "customer"),
+            customer_id=int_param(request, "customer"),
             q=request.query_params.get("q", ""),
             channel=request.query_params.get("channel", ""),
         )
@@ -154,8 +136,8 @@ class FollowUpViewSet(
             request.user,
             status=request.query_params.get("status", ""),
             type=request.query_params.get("type", ""),
-            assignee_id=_int(request, "assignee"),
-            customer_id=_int(request, "customer"),
+            assignee_id=int_param(request, "assignee"),
+            customer_id=int_param(request, "customer"),
             overdue=request.query_params.get("overdue", "").lower() in ("1", "true"),
         )
 
@@ -189,7 +171,9 @@ class FollowUpViewSet(
     def stats(self, request: Request) -> Response:
         today = timezone.localdate()
         report = selectors.followup_report(
-            request.user, since=_date(request, "since") or today.replace(day=1), until=_date(request, "until") or today
+            request.user,
+            since=date_param(request, "since") or today.replace(day=1),
+            until=date_param(request, "until") or today,
         )
         return Response(FollowUpStatsSerializer([*report.rows, report.total], many=True).data)
 
@@ -210,8 +194,8 @@ class CareItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return selectors.care_items_for(
             request.user,
             status=request.query_params.get("status", ""),
-            since=_date(request, "since"),
-            until=_date(request, "until"),
+            since=date_param(request, "since"),
+            until=date_param(request, "until"),
         )
 
     @extend_schema(request=CareRecordSerializer, responses=CareItemSerializer)
@@ -233,7 +217,7 @@ class BoardItemViewSet(
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return BoardItem.objects.none()
-        owner = _int(self.request, "owner")
+        owner = int_param(self.request, "owner")
         queryset = selectors.board_items_for(self.request.user)
         if owner:
             queryset = queryset.filter(owner_id=owner)
@@ -272,14 +256,14 @@ class WorkdayView(APIView):
     )
     def get(self, request: Request) -> Response:
         if request.query_params.get("add"):
-            start = _date(request, "from") or timezone.localdate()
-            add = _int(request, "add") or 0
+            start = date_param(request, "from") or timezone.localdate()
+            add = int_param(request, "add") or 0
             if add > 365:
                 raise ValidationError({"add": [_("最多 365 个工作日。")]})
             return Response({"from": start, "add": add, "date": workcalendar.add_working_days(start, add)})
         today = timezone.localdate()
-        start = _date(request, "start") or today.replace(month=1, day=1)
-        end = _date(request, "end") or today.replace(month=12, day=31)
+        start = date_param(request, "start") or today.replace(month=1, day=1)
+        end = date_param(request, "end") or today.replace(month=12, day=31)
         if end < start or (end - start).days > 366:
             raise ValidationError({"end": [_("范围最多一年。")]})
         return Response(WorkdaySerializer(workcalendar.days(start, end), many=True).data)

@@ -115,9 +115,23 @@ def _filters(kind: str) -> list[OpenApiParameter]:
     return params
 
 
+class _ReplyMixin:
+    """Complaints and tickets carry a mail thread with the customer: POST …/{id}/reply/ sends into it."""
+
+    get_object: Any
+
+    @extend_schema(request=ReplySerializer, responses={201: MailSerializer})
+    @action(detail=True, methods=["post"])
+    def reply(self, request: Request, pk: str | None = None) -> Response:
+        serializer = ReplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = mail.mail_reply(actor=request.user, record=self.get_object(), **serializer.validated_data)
+        return Response(MailSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
 @extend_schema_view(list=extend_schema(parameters=_filters("complaint")))
 @extend_schema(tags=["servicedesk"])
-class ComplaintViewSet(_RecordViewSet):
+class ComplaintViewSet(_ReplyMixin, _RecordViewSet):
     kind = "complaint"
     serializer_class = ComplaintSerializer
     create_serializer = ComplaintCreateSerializer
@@ -127,18 +141,10 @@ class ComplaintViewSet(_RecordViewSet):
     def create(self, request: Request) -> Response:
         return super().create(request)
 
-    @extend_schema(request=ReplySerializer, responses={201: MailSerializer})
-    @action(detail=True, methods=["post"])
-    def reply(self, request: Request, pk: str | None = None) -> Response:
-        serializer = ReplySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        message = mail.mail_reply(actor=request.user, record=self.get_object(), **serializer.validated_data)
-        return Response(MailSerializer(message).data, status=status.HTTP_201_CREATED)
-
 
 @extend_schema_view(list=extend_schema(parameters=_filters("ticket")))
 @extend_schema(tags=["servicedesk"])
-class TicketViewSet(_RecordViewSet):
+class TicketViewSet(_ReplyMixin, _RecordViewSet):
     kind = "ticket"
     serializer_class = TicketSerializer
     create_serializer = TicketCreateSerializer
@@ -147,14 +153,6 @@ class TicketViewSet(_RecordViewSet):
     @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
     def create(self, request: Request) -> Response:
         return super().create(request)
-
-    @extend_schema(request=ReplySerializer, responses={201: MailSerializer})
-    @action(detail=True, methods=["post"])
-    def reply(self, request: Request, pk: str | None = None) -> Response:
-        serializer = ReplySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        message = mail.mail_reply(actor=request.user, record=self.get_object(), **serializer.validated_data)
-        return Response(MailSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(list=extend_schema(parameters=_filters("demand")))
