@@ -102,6 +102,29 @@ def throughput(session: Session, path: str, seconds: float, clients: int = 4) ->
     return sum(done) / seconds
 
 
+# Run in a fresh process after seeding: the two jobs that walk every customer. Peak memory is the
+# process's high-water mark (ru_maxrss), read after each job: keyset batches keep it flat.
+BACKGROUND_JOBS = """
+import resource, time
+from kehu.customers.grading import grading_run
+from kehu.customers.models import GradingRun
+from kehu.engagement.models import ReplanJob
+from kehu.engagement.services import _governed, replan_run
+
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+before = peak()
+started = time.monotonic()
+job = replan_run(ReplanJob.objects.create(total=_governed(None).count()).pk)
+print(f"| re-plan every contact plan (policy change) | {job.processed:,} | {time.monotonic() - started:.0f} | "
+      f"{peak()} MB (before: {before} MB) |")
+started = time.monotonic()
+run = grading_run(run_id=GradingRun.objects.create().pk)
+print(f"| grading run (score and propose) | {run.processed:,} | {time.monotonic() - started:.0f} | {peak()} MB |")
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=int(os.environ.get("BENCH_CUSTOMERS", 100_000)))
@@ -119,6 +142,8 @@ def main() -> None:
             [PY, "manage.py", "seed_demo", "--customers", str(args.customers)], cwd=ROOT, env=env, check=True
         )
         seed_seconds = time.monotonic() - started
+        jobs = [PY, "manage.py", "shell", "-c", BACKGROUND_JOBS]
+        background_jobs = subprocess.run(jobs, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
         subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
         port = free_port()
         server = subprocess.Popen(
@@ -170,6 +195,9 @@ def main() -> None:
                 median, p95 = measure(session, path, args.requests)
                 rate = throughput(session, path, 5)
                 print(f"| {name} | {median:.1f} | {p95:.1f} | {rate:.0f} |")
+            print("\n| background job (in one worker process) | customers | seconds | peak memory of the process |")
+            print("|---|---|---|---|")
+            print(background_jobs.strip())
         finally:
             server.terminate()
             server.wait(timeout=10)

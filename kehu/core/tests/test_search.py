@@ -73,3 +73,19 @@ def test_a_table_rebuild_that_dropped_the_sqlite_triggers_is_repaired_after_migr
     call_command("migrate", verbosity=0)  # nothing to migrate, but post_migrate still runs
     assert list(customer_list_for(users["sales"], q="博源")) == [renamed]
     assert search.repair_sqlite_search_triggers() == []  # idempotent: nothing left to repair
+
+
+def test_analyze_gives_the_planner_statistics_of_the_search_table(users, tianxun):
+    """seed_demo ends with ANALYZE: without statistics a frequent search term is planned as a rare one."""
+    from django.db import connection
+
+    from kehu.core.maintenance import analyze_database, optimize_database
+
+    analyze_database()
+    optimize_database()  # SQLite's nightly PRAGMA optimize; nothing on PostgreSQL
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'customers_customer'")
+        else:
+            cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'customers_customer'")
+        assert cursor.fetchone()[0] > 0
