@@ -142,7 +142,7 @@ def main() -> None:
             [PY, "manage.py", "seed_demo", "--customers", str(args.customers)], cwd=ROOT, env=env, check=True
         )
         seed_seconds = time.monotonic() - started
-        jobs = [PY, "manage.py", "shell", "-c", BACKGROUND_JOBS]
+        jobs = [PY, "manage.py", "shell", "--no-imports", "-c", BACKGROUND_JOBS]
         background_jobs = subprocess.run(jobs, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
         subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
         port = free_port()
