@@ -306,6 +306,8 @@ if _mail_backend.endswith("smtp.EmailBackend"):
         "use_tls": envbool("EMAIL_USE_TLS", False),
         "timeout": envint("EMAIL_TIMEOUT", 20),
     }
+elif _mail_backend.endswith("filebased.EmailBackend"):  # make run without EMAIL_HOST: mail lands in files
+    _mail_options = {"file_path": env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))}
 MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "kehu@localhost")
 

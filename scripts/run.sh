@@ -19,6 +19,13 @@ fi
 set -a; . data/local.env; set +a
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-*}"
 export DJANGO_SETTINGS_MODULE=config.settings
+# Without a mail server (EMAIL_HOST), reminders and replies are written to data/mail/ to be read there.
+if [ -z "${EMAIL_HOST:-}" ] && [ -z "${EMAIL_BACKEND:-}" ]; then
+  export EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
+  mail_note="outgoing mail: data/mail/ (set EMAIL_HOST to send it)"
+else
+  mail_note="outgoing mail: ${EMAIL_HOST:-localhost}:${EMAIL_PORT:-25}"
+fi
 
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py collectstatic --noinput -v0
@@ -43,6 +50,7 @@ cat <<TXT
     tech      技术支持 (technical support staff)
   API docs: http://127.0.0.1:${PORT}/api/docs/    worker log: data/worker.log
   Mail intake (SMTP): ${KEHU_INTAKE_SMTP_HOST:-127.0.0.1}:${KEHU_INTAKE_SMTP_PORT:-2525}    log: data/mail-intake.log
+  ${mail_note}
   Stop with Ctrl+C.
 
 TXT
