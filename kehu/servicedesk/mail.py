@@ -20,11 +20,12 @@ from email.utils import make_msgid, parseaddr
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import connections, transaction
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from kehu.core.exceptions import DomainError
@@ -37,6 +38,16 @@ from .workflow import complaint_handler, ticket_worker
 log = logging.getLogger(__name__)
 NUMBER = re.compile(r"\b((?:TS|WT)-\d{4}-\d{6})\b")
 TICKET_HINTS = ("[问题]", "【问题】", "[ticket]", "[problem]")
+
+
+def _storage_name(filename: str) -> str:
+    """The sender chooses attachment names: keep the last path part and safe characters (Chinese
+    stays), so a name like "../../etc/x" can neither escape MEDIA_ROOT nor make the mail fail."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    try:
+        return get_valid_filename(base)[:100]
+    except SuspiciousFileOperation:
+        return "attachment.bin"
 
 
 def find_customer(address: str) -> Any:
@@ -153,7 +164,7 @@ def mail_intake(raw: bytes, *, recipients: list[str] | None = None) -> MailMessa
         attachment = MailAttachment(
             message=mail, filename=filename[:255], content_type=part.get_content_type(), size=len(payload)
         )
-        attachment.file.save(filename, ContentFile(payload), save=False)
+        attachment.file.save(_storage_name(filename), ContentFile(payload), save=False)
         attachment.save()
     if threaded:
         record = complaint or ticket

@@ -147,3 +147,15 @@ def test_customer_service_turns_an_unmatched_mail_into_a_complaint(client, users
     assert response.status_code == 302 and complaint.customer == customer and complaint.channel == "email"
     assert MailMessage.objects.get(pk=received.pk).complaint == complaint
     assert "new.person@tianxun.example" not in client.get(reverse("servicedesk:unmatched")).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_attachment_name_cannot_escape_the_document_folder(customer, settings):
+    message = _message("buyer@tianxun.example")
+    message.add_attachment(b"x", maintype="application", subtype="octet-stream", filename="../../../etc/现场.txt")
+    message.add_attachment(b"y", maintype="application", subtype="octet-stream", filename="..")
+    received = mail.mail_intake(message.as_bytes())
+    names = {a.filename: a.file.path for a in received.attachments.all()}
+    assert set(names) == {"../../../etc/现场.txt", ".."}  # shown to people as the sender named them
+    assert all(path.startswith(str(settings.MEDIA_ROOT)) for path in names.values())
+    assert names["../../../etc/现场.txt"].endswith("现场.txt")
