@@ -11,7 +11,11 @@ import datetime as dt
 from functools import lru_cache
 
 import chinese_calendar
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from .exceptions import DomainError
 from .models import CalendarDay
 
 
@@ -69,14 +73,15 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     return count
 
 
+# chinese_calendar names its holidays in English; people read them in their own language.
 HOLIDAY_NAMES = {
-    "New Year's Day": "元旦",
-    "Spring Festival": "春节",
-    "Tomb-sweeping Day": "清明节",
-    "Labour Day": "劳动节",
-    "Dragon Boat Festival": "端午节",
-    "National Day": "国庆节",
-    "Mid-autumn Festival": "中秋节",
+    "New Year's Day": gettext_lazy("元旦"),
+    "Spring Festival": gettext_lazy("春节"),
+    "Tomb-sweeping Day": gettext_lazy("清明节"),
+    "Labour Day": gettext_lazy("劳动节"),
+    "Dragon Boat Festival": gettext_lazy("端午节"),
+    "National Day": gettext_lazy("国庆节"),
+    "Mid-autumn Festival": gettext_lazy("中秋节"),
 }
 
 
@@ -99,9 +104,9 @@ def days(start: dt.date, end: dt.date) -> list[dict[str, object]]:
             except NotImplementedError:
                 holiday = None
             if holiday:
-                name = HOLIDAY_NAMES.get(str(holiday), str(holiday))
+                name = str(HOLIDAY_NAMES.get(str(holiday), str(holiday)))
                 if workday:
-                    name += "调休"
+                    name = _("%(holiday)s调休") % {"holiday": name}
             result.append({"date": current, "is_workday": workday, "name": name, "source": "package"})
         current += dt.timedelta(days=1)
     return result
@@ -109,9 +114,6 @@ def days(start: dt.date, end: dt.date) -> list[dict[str, object]]:
 
 def calendar_day_set(*, actor: object, date: dt.date, is_workday: bool, name: str = "") -> CalendarDay:
     """An admin decides one day (a new year's schedule before the package knows it, or a company exception)."""
-    from django.utils.translation import gettext as _
-
-    from .exceptions import DomainError
 
     if not getattr(actor, "is_admin_level", False):
         raise DomainError(_("只有管理员可以修改工作日历。"))
@@ -123,10 +125,6 @@ def calendar_day_set(*, actor: object, date: dt.date, is_workday: bool, name: st
 
 def calendar_import(*, actor: object, text: str) -> int:
     """Lines "2027-01-01,休,元旦" / "2027-02-07,班,春节调休" (also 0/1, off/work); all or nothing."""
-    from django.db import transaction
-    from django.utils.translation import gettext as _
-
-    from .exceptions import DomainError
 
     if not getattr(actor, "is_admin_level", False):
         raise DomainError(_("只有管理员可以修改工作日历。"))

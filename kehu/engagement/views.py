@@ -19,7 +19,7 @@ from kehu.access.audit import log_access
 from kehu.accounts.models import User
 from kehu.core import workcalendar
 from kehu.core.exceptions import DomainError
-from kehu.customers.models import Contact
+from kehu.customers.selectors import contacts_for
 
 from . import selectors, services
 from .choices import BoardState, FollowUpStatus
@@ -213,7 +213,7 @@ def interaction_new(request: HttpRequest) -> HttpResponse:
     form = InteractionForm(
         request.POST or None, initial={"customer": customer.pk, "channel": source.get("channel", "phone")}
     )
-    contacts = list(Contact.objects.filter(customer=customer).order_by("-is_main_contact", "id")[:20])
+    contacts = list(contacts_for(request.user, customer_id=customer.pk).order_by("-is_main_contact", "id")[:20])
     back = source.get("next", "")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

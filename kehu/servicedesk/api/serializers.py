@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from kehu.access.policy import customers_for
@@ -56,7 +57,7 @@ class _CreateMixin(serializers.Serializer):
     def validate_customer(self, customer: Any) -> Any:
         user = self.context["request"].user
         if not customers_for(user, "view").filter(pk=customer.pk).exists():
-            raise serializers.ValidationError("客户不存在或您无权查看。")
+            raise serializers.ValidationError(_("客户不存在或您无权查看。"))
         return customer
 
 

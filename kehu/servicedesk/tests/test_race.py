@@ -15,8 +15,7 @@ from kehu.servicedesk.models import Complaint, TimelineEntry
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_agents_racing_on_one_complaint_get_one_winner(users, complaint):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs real concurrent transactions (PostgreSQL)")
+    assert connection.vendor == "postgresql"  # conftest deselects postgres_only tests on SQLite
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
     choices = {"cs": "urgent", "cs_lead": "general"}
@@ -53,8 +52,7 @@ def test_two_agents_racing_on_one_complaint_get_one_winner(users, complaint):
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_agents_racing_on_one_ticket_get_one_winner(users, customer):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs real concurrent transactions (PostgreSQL)")
+    assert connection.vendor == "postgresql"  # conftest deselects postgres_only tests on SQLite
     from kehu.servicedesk.models import Ticket
 
     ticket = services.ticket_create(actor=users["cs"], customer=customer, title="宕机", description="x", urgency="high")
