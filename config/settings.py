@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Fail closed: a customer-owned record read without restrict(user, action) in a request raises.
+    "kehu.access.scoping.ScopeGuardMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "kehu.access.otp.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -329,4 +331,7 @@ KEHU = {
     # Care calendar: greetings and gifts are planned CARE_LEAD_DAYS before the day, CARE_HORIZON_DAYS ahead.
     "CARE_LEAD_DAYS": envint("KEHU_CARE_LEAD_DAYS", 7),
     "CARE_HORIZON_DAYS": envint("KEHU_CARE_HORIZON_DAYS", 30),
+    # "raise": an unrestricted read of a customer-owned model inside a request is an error (fail
+    # closed); "warn": logged only. See kehu/access/scoping.py.
+    "SCOPE_GUARD": env("KEHU_SCOPE_GUARD", "warn"),
 }

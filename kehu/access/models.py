@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.choices import Department, Level
 
+from . import roles
 from .choices import Action, ConsentMethod, GrantScope, LegalBasis, LogAction, Principal, RequestStatus
+from .scoping import RestrictedManager, RestrictedQuerySet, Scope
 
 
 class AccessRule(models.Model):
@@ -42,6 +44,19 @@ class AccessRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}/{self.grade or '*'}/{self.principal}/{self.department or '*'}>={self.min_level}"
+
+
+def _requests_q(user: Any, action: str) -> models.Q:
+    """One's own requests; every request for the customer-service supervisors who decide them (六.4)."""
+    return models.Q() if roles.is_cs_supervisor(user) else models.Q(requester=user)
+
+
+def _auditors_q(user: Any, action: str) -> models.Q:
+    return models.Q() if roles.can_read_audit(user) else models.Q(pk__in=[])
+
+
+def _admins_q(user: Any, action: str) -> models.Q:
+    return models.Q() if roles.is_admin(user) else models.Q(pk__in=[])
 
 
 class AccessRequest(models.Model):
@@ -78,6 +93,9 @@ class AccessRequest(models.Model):
     )
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
 
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": None, "edit": None}, also=_requests_q)
+
     class Meta:
         verbose_name = _("档案查询申请")
         verbose_name_plural = _("档案查询申请")
@@ -92,7 +110,7 @@ class AccessRequest(models.Model):
         return f"{self.requester} → {self.customer} ({self.get_status_display()})"
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(RestrictedQuerySet):
     """The access log is evidence: rows are only ever added."""
 
     def update(self, **kwargs: Any) -> NoReturn:
@@ -122,6 +140,7 @@ class AccessLog(models.Model):
     )
 
     objects = AppendOnlyQuerySet.as_manager()
+    access_scope = Scope(customer="", needs={"view": None}, also=_auditors_q)
 
     class Meta:
         verbose_name = _("访问日志")
@@ -181,6 +200,11 @@ class PersonalDataConsent(models.Model):
         related_name="+",
     )
 
+    objects = RestrictedManager()
+    access_scope = Scope(
+        customer="contact__customer", needs={"view": "view_sensitive", "edit": "view_sensitive"}, also=_admins_q
+    )
+
     class Meta:
         verbose_name = _("个人信息处理依据")
         verbose_name_plural = _("个人信息处理依据")
@@ -207,6 +231,9 @@ class RetentionReview(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("处理人"), null=True, blank=True, on_delete=models.PROTECT
     )
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": None, "edit": None}, also=_admins_q)
 
     class Meta:
         verbose_name = _("保存期限审核")

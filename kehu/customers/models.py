@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kehu.access.scoping import RestrictedManager, Scope
 from kehu.core.crypto import EncryptedTextField
 from kehu.core.models import TimeStampedModel, VersionedModel
 
@@ -84,6 +85,12 @@ class Customer(TimeStampedModel, VersionedModel):
 
     history = HistoricalRecords(excluded_fields=["search_text", "version", "score", "name_key", "phone_digits"])
 
+    objects = RestrictedManager()
+    access_scope = Scope(
+        customer="",
+        needs={"list": "list", "view": "view", "view_sensitive": "view_sensitive", "edit": "edit", "export": "export"},
+    )
+
     class Meta:
         verbose_name = _("客户")
         verbose_name_plural = _("客户")
@@ -114,6 +121,9 @@ class AnnualSales(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     amount = models.DecimalField(_("销售额（元）"), max_digits=16, decimal_places=2)
 
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view", "edit": "edit", "export": "export"})
+
     class Meta:
         verbose_name = _("年度销售额")
         verbose_name_plural = _("年度销售额")
@@ -134,6 +144,9 @@ class ArchiveUpdate(models.Model):
     delay_hours = models.PositiveIntegerField(_("延迟（小时）"), default=0)
     source = models.CharField(_("信息来源"), max_length=16, choices=InfoSource.choices, blank=True)
     summary = models.CharField(_("更新内容"), max_length=300, blank=True)
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view", "edit": "edit"})
 
     class Meta:
         verbose_name = _("档案更新")
@@ -175,6 +188,12 @@ class Contact(TimeStampedModel, VersionedModel):
 
     history = HistoricalRecords(excluded_fields=["search_text", "version", "personal_phone_index", "mobile_digits"])
 
+    objects = RestrictedManager()
+    access_scope = Scope(
+        customer="customer",
+        needs={"view": "view", "view_sensitive": "view_sensitive", "edit": "edit", "export": "export"},
+    )
+
     SENSITIVE_FIELDS = ("birth_date", "education", "hobbies", "family", "personal_phone")
 
     class Meta:
@@ -206,6 +225,9 @@ class Transaction(TimeStampedModel):
 
     history = HistoricalRecords()
 
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view", "edit": "edit", "export": "export"})
+
     class Meta:
         verbose_name = _("交易")
         verbose_name_plural = _("交易")
@@ -221,6 +243,9 @@ class CustomerDocument(TimeStampedModel):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("文件名称"), max_length=200)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view", "edit": "edit"})
 
     class Meta:
         verbose_name = _("档案文件")
@@ -239,6 +264,9 @@ class DocumentVersion(models.Model):
     size = models.PositiveBigIntegerField(default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="document__customer", needs={"view": "view", "edit": "edit"})
 
     class Meta:
         ordering = ["-number"]
@@ -312,6 +340,9 @@ class GradeChange(models.Model):
     reason = models.CharField(_("原因"), max_length=300)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view"})
 
     class Meta:
         verbose_name = _("等级变更")

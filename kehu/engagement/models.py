@@ -7,10 +7,15 @@ ContactPlan is one-to-one with the customer (a merge leaves it with the archived
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kehu.access import roles
+from kehu.access.scoping import RestrictedManager, Scope
 from kehu.core.models import TimeStampedModel, VersionedModel
 from kehu.customers.choices import Channel
 
@@ -29,6 +34,27 @@ from .choices import (
 )
 
 User = settings.AUTH_USER_MODEL
+
+
+def _assigned_to(user: Any, action: str) -> Q:
+    """The person a plan, visit or care item is assigned to works on it whatever the archive rule:
+    a customer-service visit after an A-grade complaint is customer service's job (回访制度)."""
+    return Q(assignee=user)
+
+
+def _birthday_rows() -> Q:
+    return Q(kind=CareKind.BIRTHDAY)
+
+
+def _board_owner_chain(user: Any, action: str) -> Q:
+    """A board card is its owner's, and their managers' (roles.managed_users_q), and admins'."""
+    if roles.is_admin(user):
+        return Q()
+    return Q(owner=user) | roles.managed_users_q(user, prefix="owner__")
+
+
+def _anyone(user: Any, action: str) -> Q:
+    return Q()
 
 
 class MaintenancePolicy(VersionedModel):
@@ -104,6 +130,9 @@ class ContactPlan(models.Model):
     next_due_on = models.DateField(_("下次沟通计划"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view", "edit": "view"}, also=_assigned_to)
+
     class Meta:
         verbose_name = _("联络计划")
         verbose_name_plural = _("联络计划")
@@ -139,6 +168,9 @@ class Interaction(TimeStampedModel):
     next_steps = models.TextField(_("后续事项"), blank=True)
     actor = models.ForeignKey(User, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+")
     search_text = models.TextField(editable=False, default="")
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view", "edit": "edit", "export": "export"})
 
     class Meta:
         verbose_name = _("沟通记录")
@@ -191,6 +223,9 @@ class FollowUp(TimeStampedModel, VersionedModel):
     actions = models.TextField(_("后续行动"), blank=True)
     action_department = models.CharField(_("转交部门"), max_length=32, blank=True)
 
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view", "edit": "view"}, also=_assigned_to)
+
     class Meta:
         verbose_name = _("回访")
         verbose_name_plural = _("回访")
@@ -234,6 +269,15 @@ class CareItem(TimeStampedModel):
     # customer:contact:kind:occasion:date, so a sweep run twice plans nothing twice.
     key = models.CharField(max_length=120, unique=True, editable=False)
 
+    objects = RestrictedManager()
+    # A birthday item carries a key person's birth date: it needs view_sensitive (SPEC M12).
+    access_scope = Scope(
+        customer="customer",
+        needs={"view": "view", "edit": "view"},
+        sensitive_rows=_birthday_rows,
+        also=lambda user, action: _assigned_to(user, action) & ~_birthday_rows(),
+    )
+
     class Meta:
         verbose_name = _("关怀事项")
         verbose_name_plural = _("关怀事项")
@@ -269,6 +313,15 @@ class BoardItem(TimeStampedModel, VersionedModel):
     # Link to another app's record (complaint, ticket ...) without importing it.
     link_type = models.CharField(max_length=24, blank=True)
     link_id = models.CharField(max_length=40, blank=True)
+
+    objects = RestrictedManager()
+    access_scope = Scope(
+        customer="customer",
+        needs={"view": "view", "edit": "view"},
+        unowned=_anyone,
+        within=_board_owner_chain,
+        also=lambda user, action: Q(owner=user),  # one's own cards, whatever they link to
+    )
 
     class Meta:
         verbose_name = _("看板事项")

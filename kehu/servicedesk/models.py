@@ -7,9 +7,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kehu.access import roles
+from kehu.access.scoping import RestrictedManager, Scope
 from kehu.accounts.choices import Department
 from kehu.core.models import TimeStampedModel, VersionedModel
 
@@ -29,6 +32,40 @@ from .choices import (
 
 USER = settings.AUTH_USER_MODEL
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
+
+
+def _service_desk_q(department_field: str, person_fields: tuple[str, ...]) -> Any:
+    """Who works on a case whatever the archive rule says (客户投诉处理方案 三.1, 五.1–2): customer
+    service (every case of every grade), the department the case is routed to, and the people on it."""
+
+    def who(user: Any, action: str) -> Q:
+        if roles.is_service_desk(user):
+            return Q()
+        q = Q(pk__in=[])
+        dept = roles.department(user)
+        if dept:
+            q |= Q(**{department_field: dept})
+        for person in person_fields:
+            q |= Q(**{person: user})
+        return q
+
+    return who
+
+
+CASE_NEEDS = {"view": "view", "edit": "view"}
+
+
+def _through_cases(kinds: tuple[str, ...] = ("complaint", "ticket", "demand"), prefix: str = "") -> Any:
+    """Timeline entries, timers and mail belong to a complaint, a ticket or a demand: visible with it."""
+
+    def who(user: Any, action: str) -> Q:
+        models_by_kind = {"complaint": Complaint, "ticket": Ticket, "demand": Demand}
+        q = Q(pk__in=[])
+        for kind in kinds:
+            q |= Q(**{f"{prefix}{kind}__in": models_by_kind[kind].objects.restrict(user, "view").values("pk")})
+        return q
+
+    return who
 
 
 class Complaint(TimeStampedModel, VersionedModel):
@@ -96,6 +133,13 @@ class Complaint(TimeStampedModel, VersionedModel):
     follow_up_note = models.TextField(_("回访记录"), blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
 
+    objects = RestrictedManager()
+    access_scope = Scope(
+        customer="customer",
+        needs=CASE_NEEDS,
+        also=_service_desk_q("responsible_department", ("receiver", "plan_by")),
+    )
+
     class Meta:
         verbose_name = _("客户投诉")
         verbose_name_plural = _("客户投诉")
@@ -158,6 +202,9 @@ class Ticket(TimeStampedModel, VersionedModel):
     review_actions = models.TextField(_("改进措施"), blank=True)
     reviewed_at = models.DateTimeField(_("复盘时间"), null=True, blank=True)
 
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs=CASE_NEEDS, also=_service_desk_q("department", ("owner",)))
+
     class Meta:
         verbose_name = _("问题跟踪")
         verbose_name_plural = _("问题跟踪")
@@ -197,6 +244,9 @@ class Demand(TimeStampedModel, VersionedModel):
     progress_note = models.TextField(_("进度说明"), blank=True)
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs=CASE_NEEDS, also=_service_desk_q("department", ("owner",)))
+
     class Meta:
         verbose_name = _("客户需求")
         verbose_name_plural = _("客户需求")
@@ -224,6 +274,9 @@ class TimelineEntry(models.Model):
     from_state = models.CharField(_("原状态"), max_length=16, blank=True)
     to_state = models.CharField(_("新状态"), max_length=16, blank=True)
     note = models.TextField(_("说明"), blank=True)
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="", needs={"view": None}, also=_through_cases())
 
     class Meta:
         verbose_name = _("处理记录")
@@ -272,6 +325,9 @@ class SlaTimer(models.Model):
     paused_at = models.DateTimeField(_("暂停于"), null=True, blank=True)
     stopped_at = models.DateTimeField(_("完成于"), null=True, blank=True)
 
+    objects = RestrictedManager()
+    access_scope = Scope(customer="", needs={"view": None}, also=_through_cases())
+
     class Meta:
         verbose_name = _("时限")
         verbose_name_plural = _("时限")
@@ -316,6 +372,22 @@ class MailMessage(models.Model):
     sent_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     dismissed = models.BooleanField(_("已忽略"), default=False)
 
+    objects = RestrictedManager()
+    # Mail on a case is seen with the case; mail of a customer with the archive; unmatched mail
+    # (no customer, no case) by the service desk, which assigns or dismisses it.
+    access_scope = Scope(
+        customer="customer",
+        needs={"view": "view"},
+        also=lambda user, action: (
+            _through_cases(("complaint", "ticket"))(user, action)
+            | (
+                Q(customer__isnull=True, complaint__isnull=True, ticket__isnull=True)
+                if roles.is_service_desk(user)
+                else Q(pk__in=[])
+            )
+        ),
+    )
+
     class Meta:
         verbose_name = _("邮件")
         verbose_name_plural = _("邮件")
@@ -334,6 +406,13 @@ class MailAttachment(models.Model):
     filename = models.CharField(_("文件名"), max_length=255)
     content_type = models.CharField(max_length=120, blank=True)
     size = models.PositiveIntegerField(default=0)
+
+    objects = RestrictedManager()
+    access_scope = Scope(
+        customer="",
+        needs={"view": None},
+        also=lambda user, action: Q(message__in=MailMessage.objects.restrict(user, "view").values("pk")),
+    )
 
     class Meta:
         verbose_name = _("附件")
