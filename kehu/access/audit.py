@@ -44,13 +44,14 @@ def log_access(
     so that an auditor sees on what authority an A-grade archive was read. The returned row's
     grant_id is an expression until refreshed (refresh_from_db) — callers only write the log.
     """
-    from kehu.customers.models import Customer
+    from django.apps import apps
 
     from .policy import grant_query
 
     customer_obj = customer
-    if customer is not None and not isinstance(customer, Customer):
-        customer_obj = Customer.objects.filter(pk=customer).only("pk", "name").first()
+    if customer is not None and not hasattr(customer, "name"):  # an id: the name is kept with the row
+        customer_model: Any = apps.get_model("customers", "Customer")
+        customer_obj = customer_model._base_manager.filter(pk=customer).only("pk", "name").first()
     authenticated = bool(getattr(user, "is_authenticated", False))
     return AccessLog.objects.create(
         user=user if authenticated else None,

@@ -20,14 +20,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kehu.accounts.choices import Level
 
-from .policy import effective_level
+from . import roles
 
 DEVICE_NAME = "kehu-totp"
 SESSION_KEY = "kehu_otp_device"
 
 
 def may_enrol(user: Any) -> bool:
-    return bool(user.is_authenticated and effective_level(user) >= Level.MANAGER)
+    return bool(user.is_authenticated and roles.level(user) >= Level.MANAGER)
 
 
 def has_confirmed_device(user: Any) -> bool:

@@ -94,6 +94,14 @@ def is_cs_supervisor(user: User | Any) -> bool:
     return is_admin(user) or (in_department(user, Department.CUSTOMER_SERVICE) and is_manager(user))
 
 
+def cs_supervisors() -> Any:
+    """The active customer-service supervisors as users (those who approve access requests)."""
+    from kehu.accounts.models import User
+
+    supervisors = Q(department=Department.CUSTOMER_SERVICE, level__gte=Level.MANAGER)
+    return User.objects.filter(supervisors, is_active=True)
+
+
 def is_service_desk(user: User | Any) -> bool:
     """Accepts, routes and closes every complaint, ticket and demand, of every grade (投诉处理方案 三.1)."""
     return is_customer_service(user)
@@ -150,9 +158,10 @@ def manages(manager: User | Any, user: User | Any) -> bool:
     the chain is already loaded would drift; one small query keeps it one rule."""
     from kehu.accounts.models import User
 
-    if user is None or not is_active(manager) or manager.pk == getattr(user, "pk", None):
+    user_pk: Any = getattr(user, "pk", user)
+    if user_pk is None or not is_active(manager) or manager.pk == user_pk:
         return False
-    return User.objects.filter(managed_users_q(manager), pk=user.pk).exists()
+    return User.objects.filter(managed_users_q(manager), pk=user_pk).exists()
 
 
 def is_owner_or_manager(user: User | Any, owner: User | Any) -> bool:

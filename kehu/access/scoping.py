@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from . import policy, roles
 
@@ -117,6 +117,27 @@ def condition(model: type[models.Model], user: Any, action: str) -> Q:
     return q
 
 
+def allows(user: Any, action: str, obj: models.Model) -> bool:
+    """May `user` do `action` on this one record? The same restrict() as every list (one query)."""
+    manager: Any = type(obj)._default_manager
+    return bool(manager.restrict(user, action).filter(pk=obj.pk).exists())
+
+
+def customer_rights(user: Any, customer_pk: Any, actions: tuple[str, ...]) -> set[str]:
+    """Which of `actions` `user` holds on one customer, asked in ONE query (a detail page needs
+    view, edit and view_sensitive together)."""
+    if not roles.is_active(user) or customer_pk is None:
+        return set()
+    annotations = {
+        f"can_{action}": ExpressionWrapper(policy.customer_q(user, action), output_field=BooleanField())
+        for action in actions
+    }
+    row = _customer_model()._base_manager.filter(pk=customer_pk).annotate(**annotations).values(*annotations).first()
+    if row is None:
+        return set()
+    return {action for action in actions if row[f"can_{action}"]}
+
+
 # --- the guard -----------------------------------------------------------------------------------
 
 _guarding: contextvars.ContextVar[bool] = contextvars.ContextVar("kehu_scope_guard", default=False)
@@ -173,7 +194,7 @@ class RestrictedQuerySet(models.QuerySet):
         `why` is for the reader of the code; it is required so that nobody writes it lightly."""
         if not why.strip():
             raise ValueError("say why this read is not scoped")
-        queryset = self._chain()
+        queryset = self._chain()  # type: ignore[attr-defined]
         queryset._scope_state = "unscoped"
         return queryset
 
@@ -190,7 +211,7 @@ class RestrictedQuerySet(models.QuerySet):
     def _check_scope(self) -> None:
         if self._scope_state or not _guarding.get():
             return
-        if self._hints.get("instance") is not None:  # a related manager of an object already held
+        if self._hints.get("instance") is not None:  # type: ignore[attr-defined]  # a related manager of an object already held
             return
         from django.conf import settings
 

@@ -5,23 +5,23 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from kehu.core.crypto import blind_index
-
-from . import policy
+from . import roles
 from .choices import RequestStatus
 from .models import AccessLog, AccessRequest, Notification
 
 
 def access_requests_for(user: Any, *, box: str = "mine") -> QuerySet[AccessRequest]:
     """box: "mine" (requested by user), "to_approve" (pending, for approvers), "decided" (all others, approvers)."""
-    base = AccessRequest.objects.select_related("customer", "requester", "decided_by").order_by("-id")
+    base = AccessRequest.objects.restrict(user, "view").select_related("customer", "requester", "decided_by")
+    base = base.order_by("-id")
     if box == "mine":
         return base.filter(requester=user)
-    if not policy.can_approve(user):
+    if not roles.is_cs_supervisor(user):
         return base.none()
     if box == "to_approve":
         return base.filter(status=RequestStatus.PENDING).exclude(requester=user)
@@ -30,10 +30,7 @@ def access_requests_for(user: Any, *, box: str = "mine") -> QuerySet[AccessReque
 
 def access_request_for(user: Any, pk: int) -> AccessRequest | None:
     """One request the user may act on: their own, or any when they approve."""
-    base = AccessRequest.objects.select_related("customer", "requester")
-    if policy.can_approve(user):
-        return base.filter(pk=pk).first()
-    return base.filter(pk=pk, requester=user).first()
+    return AccessRequest.objects.restrict(user, "view").select_related("customer", "requester").filter(pk=pk).first()
 
 
 def access_log_for(
@@ -45,9 +42,9 @@ def access_log_for(
     since: datetime.datetime | None = None,
     until: datetime.datetime | None = None,
 ) -> QuerySet[AccessLog]:
-    if not policy.can_read_audit(user):
+    if not roles.can_read_audit(user):
         raise PermissionDenied(_("只有管理员和审计员可以查看访问日志。"))
-    queryset = AccessLog.objects.select_related("user", "grant").order_by("-id")
+    queryset = AccessLog.objects.restrict(user, "view").select_related("user", "grant").order_by("-id")
     if user_id:
         queryset = queryset.filter(user_id=user_id)
     if customer_id:
@@ -71,29 +68,27 @@ def unread_notification_count(user: Any) -> int:
     return len(notifications_for(user, unread_only=True).values_list("pk", flat=True)[:100])
 
 
-def contacts_by_personal_phone(user: Any, phone: str) -> QuerySet[Any]:
-    """Key people whose private phone is `phone`, found through the blind index (no decryption),
-    limited to customers whose sensitive fields the user may read."""
-    from kehu.customers.models import Contact
-    from kehu.customers.services import phone_digits
+def listed_customers(user: Any) -> QuerySet[Any]:
+    """Customers the user may find by name (to ask for access to one): the customers app's model,
+    reached through the app registry so that access never imports the archive."""
+    customer_model: Any = apps.get_model("customers", "Customer")
+    return customer_model.objects.restrict(user, "list")
 
-    # The same normalisation as contact_create/contact_update use when they write the index.
-    index = blind_index(phone_digits(phone))
-    if not index:
-        return Contact.objects.none()
-    return Contact.objects.filter(
-        personal_phone_index=index, customer__in=policy.customers_for(user, "view_sensitive")
-    ).select_related("customer")
+
+# The archive's models whose simple_history rows the change log shows (app registry labels).
+HISTORY_MODELS = {
+    "customer": "customers.Customer",
+    "contact": "customers.Contact",
+    "transaction": "customers.Transaction",
+}
 
 
 def change_history_for(user: Any, *, model: str = "customer") -> QuerySet[Any]:
     """simple_history rows of the archive, newest first, for admins and auditors."""
-    from kehu.customers.models import Contact, Customer, Transaction
-
-    if not policy.can_read_audit(user):
+    if not roles.can_read_audit(user):
         raise PermissionDenied(_("只有管理员和审计员可以查看变更记录。"))
-    models_by_name: dict[str, Any] = {"customer": Customer, "contact": Contact, "transaction": Transaction}
-    history_model = models_by_name.get(model, Customer).history.model
+    label = HISTORY_MODELS.get(model, HISTORY_MODELS["customer"])
+    history_model = apps.get_model(label).history.model  # type: ignore[attr-defined]
     return history_model.objects.select_related("history_user").order_by("-history_id")
 
 
@@ -130,12 +125,12 @@ def security_overview(user: Any, *, days: int = 7) -> dict[str, Any]:
     from .conf import setting
     from .models import RetentionReview
 
-    if not policy.is_admin(user):
+    if not roles.is_admin(user):
         raise PermissionDenied(_("只有管理员可以查看安全概览。"))
     since = timezone.now() - datetime.timedelta(days=days)
     row_limit = int(setting("ALERT_EXPORT_ROWS"))
     hourly_limit = int(setting("ALERT_EXPORTS_PER_HOUR"))
-    exports = AccessLog.objects.filter(action="export", at__gte=since)
+    exports = AccessLog.objects.restrict(user, "view").filter(action="export", at__gte=since)
     return {
         "days": days,
         "row_limit": row_limit,
@@ -148,10 +143,12 @@ def security_overview(user: Any, *, days: int = 7) -> dict[str, Any]:
         .order_by("-hour")[:50],
         "failed_logins": AccessAttempt.objects.filter(attempt_time__gte=since).order_by("-failures_since_start")[:50],
         "failure_limit": getattr(settings, "AXES_FAILURE_LIMIT", 5),
-        "recent_grants": AccessRequest.objects.filter(status=RequestStatus.APPROVED, decided_at__gte=since)
+        "recent_grants": AccessRequest.objects.restrict(user, "view")
+        .filter(status=RequestStatus.APPROVED, decided_at__gte=since)
         .select_related("requester", "customer", "decided_by")
         .order_by("-id")[:50],
-        "retention_reviews": RetentionReview.objects.filter(status=RetentionReview.Status.OPEN)
+        "retention_reviews": RetentionReview.objects.restrict(user, "view")
+        .filter(status=RetentionReview.Status.OPEN)
         .select_related("customer")
         .order_by("id")[:50],
     }

@@ -25,9 +25,3 @@ def nightly_backup() -> None:
 def expire_grants() -> None:
     """Display only: the policy already ignores grants past valid_until."""
     services.access_grants_expire()
-
-
-@db_periodic_task(crontab(minute="0", hour="3", day_of_week="1"))
-def weekly_retention_review() -> None:
-    """Mondays 03:00: flag customers without business for RETENTION_YEARS for a human decision."""
-    services.retention_flag()

@@ -20,12 +20,11 @@ from django.views.decorators.http import require_POST
 
 from kehu.core.exceptions import DomainError
 
-from . import otp, policy, selectors, services
+from . import otp, personal, roles, selectors, services
 from .audit import log_access
 from .choices import LogAction
-from .forms import AccessLogFilterForm, AccessRequestForm, ConsentForm, DecisionForm, ErasureForm, TokenForm
+from .forms import AccessLogFilterForm, AccessRequestForm, DecisionForm, TokenForm
 from .masking import mask_text
-from .models import PersonalDataConsent, RetentionReview
 
 PAGE_SIZE = 50
 
@@ -44,8 +43,8 @@ def page(request: HttpRequest, template: str, tab: str, context: dict[str, Any])
     user = request.user
     flags = {
         "tab": tab,
-        "is_auditor": policy.can_read_audit(user),
-        "is_admin": policy.is_admin(user),
+        "is_auditor": roles.can_read_audit(user),
+        "is_admin": roles.is_admin(user),
         "is_manager": otp.may_enrol(user),
         "unread": selectors.unread_notification_count(user),
     }
@@ -63,16 +62,15 @@ def _form_errors_to(form: Any, error: DomainError) -> None:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    from kehu.customers.models import Customer
-
     initial: dict[str, Any] = {}
     wanted = request.GET.get("customer", "")
-    if wanted.isdigit():
-        found = policy.customers_for(request.user, "list").filter(pk=int(wanted)).values_list("archive_no", flat=True)
+    if wanted.isdigit() and len(wanted) < 19:
+        found = selectors.listed_customers(request.user).filter(pk=int(wanted)).values_list("archive_no", flat=True)
         initial["archive_no"] = found.first() or ""
     form = AccessRequestForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        customer = Customer.objects.filter(archive_no=form.cleaned_data["archive_no"].strip()).first()
+        number = form.cleaned_data["archive_no"].strip()
+        customer = selectors.listed_customers(request.user).filter(archive_no=number).first()
         try:
             services.access_request_create(
                 actor=request.user,
@@ -93,7 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "form": form,
         "mine": mine,
         "mine_next": mine_next,
-        "can_approve": policy.can_approve(request.user),
+        "can_approve": roles.is_cs_supervisor(request.user),
         "to_approve": list(selectors.access_requests_for(request.user, box="to_approve")[:PAGE_SIZE]),
         "decided": list(selectors.access_requests_for(request.user, box="decided")[:PAGE_SIZE]),
         "decision_form": DecisionForm(),
@@ -239,8 +237,6 @@ def access_log_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def change_history(request: HttpRequest) -> HttpResponse:
     """Who changed what from what to what, across the archive. Personal fields show only that they changed."""
-    from .services.privacy import SENSITIVE_FIELDS
-
     model = request.GET.get("model", "customer")
     queryset = selectors.change_history_for(request.user, model=model)
     before = request.GET.get("before", "")
@@ -254,7 +250,7 @@ def change_history(request: HttpRequest) -> HttpResponse:
         prev = previous.get(record.history_id)
         changes = []
         for change in record.diff_against(prev).changes if prev is not None else []:
-            masked = change.field in SENSITIVE_FIELDS
+            masked = change.field in personal.personal_fields(record.instance_type)
             changes.append(
                 {
                     "field": record._meta.get_field(change.field).verbose_name,
@@ -272,108 +268,6 @@ def change_history(request: HttpRequest) -> HttpResponse:
 @login_required
 def security(request: HttpRequest) -> HttpResponse:
     return page(request, "access/security.html", "security", selectors.security_overview(request.user))
-
-
-@login_required
-@require_POST
-def retention_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    review = RetentionReview.objects.filter(pk=pk).first()
-    if review is None:
-        raise Http404
-    try:
-        services.retention_decide(actor=request.user, review=review, archive=request.POST.get("archive") == "1")
-    except DomainError as error:
-        messages.error(request, error.message)
-    return redirect("access:security")
-
-
-def _contact_for(request: HttpRequest, contact_id: int) -> Any:
-    """A key person whose personal data the user may handle (sensitive scope, or admin)."""
-    from kehu.customers.models import Contact
-
-    contacts = Contact.objects.select_related("customer")
-    if not policy.is_admin(request.user):
-        contacts = contacts.filter(customer__in=policy.customers_for(request.user, "view_sensitive"))
-    contact = contacts.filter(pk=contact_id).first()
-    if contact is None:
-        raise Http404(_("联系人不存在或您无权处理其个人信息。"))
-    return contact
-
-
-@login_required
-def person(request: HttpRequest, contact_id: int) -> HttpResponse:
-    contact = _contact_for(request, contact_id)
-    consent_form = ConsentForm(request.POST or None, initial={"given_on": timezone.localdate()})
-    if request.method == "POST" and consent_form.is_valid():
-        try:
-            services.consent_record(actor=request.user, contact=contact, **consent_form.cleaned_data)
-        except DomainError as error:
-            _form_errors_to(consent_form, error)
-        else:
-            messages.success(request, _("已登记。"))
-            return redirect("access:person", contact_id=contact.pk)
-    return page(
-        request,
-        "access/person.html",
-        "person",
-        {
-            "contact": contact,
-            "consents": PersonalDataConsent.objects.filter(contact=contact)
-            .select_related("recorded_by")
-            .order_by("-id"),
-            "consent_form": consent_form,
-            "erasure_form": ErasureForm(),
-            "is_admin": policy.is_admin(request.user),
-        },
-    )
-
-
-@login_required
-@require_POST
-def consent_withdraw(request: HttpRequest, contact_id: int, consent_id: int) -> HttpResponse:
-    contact = _contact_for(request, contact_id)
-    consent = PersonalDataConsent.objects.filter(pk=consent_id, contact=contact).first()
-    if consent is None:
-        raise Http404
-    try:
-        services.consent_withdraw(actor=request.user, consent=consent, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("同意已撤回，敏感信息已清除。"))
-    return redirect("access:person", contact_id=contact.pk)
-
-
-@login_required
-def person_export(request: HttpRequest, contact_id: int, fmt: str) -> HttpResponse:
-    if fmt not in ("json", "xlsx"):
-        raise Http404
-    contact = _contact_for(request, contact_id)
-    data = services.person_export(actor=request.user, contact=contact, request=request)
-    if fmt == "xlsx":
-        response = HttpResponse(
-            services.person_export_xlsx(data),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        response = HttpResponse(
-            json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="person-{contact.pk}.{fmt}"'
-    return response
-
-
-@login_required
-@require_POST
-def person_erase(request: HttpRequest, contact_id: int) -> HttpResponse:
-    contact = _contact_for(request, contact_id)
-    form = ErasureForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写删除依据。"))
-        return redirect("access:person", contact_id=contact.pk)
-    services.person_erase(actor=request.user, contact=contact, reason=form.cleaned_data["reason"], request=request)
-    messages.success(request, _("个人信息已删除（匿名化），业务记录保留。"))
-    return redirect("access:person", contact_id=contact.pk)
 
 
 @login_required

@@ -16,6 +16,8 @@ DEMO_USERS = [
     ("admin", "管", "理员", "", Level.ADMIN, None),
     ("mkt_mgr", "王", "芳", Department.MARKETING, Level.MANAGER, None),
     ("mkt_dir", "赵", "敏", Department.MARKETING, Level.DIRECTOR, None),
+    # 市场营销部专人: keeps the archive up to date (客户档案管理方案 七.1).
+    ("mkt", "钱", "丽", Department.MARKETING, Level.STAFF, "mkt_mgr"),
     ("sales_mgr", "孙", "强", Department.SALES, Level.MANAGER, None),
     ("sales", "李", "明", Department.SALES, Level.STAFF, "sales_mgr"),
     ("sales2", "周", "杰", Department.SALES, Level.STAFF, "sales_mgr"),

@@ -34,23 +34,27 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.get_full_name() or self.username
 
-    # Named roles the policies rely on (SPEC "Roles"); kept here so every rule asks the same question.
+    # For templates: the roles module answers (kehu/access/roles.py is the one definition).
     @property
     def is_admin_level(self) -> bool:
-        return self.is_superuser or self.level >= Level.ADMIN
+        from kehu.access import roles
+
+        return roles.is_admin(self)
 
     @property
     def is_marketing_manager_or_above(self) -> bool:
-        """市场营销经理及以上: marketing managers and directors, any director, admins."""
-        if self.is_admin_level or self.level >= Level.DIRECTOR:
-            return True
-        return self.department == Department.MARKETING and self.level >= Level.MANAGER
+        from kehu.access import roles
+
+        return roles.is_marketing_manager_or_above(self)
 
     @property
     def is_cs_supervisor(self) -> bool:
-        """客服主管: customer service at manager level or above."""
-        return self.is_admin_level or (self.department == Department.CUSTOMER_SERVICE and self.level >= Level.MANAGER)
+        from kehu.access import roles
+
+        return roles.is_cs_supervisor(self)
 
     @property
     def is_manager(self) -> bool:
-        return self.level >= Level.MANAGER
+        from kehu.access import roles
+
+        return roles.is_manager(self)

@@ -14,7 +14,6 @@ from typing import Any
 from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 
-from kehu.access.policy import customers_for
 from kehu.customers.choices import Grade
 from kehu.customers.models import Transaction
 
@@ -41,9 +40,7 @@ def _shares(rows: list[dict[str, Any]], key: str, labels: dict[str, str] | None 
 
 
 def _transactions_for(user: Any, since: dt.date, until: dt.date) -> Any:
-    return Transaction.objects.filter(
-        customer__in=customers_for(user, "view"), occurred_on__gte=since, occurred_on__lte=until
-    )
+    return Transaction.objects.restrict(user, "view").filter(occurred_on__gte=since, occurred_on__lte=until)
 
 
 def _grouped(user: Any, since: dt.date, until: dt.date, field: str, limit: int | None = None) -> list[dict[str, Any]]:

@@ -36,6 +36,15 @@ def subscribe(event: str, handler: Handler) -> None:
         _handlers[event].append(handler)
 
 
+def _run_as_system(handler: Handler, payload: dict[str, Any]) -> None:
+    """Handlers do derived work for the system (plans, follow-ups), not for the request's user:
+    outside the request's restrict() guard, like a worker task."""
+    from kehu.access.scoping import unguarded
+
+    with unguarded():
+        handler(**payload)
+
+
 def publish(event: str, **payload: Any) -> None:
     for handler in list(_handlers.get(event, ())):
-        transaction.on_commit(partial(handler, **payload))
+        transaction.on_commit(partial(_run_as_system, handler, payload))

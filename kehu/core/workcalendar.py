@@ -114,8 +114,9 @@ def days(start: dt.date, end: dt.date) -> list[dict[str, object]]:
 
 def calendar_day_set(*, actor: object, date: dt.date, is_workday: bool, name: str = "") -> CalendarDay:
     """An admin decides one day (a new year's schedule before the package knows it, or a company exception)."""
+    from kehu.access import roles  # core sits below access: asked at call time
 
-    if not getattr(actor, "is_admin_level", False):
+    if not roles.is_admin(actor):
         raise DomainError(_("只有管理员可以修改工作日历。"))
     day, _created = CalendarDay.objects.update_or_create(
         date=date, defaults={"is_workday": is_workday, "name": (name or "").strip()[:60]}
@@ -125,8 +126,9 @@ def calendar_day_set(*, actor: object, date: dt.date, is_workday: bool, name: st
 
 def calendar_import(*, actor: object, text: str) -> int:
     """Lines "2027-01-01,休,元旦" / "2027-02-07,班,春节调休" (also 0/1, off/work); all or nothing."""
+    from kehu.access import roles  # core sits below access: asked at call time
 
-    if not getattr(actor, "is_admin_level", False):
+    if not roles.is_admin(actor):
         raise DomainError(_("只有管理员可以修改工作日历。"))
     parsed: list[tuple[dt.date, bool, str]] = []
     errors: list[str] = []

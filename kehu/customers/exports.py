@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any, cast
+from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from kehu.access import roles
 from kehu.access.audit import log_access
 
 from .models import Customer
@@ -42,11 +42,6 @@ def _cell(customer: Customer, field: str) -> Any:
     return getattr(customer, field)
 
 
-def row_cap(user: Any) -> int | None:
-    """Staff exports are capped (SPEC M12); managers and above export the whole list."""
-    return None if getattr(user, "is_manager", False) else cast(int, settings.KEHU["EXPORT_ROW_CAP_STAFF"])
-
-
 def customers_xlsx(*, user: Any, customers: QuerySet[Customer], filters: dict[str, Any], query: str = "") -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -55,7 +50,7 @@ def customers_xlsx(*, user: Any, customers: QuerySet[Customer], filters: dict[st
     sheet = workbook.create_sheet(_("客户"))
     columns = export_columns()
     sheet.append([label for _field, label in columns])
-    cap = row_cap(user)
+    cap = roles.export_row_cap(user)
     queryset = customers if cap is None else customers[:cap]
     rows = 0
     for customer in queryset.iterator(chunk_size=2000):

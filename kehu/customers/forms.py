@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kehu.access import personal
 from kehu.accounts.models import User
 
 from .choices import Grade, IndustryStanding, InfoSource, Priority
@@ -221,7 +222,7 @@ class ContactForm(forms.ModelForm):
     def __init__(self, *args: Any, show_sensitive: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not show_sensitive:
-            for name in Contact.SENSITIVE_FIELDS:
+            for name in personal.personal_fields(Contact):
                 del self.fields[name]
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version

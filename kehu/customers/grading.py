@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import (
     Case,
@@ -35,6 +36,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.access import roles
 from kehu.core import events
 from kehu.core.exceptions import DomainError
 
@@ -269,6 +271,9 @@ def grade_distribution(customers: QuerySet[Customer]) -> dict[str, int]:
 
 @transaction.atomic
 def customer_regrade(*, actor: Any, customer: Customer, grade: str, priority: str, reason: str) -> GradeChange:
+    """A marketing manager (or above) confirms a grade with a reason (SPEC M2; 档案管理方案 七.3)."""
+    if not roles.is_grader(actor):
+        raise PermissionDenied(_("只有市场营销经理及以上可以调整等级。"))
     errors: dict[str, list[str]] = {}
     if grade not in Grade.values:
         errors["grade"] = [_("等级无效。")]
@@ -278,7 +283,10 @@ def customer_regrade(*, actor: Any, customer: Customer, grade: str, priority: st
         errors["reason"] = [_("请填写调整原因。")]
     if errors:
         raise DomainError(_("输入有误，请检查标出的字段。"), field_errors=errors)
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    locked = Customer.objects.restrict(actor, "view").select_for_update().filter(pk=customer.pk).first()
+    if locked is None:
+        raise PermissionDenied(_("客户不存在或您无权查看。"))
+    customer = locked
     change = GradeChange.objects.create(
         customer=customer,
         old_grade=customer.grade,

@@ -207,6 +207,7 @@ def parse_import(job_id: int) -> None:
         )
         return
     ImportJob.objects.filter(pk=job_id).update(total_rows=len(body))
+    importer = job.actor
     good: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     duplicates: list[dict[str, Any]] = []
@@ -229,12 +230,18 @@ def parse_import(job_id: int) -> None:
                     }
                 )
             seen.setdefault(key, number)
-            for dup in possible_duplicates(
+            check = possible_duplicates(
+                importer,
                 name=values["name"],
                 phone=values.get("phone", ""),
                 email=values.get("email", ""),
                 mobiles=[values.get("contact_mobile", "")],
-            ):
+            )
+            if check.hidden:
+                duplicates.append(
+                    {"row": number, "customer_id": None, "name": "", "reason": _("可能与您无权查看的档案重复")}
+                )
+            for dup in check.visible:
                 duplicates.append(
                     {
                         "row": number,

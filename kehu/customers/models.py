@@ -194,7 +194,14 @@ class Contact(TimeStampedModel, VersionedModel):
         needs={"view": "view", "view_sensitive": "view_sensitive", "edit": "edit", "export": "export"},
     )
 
-    SENSITIVE_FIELDS = ("birth_date", "education", "hobbies", "family", "personal_phone")
+    # Personal information (SPEC M12, PIPL Art. 28) and the mask each gets: kehu/access/personal.py.
+    PERSONAL_FIELDS = {
+        "birth_date": "date",
+        "education": "text",
+        "hobbies": "text",
+        "family": "text",
+        "personal_phone": "phone",
+    }
 
     class Meta:
         verbose_name = _("联系人")

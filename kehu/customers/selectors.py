@@ -1,4 +1,4 @@
-"""Reads of the customer archive. Every one starts from the user's scope (access.policy)."""
+"""Reads of the customer archive. Every one starts from the user's scope: Model.objects.restrict(user, action)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from kehu.access.policy import customer_q, customers_for
+from kehu.access import roles, scoping
+from kehu.access.audit import log_access
 from kehu.core import search
 
 from .models import ArchiveUpdate, Contact, Customer, CustomerDocument, DocumentVersion, Transaction
@@ -26,9 +27,10 @@ def customer_list_for(user: Any, *, q: str = "", action: str = "list", **filters
     a row the user may list but not open (an A-grade archive of someone else) shows only its name,
     grade and owner, in the UI and the API alike, and a search matches it on its name only, so that
     a phone or e-mail fragment cannot confirm whose number it is."""
-    queryset = customers_for(user, action).select_related("owner")
+    queryset: Any = Customer.objects.restrict(user, action).select_related("owner")
     if action == "list":
-        queryset = queryset.annotate(can_view=ExpressionWrapper(customer_q(user, "view"), output_field=BooleanField()))
+        can_view = scoping.condition(Customer, user, "view")
+        queryset = queryset.annotate(can_view=ExpressionWrapper(can_view, output_field=BooleanField()))
     clean = {k: v for k, v in filters.items() if v not in (None, "")}
     if clean:
         queryset = queryset.filter(**clean)
@@ -52,14 +54,14 @@ def customer_page(
 
 
 def get_customer_for(user: Any, pk: int, *, action: str = "view") -> Customer:
-    customer = customers_for(user, action).select_related("owner").filter(pk=pk).first()
+    customer = Customer.objects.restrict(user, action).select_related("owner").filter(pk=pk).first()
     if customer is None:
         raise Http404(_("客户不存在或您无权查看。"))
     return customer
 
 
 def contacts_for(user: Any, *, customer_id: int | None = None) -> QuerySet[Contact]:
-    queryset = Contact.objects.filter(customer__in=customers_for(user, "view"))
+    queryset = Contact.objects.restrict(user, "view")
     if customer_id:
         queryset = queryset.filter(customer_id=customer_id)
     return queryset.order_by("-id")
@@ -68,7 +70,7 @@ def contacts_for(user: Any, *, customer_id: int | None = None) -> QuerySet[Conta
 def transactions_for(
     user: Any, *, customer_id: int | None = None, since: dt.date | None = None, until: dt.date | None = None
 ) -> QuerySet[Transaction]:
-    queryset = Transaction.objects.filter(customer__in=customers_for(user, "view")).select_related("our_person")
+    queryset = Transaction.objects.restrict(user, "view").select_related("our_person")
     if customer_id:
         queryset = queryset.filter(customer_id=customer_id)
     if since:
@@ -87,11 +89,7 @@ def documents_of(customer: Customer) -> QuerySet[CustomerDocument]:
 
 
 def document_version_for(user: Any, pk: int) -> DocumentVersion:
-    version = (
-        DocumentVersion.objects.select_related("document__customer")
-        .filter(pk=pk, document__customer__in=customers_for(user, "view"))
-        .first()
-    )
+    version = DocumentVersion.objects.restrict(user, "view").select_related("document__customer").filter(pk=pk).first()
     if version is None:
         raise Http404(_("文件不存在或您无权查看。"))
     return version
@@ -103,34 +101,65 @@ class Duplicate:
     reasons: list[str]
 
 
-def possible_duplicates(
-    *, name: str = "", phone: str = "", email: str = "", mobiles: list[str] | None = None, exclude_pk: int | None = None
-) -> list[Duplicate]:
-    """Customers that look like the same company: same normalised name, phone digits, e-mail or contact mobile.
+@dataclass
+class DuplicateCheck:
+    """What a duplicate check may tell the user: the duplicates they may open, by name and number;
+    for the others only that one exists (客户档案管理方案 六.3–4: an A-grade archive is not named to
+    someone who may not query it; customer service can tell them more)."""
 
-    Searched across ALL customers (not the user's scope): a duplicate someone else owns is exactly the
-    one to warn about; only name and number are shown.
-    """
+    visible: list[Duplicate]
+    hidden: int
+
+    def __bool__(self) -> bool:
+        return bool(self.visible or self.hidden)
+
+
+def possible_duplicates(
+    user: Any,
+    *,
+    name: str = "",
+    phone: str = "",
+    email: str = "",
+    mobiles: list[str] | None = None,
+    exclude_pk: int | None = None,
+    request: Any = None,
+) -> DuplicateCheck:
+    """Customers that look like the same company: same normalised name, phone digits, e-mail or
+    contact mobile. The probe runs over every customer (a duplicate someone else owns is exactly
+    the one to warn about) but answers inside the caller's scope, and the check is logged."""
     found: dict[int, Duplicate] = {}
+    everyone: Any = Customer.objects.unscoped("duplicate probe; the answer is filtered by restrict below")
 
     def add(queryset: QuerySet[Customer], reason: str) -> None:
-        for customer in queryset.only("id", "name", "archive_no", "is_archived")[:10]:
+        for customer in queryset.only("id", "name", "archive_no", "is_archived", "grade", "owner_id")[:10]:
             if customer.pk != exclude_pk:
                 found.setdefault(customer.pk, Duplicate(customer, [])).reasons.append(reason)
 
     key = normalise_name(name)
     if key:
-        add(Customer.objects.filter(name_key=key), _("名称相同"))
+        add(everyone.filter(name_key=key), _("名称相同"))
     digits = phone_digits(phone)
     if len(digits) >= 7:
-        add(Customer.objects.filter(phone_digits=digits), _("电话相同"))
+        add(everyone.filter(phone_digits=digits), _("电话相同"))
     if email.strip():
-        add(Customer.objects.filter(email=email.strip().lower()), _("邮箱相同"))
+        add(everyone.filter(email=email.strip().lower()), _("邮箱相同"))
     mobile_digits = [d for d in (phone_digits(m) for m in mobiles or []) if len(d) >= 7]
     if mobile_digits:
-        ids = Contact.objects.filter(mobile_digits__in=mobile_digits).values("customer_id")
-        add(Customer.objects.filter(pk__in=ids), _("联系人手机相同"))
-    return list(found.values())
+        ids = Contact.objects.unscoped("duplicate probe by mobile").filter(mobile_digits__in=mobile_digits)
+        add(everyone.filter(pk__in=ids.values("customer_id")), _("联系人手机相同"))
+    if not found:
+        return DuplicateCheck([], 0)
+    viewable = set(Customer.objects.restrict(user, "view").filter(pk__in=list(found)).values_list("pk", flat=True))
+    check = DuplicateCheck([d for pk, d in found.items() if pk in viewable], len(found) - len(viewable))
+    log_access(
+        user=user,
+        action="search",
+        request=request,
+        query="duplicate check",
+        rows=len(found),
+        detail={"via": "duplicate_check", "shown": sorted(viewable), "hidden": len(found) - len(viewable)},
+    )
+    return check
 
 
 @dataclass
@@ -144,21 +173,30 @@ def _hours(setting: str) -> int:
     return cast(int, settings.KEHU[setting]) * 24
 
 
-def late_updates(*, user_id: int | None = None) -> QuerySet[ArchiveUpdate]:
-    """Archive updates entered later than FRESHNESS_WARNING_DAYS after the information was learned."""
+def late_updates(user: Any) -> QuerySet[ArchiveUpdate]:
+    """Archive updates entered later than FRESHNESS_WARNING_DAYS after the information was learned:
+    managers see everyone's (of the archives they may open), staff their own."""
     warning_hours = _hours("FRESHNESS_WARNING_DAYS")
-    queryset = ArchiveUpdate.objects.filter(delay_hours__gt=warning_hours).select_related("customer", "actor")
-    if user_id:
-        queryset = queryset.filter(actor_id=user_id)
+    queryset = (
+        ArchiveUpdate.objects.restrict(user, "view")
+        .filter(delay_hours__gt=warning_hours)
+        .select_related("customer", "actor")
+    )
+    if not roles.is_manager(user):
+        queryset = queryset.filter(actor_id=user.pk)
     return queryset.order_by("-id")
 
 
-def late_update_stats() -> list[dict[str, Any]]:
-    """Per user: how many updates were late (warning) and very late (breach)."""
+def late_update_stats(user: Any) -> list[dict[str, Any]]:
+    """Per user: how many updates were late (warning) and very late (breach). Counts per person
+    only (no customer data), for managers."""
+    if not roles.is_manager(user):
+        return []
     warning_hours = _hours("FRESHNESS_WARNING_DAYS")
     breach_hours = _hours("FRESHNESS_BREACH_DAYS")
     rows = (
-        ArchiveUpdate.objects.values("actor_id", "actor__username", "actor__last_name", "actor__first_name")
+        ArchiveUpdate.objects.unscoped("counts per person, no customer data")
+        .values("actor_id", "actor__username", "actor__last_name", "actor__first_name")
         .annotate(
             total=Count("id"),
             warnings=Count("id", filter=Q(delay_hours__gt=warning_hours, delay_hours__lte=breach_hours)),

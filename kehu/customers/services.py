@@ -6,13 +6,14 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.access import scoping
 from kehu.core import events, search
 from kehu.core.crypto import blind_index
 from kehu.core.exceptions import DomainError
@@ -109,6 +110,12 @@ def _normalise_customer(customer: Customer) -> None:
 _COMPUTED = {"name_key", "phone_digits", "search_text"}
 
 
+def require_right(actor: Any, action: str, customer: Customer) -> None:
+    """Every write checks its right itself (not only the view that called it): one query."""
+    if action not in scoping.customer_rights(actor, customer.pk, (action,)):
+        raise PermissionDenied(_("您无权修改该客户的档案。") if action == "edit" else _("您无权执行此操作。"))
+
+
 @transaction.atomic
 def customer_create(
     *,
@@ -118,8 +125,11 @@ def customer_create(
     learned_at: dt.datetime | None = None,
     source: str = "",
     annual_sales: dict[int, Any] | None = None,
+    first_contact: dict[str, Any] | None = None,
     **fields: Any,
 ) -> Customer:
+    """Open an archive (anyone who brings a new customer may; keeping it is marketing's, 七.1).
+    `first_contact` is the key person entered with it, part of the same act of creation."""
     customer = Customer(name=name, owner=owner or actor, archive_no=next_number("KH"), **fields)
     if source and not customer.info_source:
         customer.info_source = source
@@ -130,6 +140,8 @@ def customer_create(
     customer.save()
     for year, amount in (annual_sales or {}).items():
         AnnualSales.objects.create(customer=customer, year=year, amount=amount)
+    if first_contact:
+        _contact_add(actor=actor, customer=customer, **first_contact)
     _record_update(actor=actor, customer=customer, learned_at=learned_at, source=source, summary=_("新建档案"))
     events.publish("customer_created", customer_id=customer.pk, actor_id=actor.pk)
     return customer
@@ -147,6 +159,7 @@ def customer_update(
     **fields: Any,
 ) -> Customer:
     """Change archive fields; `version` is the one the user's form was loaded with (stale -> ConflictError)."""
+    require_right(actor, "edit", customer)
     changed = [name for name, value in fields.items() if getattr(customer, name) != value]
     for name, value in fields.items():
         setattr(customer, name, value)
@@ -176,6 +189,11 @@ def _prepare_contact(contact: Contact) -> None:
 
 @transaction.atomic
 def contact_create(*, actor: Any, customer: Customer, name: str, **fields: Any) -> Contact:
+    require_right(actor, "edit", customer)
+    return _contact_add(actor=actor, customer=customer, name=name, **fields)
+
+
+def _contact_add(*, actor: Any, customer: Customer, name: str, **fields: Any) -> Contact:
     contact = Contact(customer=customer, name=name, **fields)
     _prepare_contact(contact)
     _clean(contact, exclude=["search_text", "personal_phone_index", "mobile_digits", "customer"])
@@ -188,6 +206,7 @@ def contact_create(*, actor: Any, customer: Customer, name: str, **fields: Any) 
 
 @transaction.atomic
 def contact_update(*, actor: Any, contact: Contact, version: int | None, **fields: Any) -> Contact:
+    require_right(actor, "edit", contact.customer)
     for name, value in fields.items():
         setattr(contact, name, value)
     _prepare_contact(contact)
@@ -207,6 +226,7 @@ def contact_update(*, actor: Any, contact: Contact, version: int | None, **field
 def transaction_create(
     *, actor: Any, customer: Customer, occurred_on: dt.date, amount: Any, **fields: Any
 ) -> Transaction:
+    require_right(actor, "edit", customer)
     record = Transaction(customer=customer, occurred_on=occurred_on, amount=amount, **fields)
     if record.our_person_id is None:
         record.our_person = actor
@@ -223,6 +243,7 @@ MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 @transaction.atomic
 def document_upload(*, actor: Any, customer: Customer, title: str, file: UploadedFile) -> DocumentVersion:
     """File a document; a second upload under the same title becomes its next version, the old one is kept."""
+    require_right(actor, "edit", customer)
     title = " ".join((title or "").split())
     if not title:
         raise DomainError(_("请填写文件名称。"), field_errors={"title": [_("请填写文件名称。")]})
@@ -247,6 +268,7 @@ def document_upload(*, actor: Any, customer: Customer, title: str, file: Uploade
 @transaction.atomic
 def customer_archive(*, actor: Any, customer: Customer, note: str) -> Customer:
     """Archive (never delete) a customer; the note says why."""
+    require_right(actor, "edit", customer)
     if not note.strip():
         raise DomainError(_("请填写归档原因。"), field_errors={"note": [_("请填写归档原因。")]})
     customer.is_archived = True
@@ -272,6 +294,8 @@ def customers_flag_stale(*, actor: Any, idle_days: int = 730) -> int:
 @transaction.atomic
 def customer_merge(*, actor: Any, keep: Customer, merge: Customer) -> Customer:
     """Move everything of `merge` to `keep`, archive `merge` with a note; history on both."""
+    require_right(actor, "edit", keep)
+    require_right(actor, "edit", merge)
     if keep.pk == merge.pk:
         raise DomainError(_("不能将客户与自身合并。"))
     if merge.is_archived:
@@ -279,8 +303,9 @@ def customer_merge(*, actor: Any, keep: Customer, merge: Customer) -> Customer:
     Contact.objects.filter(customer=merge).update(customer=keep)
     Transaction.objects.filter(customer=merge).update(customer=keep)
     ArchiveUpdate.objects.filter(customer=merge).update(customer=keep)
-    for document in CustomerDocument.objects.filter(customer=merge):
-        if CustomerDocument.objects.filter(customer=keep, title=document.title).exists():
+    documents: Any = CustomerDocument.objects.unscoped("merge: the actor may edit both archives")
+    for document in documents.filter(customer=merge):
+        if documents.filter(customer=keep, title=document.title).exists():
             document.title = f"{document.title} ({merge.archive_no})"
         document.customer = keep
         document.save(update_fields=["customer", "title", "updated_at"])

@@ -20,3 +20,11 @@ def nightly_grading() -> None:
     from .grading import grading_run_start
 
     grading_run_start()
+
+
+@db_periodic_task(crontab(minute="0", hour="3", day_of_week="1"))
+def weekly_retention_review() -> None:
+    """Mondays 03:00: flag customers without business for RETENTION_YEARS for a human decision."""
+    from .privacy import retention_flag
+
+    retention_flag()

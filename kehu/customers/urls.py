@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import people_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -17,6 +17,16 @@ urlpatterns = [
     path("import/<int:pk>/", views.import_job, name="import_job"),
     path("import/<int:pk>/commit/", views.import_commit, name="import_commit"),
     path("documents/<int:version_pk>/", views.document_download, name="document_download"),
+    # PIPL: one key person's consents, copy of their data, erasure; the retention review.
+    path("people/<int:contact_id>/", people_views.person, name="person"),
+    path(
+        "people/<int:contact_id>/consents/<int:consent_id>/withdraw/",
+        people_views.consent_withdraw,
+        name="consent_withdraw",
+    ),
+    path("people/<int:contact_id>/export.<str:fmt>", people_views.person_export, name="person_export"),
+    path("people/<int:contact_id>/erase/", people_views.person_erase, name="person_erase"),
+    path("retention/<int:pk>/", people_views.retention_decide, name="retention_decide"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/card/", views.customer_card, name="card"),

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kehu.access import masking
+from kehu.access import personal, roles, scoping
 from kehu.access.audit import log_access
-from kehu.access.policy import can, customers_for
 from kehu.core.exceptions import ConflictError, DomainError
 
 from . import grading, imports, selectors, services
@@ -93,10 +91,12 @@ def customer_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def customer_create(request: HttpRequest) -> HttpResponse:
     form = NewCustomerForm(request.POST or None)
-    duplicates: list[selectors.Duplicate] = []
+    duplicates: selectors.DuplicateCheck | None = None
     if request.method == "POST" and form.is_valid():
         contact = form.contact_fields()
         duplicates = selectors.possible_duplicates(
+            request.user,
+            request=request,
             name=form.cleaned_data["name"],
             phone=form.cleaned_data["phone"],
             email=form.cleaned_data["email"],
@@ -116,16 +116,13 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 
 
 def _create(request: HttpRequest, form: NewCustomerForm, contact: dict[str, Any] | None) -> Customer:
-    with transaction.atomic():
-        customer = services.customer_create(
-            actor=request.user,
-            learned_at=form.cleaned_data["learned_at"],
-            source=form.cleaned_data["source"],
-            **form.customer_fields(),
-        )
-        if contact:
-            services.contact_create(actor=request.user, customer=customer, **contact)
-    return customer
+    return services.customer_create(
+        actor=request.user,
+        learned_at=form.cleaned_data["learned_at"],
+        source=form.cleaned_data["source"],
+        first_contact=contact,
+        **form.customer_fields(),
+    )
 
 
 @login_required
@@ -156,16 +153,17 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "customers/form.html", {"form": form, "customer": customer, "conflict": conflict})
 
 
+DETAIL_RIGHTS = ("edit", "view_sensitive")
+
+
 def _tab_context(request: HttpRequest, customer: Customer, tab: str) -> dict[str, Any]:
-    context: dict[str, Any] = {"customer": customer, "tab": tab, "can_edit": can(request.user, "edit", customer)}
+    rights = scoping.customer_rights(request.user, customer.pk, DETAIL_RIGHTS)  # one query for the page
+    context: dict[str, Any] = {"customer": customer, "tab": tab, "can_edit": "edit" in rights}
     if tab == "people":
-        sensitive = can(request.user, "view_sensitive", customer)
+        sensitive = "view_sensitive" in rights
         contacts = list(customer.contacts.order_by("-is_main_contact", "id"))
-        if sensitive and contacts:
-            log_access(
-                user=request.user, action="view_sensitive", customer=customer, request=request, object_type="contact"
-            )
-        context.update(contacts=[_contact_view(c, sensitive) for c in contacts], sensitive=sensitive)
+        values = personal.read_personal(request.user, contacts, request=request, via="page:people")
+        context.update(contacts=[{"contact": c, **values[c.pk]} for c in contacts], sensitive=sensitive)
         context["contact_form"] = ContactForm(show_sensitive=sensitive)
     elif tab == "transactions":
         context["transactions"] = selectors.recent_transactions(customer, limit=100)
@@ -183,20 +181,6 @@ def _tab_context(request: HttpRequest, customer: Customer, tab: str) -> dict[str
         context["archive_form"] = ArchiveForm()
         context["merge_form"] = MergeForm()
     return context
-
-
-def _contact_view(contact: Contact, sensitive: bool) -> dict[str, Any]:
-    if sensitive:
-        values = {name: getattr(contact, name) for name in Contact.SENSITIVE_FIELDS}
-    else:
-        values = {
-            "birth_date": masking.mask_date(contact.birth_date),
-            "education": masking.mask_text(contact.education),
-            "hobbies": masking.mask_text(contact.hobbies),
-            "family": masking.mask_text(contact.family),
-            "personal_phone": masking.mask_phone(contact.personal_phone),
-        }
-    return {"contact": contact, **values}
 
 
 def _history_changes(records: list[Any]) -> list[dict[str, Any]]:
@@ -242,7 +226,7 @@ def _render_tab_with_form(request: HttpRequest, customer: Customer, tab: str, na
 @require_POST
 def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.get_customer_for(request.user, pk, action="edit")
-    sensitive = can(request.user, "view_sensitive", customer)
+    sensitive = "view_sensitive" in scoping.customer_rights(request.user, customer.pk, ("view_sensitive",))
     form = ContactForm(request.POST, show_sensitive=sensitive)
     if form.is_valid():
         try:
@@ -258,14 +242,16 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
     customer = selectors.get_customer_for(request.user, pk, action="edit")
-    contact = get_object_or_404(Contact, pk=contact_pk, customer=customer)
-    sensitive = can(request.user, "view_sensitive", customer)
+    contact = get_object_or_404(Contact.objects.restrict(request.user, "edit"), pk=contact_pk, customer=customer)
+    sensitive = "view_sensitive" in scoping.customer_rights(request.user, customer.pk, ("view_sensitive",))
+    if sensitive and request.method == "GET":  # the form shows the stored personal values: a read
+        personal.read_personal(request.user, [contact], request=request, via="page:contact_form")
     form = ContactForm(request.POST or None, instance=contact, show_sensitive=sensitive)
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_update(
                 actor=request.user,
-                contact=Contact.objects.get(pk=contact.pk),
+                contact=Contact.objects.restrict(request.user, "edit").get(pk=contact.pk),
                 version=form.cleaned_data["version"],
                 **form.contact_fields(),
             )
@@ -343,9 +329,8 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
     keep = selectors.get_customer_for(request.user, pk, action="edit")
     form = MergeForm(request.POST)
     if form.is_valid():
-        merge = (
-            customers_for(request.user, "edit").filter(archive_no=form.cleaned_data["merge_archive_no"].strip()).first()
-        )
+        number = form.cleaned_data["merge_archive_no"].strip()
+        merge = Customer.objects.restrict(request.user, "edit").filter(archive_no=number).first()
         if merge is None:
             form.add_error("merge_archive_no", _("找不到该档案编号，或您无权修改该客户。"))
         else:
@@ -376,7 +361,7 @@ def customer_card(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def customers_flag_stale(request: HttpRequest) -> HttpResponse:
     """Managers start the clean-up review: customers without business for two years get flagged."""
-    if not getattr(request.user, "is_manager", False):
+    if not roles.is_manager(request.user):
         raise PermissionDenied
     count = services.customers_flag_stale(actor=request.user)
     messages.success(request, _("已标记 %(n)s 个长期无业务的客户待复核。") % {"n": count})
@@ -386,10 +371,10 @@ def customers_flag_stale(request: HttpRequest) -> HttpResponse:
 @login_required
 def late_updates(request: HttpRequest) -> HttpResponse:
     """Late archive updates: everyone's for managers, one's own for staff."""
-    mine_only = not getattr(request.user, "is_manager", False)
-    updates = selectors.late_updates(user_id=request.user.pk if mine_only else None)
+    mine_only = not roles.is_manager(request.user)
+    updates = selectors.late_updates(request.user)
     rows = [(u, selectors.freshness_level(u.delay_hours)) for u in updates[:200]]
-    stats = [] if mine_only else selectors.late_update_stats()
+    stats = selectors.late_update_stats(request.user)
     return render(request, "customers/late_updates.html", {"rows": rows, "stats": stats, "mine_only": mine_only})
 
 
@@ -400,7 +385,7 @@ GRADING_SCOPE = "view"
 
 def _grader(request: HttpRequest) -> None:
     """Grades are proposed by the system and confirmed by marketing managers and above (SPEC M2)."""
-    if not getattr(request.user, "is_marketing_manager_or_above", False):
+    if not roles.is_grader(request.user):
         raise PermissionDenied
 
 
@@ -409,7 +394,7 @@ def grading_page(request: HttpRequest) -> HttpResponse:
     _grader(request)
     run = grading.latest_grading_run()
     show_all = request.GET.get("all") == "1"
-    proposals = grading.grade_proposals(customers_for(request.user, GRADING_SCOPE), show_all=show_all)
+    proposals = grading.grade_proposals(Customer.objects.restrict(request.user, GRADING_SCOPE), show_all=show_all)
     chart: dict[str, Any] = {}
     if run and run.distribution:
         current, proposed = run.distribution["current"], run.distribution["proposed"]
@@ -460,7 +445,7 @@ def grading_confirm(request: HttpRequest) -> HttpResponse:
     if not reason:
         results.append({"error": _("请填写调整原因。")})
     else:
-        scope = customers_for(request.user, GRADING_SCOPE)
+        scope = Customer.objects.restrict(request.user, GRADING_SCOPE)
         for customer in scope.filter(pk__in=ids):
             grade = request.POST.get(f"grade_{customer.pk}", "")
             priority = request.POST.get(f"priority_{customer.pk}", "")

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kehu.access.audit import log_access
-from kehu.access.policy import export_row_cap
+from kehu.access.roles import export_row_cap
 from kehu.customers.models import Customer
 
 

@@ -1,7 +1,7 @@
 """The contact engine (SPEC M2 policies, M3, M4, M9 care, M10 boards).
 
 Every row that belongs to a customer has a `customer` FK, so it is scoped through
-`kehu.access.policy.customers_for(user, action)` and follows a customer merge.
+`Model.objects.restrict(user, action)` (access_scope below) and follows a customer merge.
 ContactPlan is one-to-one with the customer (a merge leaves it with the archived one).
 """
 

@@ -1,4 +1,4 @@
-"""Reads of the contact engine. Every one starts from the user's customer scope (access.policy)."""
+"""Reads of the contact engine. Every one starts from the user's scope: Model.objects.restrict(user, action)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.access.policy import customers_for
+from kehu.access import roles
 from kehu.core import search
 from kehu.customers.models import Contact, Customer
 
@@ -34,15 +34,12 @@ def month_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def team_ids(user: Any) -> QuerySet[Any]:
-    """The user and the people they manage (reports three levels down; a manager's whole department)."""
+    """The user and the people they manage (roles.managed_users_q: the one manager-chain rule)."""
     from kehu.accounts.models import User
 
-    q = Q(pk=user.pk) | Q(manager=user) | Q(manager__manager=user) | Q(manager__manager__manager=user)
-    if getattr(user, "is_manager", False) and user.department:
-        q |= Q(department=user.department)
-    if getattr(user, "is_admin_level", False):
-        q = Q(is_active=True)
-    return User.objects.filter(q).values("pk")
+    if roles.is_admin(user):
+        return User.objects.filter(is_active=True).values("pk")
+    return User.objects.filter(Q(pk=user.pk) | roles.managed_users_q(user)).values("pk")
 
 
 # --- policies ---------------------------------------------------------------------------------------
@@ -69,9 +66,11 @@ def plans_for(
 ) -> QuerySet[ContactPlan]:
     """Contact plans of customers the user may view; due="overdue" | "week" | "today"."""
     today = today or timezone.localdate()
-    queryset = ContactPlan.objects.filter(
-        customer__in=customers_for(user, "view"), customer__is_archived=False
-    ).select_related("customer", "assignee")
+    queryset = (
+        ContactPlan.objects.restrict(user, "view")
+        .filter(customer__is_archived=False)
+        .select_related("customer", "assignee")
+    )
     if assignees is not None:
         queryset = queryset.filter(assignee__in=assignees)
     if customer_id:
@@ -128,9 +127,10 @@ def overview_for(
 ) -> QuerySet[Customer]:
     """Per customer: main contact and position, cooperation, products, preferences, last contact, next plan."""
     today = today or timezone.localdate()
-    main = Contact.objects.filter(customer=OuterRef("pk")).order_by("-is_main_contact", "-is_key_person", "id")
-    queryset = (
-        customers_for(user, action)
+    main = Contact.objects.unscoped("a subquery of the restricted customers below").filter(customer=OuterRef("pk"))
+    main = main.order_by("-is_main_contact", "-is_key_person", "id")
+    queryset: Any = (
+        Customer.objects.restrict(user, action)
         .filter(is_archived=False)
         .select_related("contact_plan", "owner")
         .annotate(
@@ -157,9 +157,7 @@ def overview_for(
 def interactions_for(
     user: Any, *, customer_id: int | None = None, q: str = "", channel: str = "", actor_id: int | None = None
 ) -> QuerySet[Interaction]:
-    queryset = Interaction.objects.filter(customer__in=customers_for(user, "view")).select_related(
-        "customer", "contact", "actor"
-    )
+    queryset: Any = Interaction.objects.restrict(user, "view").select_related("customer", "contact", "actor")
     if customer_id:
         queryset = queryset.filter(customer_id=customer_id)
     if channel:
@@ -197,7 +195,8 @@ def timeline(user: Any, customer: Customer, *, limit: int = 100) -> list[Timelin
                 obj=i,
             )
         )
-    for f in FollowUp.objects.filter(customer=customer).select_related("assignee").order_by("-due_on", "-id")[:limit]:
+    followups = FollowUp.objects.restrict(user, "view").filter(customer=customer).select_related("assignee")
+    for f in followups.order_by("-due_on", "-id")[:limit]:
         when = f.done_at or dt.datetime.combine(f.due_on, dt.time(0), tz)
         entries.append(
             TimelineEntry(
@@ -210,7 +209,7 @@ def timeline(user: Any, customer: Customer, *, limit: int = 100) -> list[Timelin
                 f,
             )
         )
-    for c in CareItem.objects.filter(customer=customer).order_by("-occasion_on", "-id")[:limit]:
+    for c in CareItem.objects.restrict(user, "view").filter(customer=customer).order_by("-occasion_on", "-id")[:limit]:
         when = c.sent_at or dt.datetime.combine(c.plan_on, dt.time(0), tz)
         entries.append(TimelineEntry(when, "care", c.occasion, c.record, "", c.get_status_display(), c))
     entries.sort(
@@ -221,7 +220,7 @@ def timeline(user: Any, customer: Customer, *, limit: int = 100) -> list[Timelin
 
 
 def get_customer_for(user: Any, pk: int) -> Customer:
-    customer = customers_for(user, "view").select_related("owner").filter(pk=pk).first()
+    customer = Customer.objects.restrict(user, "view").select_related("owner").filter(pk=pk).first()
     if customer is None:
         raise Http404(_("客户不存在或您无权查看。"))
     return customer
@@ -241,7 +240,7 @@ def followups_for(
     today: dt.date | None = None,
 ) -> QuerySet[FollowUp]:
     today = today or timezone.localdate()
-    queryset = FollowUp.objects.filter(customer__in=customers_for(user, "view")).select_related("customer", "assignee")
+    queryset = FollowUp.objects.restrict(user, "view").select_related("customer", "assignee")
     if status:
         queryset = queryset.filter(status=status)
     if type:
@@ -257,10 +256,7 @@ def followups_for(
 
 def get_followup_for(user: Any, pk: int) -> FollowUp:
     followup = (
-        FollowUp.objects.filter(customer__in=customers_for(user, "view"))
-        .select_related("customer", "assignee", "done_by")
-        .filter(pk=pk)
-        .first()
+        FollowUp.objects.restrict(user, "view").select_related("customer", "assignee", "done_by").filter(pk=pk).first()
     )
     if followup is None:
         raise Http404(_("回访不存在或您无权查看。"))
@@ -302,8 +298,10 @@ def followup_report(
 ) -> FollowUpReport:
     """Completion rate (done / due in the period, cancelled ones left out) and timeliness (on time / done)."""
     today = today or timezone.localdate()
-    queryset = FollowUp.objects.filter(customer__in=customers_for(user, "view"), due_on__range=(since, until)).exclude(
-        status=FollowUpStatus.CANCELLED
+    queryset = (
+        FollowUp.objects.restrict(user, "view")
+        .filter(due_on__range=(since, until))
+        .exclude(status=FollowUpStatus.CANCELLED)
     )
     if assignee_id:
         queryset = queryset.filter(assignee_id=assignee_id)
@@ -355,9 +353,8 @@ def care_items_for(
     assignee_id: int | None = None,
     kind: str = "",
 ) -> QuerySet[CareItem]:
-    queryset = CareItem.objects.filter(customer__in=customers_for(user, "view")).select_related(
-        "customer", "contact", "assignee"
-    )
+    # Birthday items need view_sensitive (CareItem.access_scope): a birth date is personal data.
+    queryset = CareItem.objects.restrict(user, "view").select_related("customer", "contact", "assignee")
     if status:
         queryset = queryset.filter(status=status)
     if since:
@@ -405,9 +402,11 @@ class Board:
 
 
 def board_items_for(user: Any, *, owner_ids: Any = None) -> QuerySet[BoardItem]:
-    """Board cards of the user's team; a card about a customer only if the user may view that customer."""
-    queryset = BoardItem.objects.filter(owner__in=team_ids(user) if owner_ids is None else owner_ids)
-    queryset = queryset.filter(Q(customer__isnull=True) | Q(customer__in=customers_for(user, "view")))
+    """Board cards of the user's team (BoardItem.access_scope: the owner chain, and a card about a
+    customer only for those who may view that customer)."""
+    queryset = BoardItem.objects.restrict(user, "view")
+    if owner_ids is not None:
+        queryset = queryset.filter(owner__in=owner_ids)
     return queryset.select_related("customer", "owner").order_by("planned_on", "id")
 
 
@@ -432,10 +431,11 @@ def weekly_board(user: Any, *, person: Any, today: dt.date | None = None) -> Boa
             return "tomorrow"
         return "week"
 
-    scope = customers_for(user, "view")
-    plans = ContactPlan.objects.filter(
-        assignee=person, customer__in=scope, customer__is_archived=False, next_due_on__lte=end
-    ).select_related("customer")
+    plans = (
+        ContactPlan.objects.restrict(user, "view")
+        .filter(assignee=person, customer__is_archived=False, next_due_on__lte=end)
+        .select_related("customer")
+    )
     for plan in plans.order_by("next_due_on", "id")[:BOARD_LIMIT]:
         day = plan.next_due_on
         assert day is not None
@@ -444,16 +444,20 @@ def weekly_board(user: Any, *, person: Any, today: dt.date | None = None) -> Boa
         columns[column(day)].append(
             Card("plan", title, day, plan.customer, plan, day < today, "visit" if visit else "phone")
         )
-    visits = FollowUp.objects.filter(
-        assignee=person, customer__in=scope, status=FollowUpStatus.PLANNED, due_on__lte=end
-    ).select_related("customer")
+    visits = (
+        FollowUp.objects.restrict(user, "view")
+        .filter(assignee=person, status=FollowUpStatus.PLANNED, due_on__lte=end)
+        .select_related("customer")
+    )
     for f in visits.order_by("due_on", "id")[:BOARD_LIMIT]:
         columns[column(f.due_on)].append(
             Card("followup", f.get_type_display(), f.due_on, f.customer, f, f.due_on < today)
         )
-    care = CareItem.objects.filter(
-        assignee=person, customer__in=scope, status=CareStatus.PLANNED, plan_on__lte=end
-    ).select_related("customer")
+    care = (
+        CareItem.objects.restrict(user, "view")
+        .filter(assignee=person, status=CareStatus.PLANNED, plan_on__lte=end)
+        .select_related("customer")
+    )
     for c in care.order_by("plan_on", "id")[:BOARD_LIMIT]:
         columns[column(c.plan_on)].append(Card("care", c.occasion, c.plan_on, c.customer, c, c.plan_on < today))
     items = board_items_for(user, owner_ids=[person.pk]).filter(period=BoardPeriod.WEEK, planned_on__lte=end)
@@ -479,12 +483,11 @@ def monthly_board(user: Any, *, person: Any, today: dt.date | None = None) -> Bo
     for item in items[: BOARD_LIMIT * 3]:
         by_state[item.state].append(item)
     columns: dict[str, list[Card]] = {}
-    visits = FollowUp.objects.filter(
-        assignee=person,
-        customer__in=customers_for(user, "view"),
-        status=FollowUpStatus.PLANNED,
-        due_on__range=(start, end),
-    ).select_related("customer")
+    visits = (
+        FollowUp.objects.restrict(user, "view")
+        .filter(assignee=person, status=FollowUpStatus.PLANNED, due_on__range=(start, end))
+        .select_related("customer")
+    )
     for f in visits.order_by("due_on", "id")[:BOARD_LIMIT]:
         week = f"{f.due_on.isocalendar().week}"
         columns.setdefault(week, []).append(

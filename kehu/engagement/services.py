@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.access.policy import can
+from kehu.access import roles, scoping
 from kehu.core import events, search
 from kehu.core.exceptions import DomainError, InvalidTransition
 from kehu.core.versioning import save_versioned
@@ -69,7 +69,7 @@ def policy_update(
     responsible: str = "",
 ) -> ReplanJob:
     """Change a policy and re-plan, in the background, every customer it governs."""
-    if not getattr(actor, "is_admin_level", False):
+    if not roles.is_admin(actor):
         raise DomainError(_("只有管理员可以修改维护策略。"))
     errors: dict[str, list[str]] = {}
     if phone_every_days is not None and not 1 <= phone_every_days <= 366:
@@ -255,7 +255,7 @@ def interaction_search_document(interaction: Interaction) -> str:
 
 
 def _require_view(actor: Any, customer: Customer) -> None:
-    if customer is None or not can(actor, "view", customer):
+    if customer is None or "view" not in scoping.customer_rights(actor, customer.pk, ("view",)):
         raise DomainError(_("客户不存在或您无权查看。"), field_errors={"customer": [_("客户不存在或您无权查看。")]})
 
 
@@ -613,12 +613,8 @@ def board_item_create(
 
 
 def _may_move(actor: Any, item: BoardItem) -> bool:
-    if item.owner_id == actor.pk or getattr(actor, "is_admin_level", False):
-        return True
-    owner = item.owner
-    return bool(
-        owner.manager_id == actor.pk or (actor.is_manager and actor.department and actor.department == owner.department)
-    )
+    """Whoever sees a card on a board may move it: its owner, their managers, admins (roles)."""
+    return roles.is_owner_or_manager(actor, item.owner_id)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kehu.access import roles
 from kehu.access.audit import log_access
 from kehu.accounts.models import User
 from kehu.core import workcalendar
@@ -381,14 +382,14 @@ def policy_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "engagement/policies.html",
-        {"rows": rows, "jobs": selectors.latest_jobs(), "can_edit": request.user.is_admin_level},  # type: ignore[union-attr]
+        {"rows": rows, "jobs": selectors.latest_jobs(), "can_edit": roles.is_admin(request.user)},
     )
 
 
 @login_required
 @require_POST
 def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.is_admin_level:  # type: ignore[union-attr]
+    if not roles.is_admin(request.user):
         raise PermissionDenied
     policy = get_object_or_404(MaintenancePolicy, pk=pk)
     form = PolicyForm(request.POST, prefix=str(pk))

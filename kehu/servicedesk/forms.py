@@ -9,10 +9,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kehu.access.policy import customers_for
 from kehu.accounts.choices import Department
 
 from .choices import ComplaintCategory, DemandType, IntakeChannel, Urgency
+from .selectors import intake_customers
 from .workflow import Field, Transition
 
 
@@ -79,7 +79,7 @@ class CustomerField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        scope = customers_for(self.user, "view")
+        scope = intake_customers(self.user)
         text = str(value).strip()
         found = list(scope.filter(archive_no=text)[:2]) or (
             list(scope.filter(pk=int(text))[:2]) if text.isdigit() else []

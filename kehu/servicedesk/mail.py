@@ -266,9 +266,9 @@ def make_controller(host: str, port: int) -> Any:
 @transaction.atomic
 def mail_assign(*, actor: Any, mail: MailMessage, customer: Any, kind: str = "complaint") -> Any:
     """An unmatched mail, once customer service knows whose it is, becomes a complaint or a ticket."""
-    from .workflow import is_cs
+    from kehu.access import roles
 
-    if not is_cs(actor):
+    if not roles.is_service_desk(actor):
         raise PermissionDenied(_("只有客服部可以处理未匹配的邮件。"))
     locked = MailMessage.objects.select_for_update().get(pk=mail.pk)
     if locked.complaint_id or locked.ticket_id or locked.dismissed:
@@ -296,8 +296,8 @@ def mail_assign(*, actor: Any, mail: MailMessage, customer: Any, kind: str = "co
 
 
 def mail_dismiss(*, actor: Any, mail: MailMessage) -> None:
-    from .workflow import is_cs
+    from kehu.access import roles
 
-    if not is_cs(actor):
+    if not roles.is_service_desk(actor):
         raise PermissionDenied(_("只有客服部可以处理未匹配的邮件。"))
     MailMessage.objects.filter(pk=mail.pk, complaint__isnull=True, ticket__isnull=True).update(dismissed=True)

@@ -34,12 +34,12 @@ USER = settings.AUTH_USER_MODEL
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
 
 
-def _service_desk_q(department_field: str, person_fields: tuple[str, ...]) -> Any:
+def _service_desk_q(department_field: str, person_fields: tuple[str, ...], *, tech_support: bool = False) -> Any:
     """Who works on a case whatever the archive rule says (客户投诉处理方案 三.1, 五.1–2): customer
     service (every case of every grade), the department the case is routed to, and the people on it."""
 
     def who(user: Any, action: str) -> Q:
-        if roles.is_service_desk(user):
+        if roles.is_service_desk(user) or (tech_support and roles.is_tech_support(user)):
             return Q()
         q = Q(pk__in=[])
         dept = roles.department(user)
@@ -52,14 +52,14 @@ def _service_desk_q(department_field: str, person_fields: tuple[str, ...]) -> An
     return who
 
 
-CASE_NEEDS = {"view": "view", "edit": "view"}
+CASE_NEEDS = {"view": "view", "edit": "view", "export": "export"}
 
 
 def _through_cases(kinds: tuple[str, ...] = ("complaint", "ticket", "demand"), prefix: str = "") -> Any:
     """Timeline entries, timers and mail belong to a complaint, a ticket or a demand: visible with it."""
 
     def who(user: Any, action: str) -> Q:
-        models_by_kind = {"complaint": Complaint, "ticket": Ticket, "demand": Demand}
+        models_by_kind: dict[str, Any] = {"complaint": Complaint, "ticket": Ticket, "demand": Demand}
         q = Q(pk__in=[])
         for kind in kinds:
             q |= Q(**{f"{prefix}{kind}__in": models_by_kind[kind].objects.restrict(user, "view").values("pk")})
@@ -203,7 +203,10 @@ class Ticket(TimeStampedModel, VersionedModel):
     reviewed_at = models.DateTimeField(_("复盘时间"), null=True, blank=True)
 
     objects = RestrictedManager()
-    access_scope = Scope(customer="customer", needs=CASE_NEEDS, also=_service_desk_q("department", ("owner",)))
+    # Technical support works on every problem ticket (SPEC M6), as customer service does.
+    access_scope = Scope(
+        customer="customer", needs=CASE_NEEDS, also=_service_desk_q("department", ("owner",), tech_support=True)
+    )
 
     class Meta:
         verbose_name = _("问题跟踪")

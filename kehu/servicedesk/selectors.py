@@ -1,4 +1,8 @@
-"""Reads of the service desk. Every read starts from the user's customers (access.policy)."""
+"""Reads of the service desk. Every read starts from the user's scope: Model.objects.restrict(user, action).
+
+Complaints, tickets and demands are visible to the service desk whatever the customer's grade
+(客户投诉处理方案 三.1), to the department a case is routed to and to the people on it, and to
+whoever may open the customer's archive (see the models' access_scope)."""
 
 from __future__ import annotations
 
@@ -11,11 +15,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.access.policy import customers_for
-from kehu.core import search
+from kehu.access import roles
+from kehu.access.audit import log_access
 
 from .choices import ComplaintState, DemandState, TicketState
-from .models import Complaint, Demand, MailMessage, SlaTimer, Ticket, TimelineEntry
+from .models import Complaint, Demand, MailAttachment, MailMessage, SlaTimer, Ticket, TimelineEntry
 
 OPEN_COMPLAINT = Q(state__in=[s for s in ComplaintState.values if s != ComplaintState.CLOSED])
 OPEN_TICKET = Q(state__in=[TicketState.NEW, TicketState.RESPONDED, TicketState.ANALYSED, TicketState.IN_PROGRESS])
@@ -42,22 +46,40 @@ def _with_next_timer(queryset: QuerySet[Any], kind: str) -> QuerySet[Any]:
     )
 
 
-def scoped(user: Any, kind: str) -> QuerySet[Any]:
-    return MODELS[kind].objects.filter(customer__in=customers_for(user, "view"))
+def scoped(user: Any, kind: str, action: str = "view") -> QuerySet[Any]:
+    return MODELS[kind].objects.restrict(user, action)
+
+
+def intake_customers(user: Any) -> QuerySet[Any]:
+    """Customers a user may open a case for: the service desk (and technical support, for problem
+    tickets) accepts cases of every customer it can find by name, of every grade (三.1); anyone
+    else only for customers whose archive they may open."""
+    from kehu.customers.models import Customer
+
+    if roles.is_service_desk(user) or roles.is_tech_support(user):
+        return Customer.objects.restrict(user, "list")
+    return Customer.objects.restrict(user, "view")
 
 
 NUMBER = re.compile(r"^(TS|WT|XQ)-\d{4}-\d{6}$", re.IGNORECASE)
 
 
-def record_list_for(user: Any, kind: str, *, queue: str = "", q: str = "", **filters: Any) -> QuerySet[Any]:
-    """q: a record number (exact), or a customer (name, pinyin, phone or e-mail fragment, via core.search)."""
+def record_list_for(
+    user: Any, kind: str, *, queue: str = "", q: str = "", request: Any = None, **filters: Any
+) -> QuerySet[Any]:
+    """q: a record number (exact), or a customer (name, pinyin, phone or e-mail fragment, via the
+    customer list's search, which matches an archive the user may not open on its name only).
+    A search is logged like the customer list's."""
+    from kehu.customers.selectors import customer_list_for
+
     queryset = scoped(user, kind).select_related("customer", OWNER[kind])
     q = q.strip()
     if q:
         if NUMBER.match(q):
             queryset = queryset.filter(number=q.upper())
         else:
-            queryset = queryset.filter(customer__in=search.search(customers_for(user, "view"), q).values("pk"))
+            queryset = queryset.filter(customer__in=customer_list_for(user, q=q).values("pk"))
+        log_access(user=user, action="search", request=request, query=q, detail={"via": f"servicedesk:{kind}"})
     clean = {k: v for k, v in filters.items() if k in FILTERS[kind] and v not in (None, "")}
     if clean:
         queryset = queryset.filter(
@@ -103,27 +125,36 @@ def get_record_for(user: Any, kind: str, pk: int) -> Any:
     return record
 
 
+# The rows of a case the caller already holds (fetched through get_record_for): its related managers.
 def timeline_of(record: Any, kind: str) -> list[TimelineEntry]:
-    return list(TimelineEntry.objects.filter(**{kind: record}).select_related("actor").order_by("id"))
+    return list(record.timeline.select_related("actor").order_by("id"))
 
 
 def timers_of(record: Any, kind: str) -> list[SlaTimer]:
-    return list(SlaTimer.objects.filter(**{kind: record}).select_related("owner", "escalated_to").order_by("id"))
+    return list(record.timers.select_related("owner", "escalated_to").order_by("id"))
 
 
 def mails_of(record: Any, kind: str) -> list[MailMessage]:
     if kind not in ("complaint", "ticket"):
         return []
-    return list(MailMessage.objects.filter(**{kind: record}).prefetch_related("attachments").order_by("id"))
+    return list(record.mails.prefetch_related("attachments").order_by("id"))
 
 
-def unmatched_mail() -> QuerySet[MailMessage]:
+def unmatched_mail(user: Any) -> QuerySet[MailMessage]:
     """Mail from unknown senders: customer-service staff assign it to a customer or dismiss it."""
     return (
-        MailMessage.objects.filter(customer__isnull=True, complaint__isnull=True, ticket__isnull=True, dismissed=False)
+        MailMessage.objects.restrict(user, "view")
+        .filter(customer__isnull=True, complaint__isnull=True, ticket__isnull=True, dismissed=False)
         .prefetch_related(Prefetch("attachments"))
         .order_by("-id")
     )
+
+
+def attachment_for(user: Any, pk: int) -> MailAttachment:
+    attachment = MailAttachment.objects.restrict(user, "view").select_related("message").filter(pk=pk).first()
+    if attachment is None:
+        raise Http404(_("附件不存在或您无权查看。"))
+    return attachment
 
 
 COUNT_CAP = 100
@@ -144,12 +175,11 @@ def sla_compliance(
 ) -> list[dict[str, Any]]:
     """Timers due in [since, until): how many were met, how many breached, per department or person."""
     now = timezone.now()
-    customers = customers_for(user, "view")
-    scope = Q(complaint__customer__in=customers) | Q(ticket__customer__in=customers) | Q(demand__customer__in=customers)
     key = "department" if by == "department" else "owner_id"
     group = [key] if by == "department" else [key, "owner__username", "owner__last_name", "owner__first_name"]
     rows = (
-        SlaTimer.objects.filter(scope, due_at__gte=since, due_at__lt=until, due_at__lte=now)
+        SlaTimer.objects.restrict(user, "view")
+        .filter(due_at__gte=since, due_at__lt=until, due_at__lte=now)
         .values(*group)
         .annotate(
             total=Count("id"),

@@ -15,7 +15,6 @@ from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.access.policy import customers_for
 from kehu.access.services.requests import notify
 from kehu.accounts.choices import Department
 from kehu.core import events
@@ -59,7 +58,10 @@ def _log(record: Any, *, actor: Any, action: str, from_state: str, to_state: str
 
 
 def _check_customer(actor: Any, customer: Any) -> None:
-    if actor is not None and not customers_for(actor, "view").filter(pk=customer.pk).exists():
+    """The actor may open a case for this customer (selectors.intake_customers); None = the mail intake."""
+    from .selectors import intake_customers
+
+    if actor is not None and not intake_customers(actor).filter(pk=customer.pk).exists():
         raise PermissionDenied(_("客户不存在或您无权查看。"))
 
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.access.audit import log_access
-from kehu.access.policy import customers_for
 from kehu.accounts.choices import Department
 
 from .choices import ComplaintCategory, HandlingType
@@ -29,9 +28,7 @@ def _aware(day: dt.date) -> dt.datetime:
 
 def complaints_in(user: Any, *, start: dt.date, end: dt.date, action: str = "view") -> QuerySet[Complaint]:
     """Complaints received from `start` up to (not including) `end`, local dates."""
-    return Complaint.objects.filter(
-        customer__in=customers_for(user, action), received_at__gte=_aware(start), received_at__lt=_aware(end)
-    )
+    return Complaint.objects.restrict(user, action).filter(received_at__gte=_aware(start), received_at__lt=_aware(end))
 
 
 def _sums() -> dict[str, Any]:

@@ -41,11 +41,9 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
     @extend_schema(request=AccessRequestCreateSerializer, responses={201: AccessRequestSerializer})
     def create(self, request: Request) -> Response:
-        from kehu.customers.models import Customer
-
         data = AccessRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = Customer.objects.filter(pk=data.validated_data["customer"]).first()
+        customer = selectors.listed_customers(request.user).filter(pk=data.validated_data["customer"]).first()
         created = services.access_request_create(
             actor=request.user,
             customer=customer,

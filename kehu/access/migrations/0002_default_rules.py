@@ -1,15 +1,14 @@
-"""The default permission matrix (kehu/access/defaults.py, docs/permissions.md)."""
+"""The wave-1 default permission matrix (replaced by 0003 with the policies' own rules)."""
 
 from django.db import migrations
 
-from kehu.access.defaults import DEFAULT_RULES
+from kehu.access.defaults import WAVE1_RULES
 
 
 def load(apps, schema_editor):
     AccessRule = apps.get_model("access", "AccessRule")
     AccessRule.objects.bulk_create(
-        AccessRule(action=a, grade=g, principal=p, department=d, min_level=int(lvl))
-        for a, g, p, d, lvl in DEFAULT_RULES
+        AccessRule(action=a, grade=g, principal=p, department=d, min_level=int(lvl)) for a, g, p, d, lvl in WAVE1_RULES
     )
 
 

@@ -1,15 +1,8 @@
-"""Writes of access governance. `requests`: access requests, grants and notifications;
-`privacy`: PIPL duties (consent, person export and erasure, retention review)."""
+"""Writes of access governance: access requests, grants and notifications. The PIPL duties of a
+key person (consent, person export and erasure) and the retention review live with the contacts
+and customers they concern (kehu/customers/privacy.py): access returns conditions, it does not
+reach into the archive."""
 
-from .privacy import (
-    consent_record,
-    consent_withdraw,
-    person_erase,
-    person_export,
-    person_export_xlsx,
-    retention_decide,
-    retention_flag,
-)
 from .requests import (
     access_grants_expire,
     access_request_approve,
@@ -26,13 +19,6 @@ __all__ = [
     "access_request_create",
     "access_request_reject",
     "access_request_revoke",
-    "consent_record",
-    "consent_withdraw",
     "notifications_mark_read",
     "notify",
-    "person_erase",
-    "person_export",
-    "person_export_xlsx",
-    "retention_decide",
-    "retention_flag",
 ]

@@ -12,7 +12,7 @@ def tianxun(users):
     customer = customer_create(
         actor=users["sales"], name="天讯科技有限公司", phone="021-5566 7788", email="info@tianxun-tech.cn"
     )
-    contact_create(actor=users["sales"], customer=customer, name="张伟", mobile="138-0013-8000")
+    contact_create(actor=users["admin"], customer=customer, name="张伟", mobile="138-0013-8000")
     customer_create(actor=users["sales"], name="华夏物流集团", phone="010-12345678")
     return customer
 

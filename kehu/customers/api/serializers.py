@@ -5,8 +5,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from kehu.access import masking
-from kehu.access.policy import can
+from kehu.access import personal
+from kehu.access.drf import ScopedModelSerializer, ScopedRelatedField
 
 from ..choices import Grade, InfoSource, Priority
 from ..forms import CUSTOMER_FIELDS
@@ -16,7 +16,7 @@ from ..models import Contact, Customer, GradeChange, GradingRun, ImportJob, Tran
 RESTRICTED_FIELDS = ("id", "name", "grade", "owner", "owner_name", "restricted")
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ScopedModelSerializer):
     owner_name = serializers.CharField(source="owner.__str__", read_only=True)
     restricted = serializers.SerializerMethodField(
         help_text="true: the archive is closed to you (name, grade and owner only); request access to open it"
@@ -81,7 +81,7 @@ class CustomerUpdateSerializer(CustomerSerializer):
         return attrs
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ScopedModelSerializer):
     class Meta:
         model = Contact
         fields = [
@@ -98,36 +98,25 @@ class ContactSerializer(serializers.ModelSerializer):
             "direct_line",
             "email",
             "preferred_channel",
-            *Contact.SENSITIVE_FIELDS,
+            *Contact.PERSONAL_FIELDS,
             "birthday_is_lunar",
         ]
         read_only_fields = ["version"]
 
-    MASKS = {
-        "birth_date": masking.mask_date,
-        "personal_phone": masking.mask_phone,
-        "education": masking.mask_text,
-        "hobbies": masking.mask_text,
-        "family": masking.mask_text,
-    }
+    customer = ScopedRelatedField(action="edit", queryset=Customer.objects.none())
 
     def to_representation(self, instance: Contact) -> dict[str, Any]:
+        """Personal fields as the view revealed them (access.personal.read_personal, logged there);
+        masked when the view passed none (e.g. the response to a create)."""
         data = super().to_representation(instance)
-        if not self._sensitive_allowed(instance):
-            for name, mask in self.MASKS.items():
-                data[name] = mask(data[name] or "")
+        values = self.context.get("personal", {}).get(instance.pk) or personal.masked(instance)
+        data.update(values)
         return data
 
-    def _sensitive_allowed(self, instance: Contact) -> bool:
-        """Same rule as the UI: access.policy.can(user, "view_sensitive", customer), cached per customer."""
-        cache: dict[int, bool] = self.__dict__.setdefault("_sensitive_cache", {})
-        if instance.customer_id not in cache:
-            user = self.context["request"].user
-            cache[instance.customer_id] = can(user, "view_sensitive", instance.customer)
-        return cache[instance.customer_id]
 
+class TransactionSerializer(ScopedModelSerializer):
+    customer = ScopedRelatedField(action="edit", queryset=Customer.objects.none())
 
-class TransactionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Transaction
         fields = [
@@ -151,7 +140,7 @@ class RegradeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
-class GradeChangeSerializer(serializers.ModelSerializer):
+class GradeChangeSerializer(ScopedModelSerializer):
     class Meta:
         model = GradeChange
         fields = ["id", "customer", "old_grade", "new_grade", "old_priority", "new_priority", "reason", "changed_at"]
@@ -168,7 +157,7 @@ class GradeProposalSerializer(serializers.Serializer):
     proposed_priority = serializers.CharField()
 
 
-class GradingRunSerializer(serializers.ModelSerializer):
+class GradingRunSerializer(ScopedModelSerializer):
     percent = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -177,7 +166,7 @@ class GradingRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class ImportJobSerializer(ScopedModelSerializer):
     file = serializers.FileField(write_only=True)
 
     class Meta:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -15,8 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kehu.access import personal, roles
 from kehu.access.audit import log_access
-from kehu.access.policy import customers_for
+from kehu.access.drf import LoggedReadsMixin, log_api_read
 from kehu.core.api import choice_param, date_param, int_param
 
 from .. import grading, imports, selectors, services
@@ -81,7 +81,7 @@ class CustomerViewSet(
             )
         # Regrading needs the marketing role (checked in regrade) and view, not edit: see views.GRADING_SCOPE.
         scope = "edit" if self.action in ("update", "partial_update") else "view"
-        return customers_for(request.user, scope).select_related("owner")
+        return Customer.objects.restrict(request.user, scope).select_related("owner")
 
     @extend_schema(parameters=CUSTOMER_FILTERS)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -120,7 +120,7 @@ class CustomerViewSet(
     @extend_schema(request=RegradeSerializer, responses=GradeChangeSerializer)
     @action(detail=True, methods=["post"])
     def regrade(self, request: Request, pk: str | None = None) -> Response:
-        if not getattr(request.user, "is_marketing_manager_or_above", False):
+        if not roles.is_grader(request.user):
             return Response({"detail": _("只有市场营销经理及以上可以调整等级。")}, status=status.HTTP_403_FORBIDDEN)
         customer = self.get_object()
         serializer = RegradeSerializer(data=request.data)
@@ -136,6 +136,9 @@ class ContactViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Key people. Personal fields are revealed through access.personal.read_personal (which logs the
+    read) and masked without view_sensitive, exactly as on the customer page."""
+
     serializer_class = ContactSerializer
 
     def get_queryset(self) -> Any:
@@ -143,9 +146,25 @@ class ContactViewSet(
             self.request.user, customer_id=int_param(self.request, "customer")
         ).select_related("customer")
 
+    def _with_personal(self, contacts: list[Any], via: str) -> dict[str, Any]:
+        values = personal.read_personal(self.request.user, contacts, request=self.request, via=via)
+        return {**self.get_serializer_context(), "personal": values}
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        contacts = list(page if page is not None else self.get_queryset()[:500])
+        log_api_read(request, contacts, via="api:contacts:list")
+        data = ContactSerializer(contacts, many=True, context=self._with_personal(contacts, "api:contacts")).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        contact = self.get_object()
+        log_api_read(request, [contact], via="api:contacts:detail")
+        return Response(ContactSerializer(contact, context=self._with_personal([contact], "api:contact")).data)
+
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
-        customer = get_object_or_404(customers_for(self.request.user, "edit"), pk=data.pop("customer").pk)
+        customer = data.pop("customer")  # a ScopedRelatedField: only customers the caller may edit
         serializer.instance = services.contact_create(actor=self.request.user, customer=customer, **data)
 
 
@@ -158,6 +177,7 @@ class ContactViewSet(
     ],
 )
 class TransactionViewSet(
+    LoggedReadsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -176,16 +196,16 @@ class TransactionViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
-        customer = get_object_or_404(customers_for(self.request.user, "edit"), pk=data.pop("customer").pk)
+        customer = data.pop("customer")  # a ScopedRelatedField: only customers the caller may edit
         serializer.instance = services.transaction_create(actor=self.request.user, customer=customer, **data)
 
 
 class GradeProposalView(APIView):
     @extend_schema(tags=["customers"], responses=GradeProposalSerializer(many=True))
     def get(self, request: Request) -> Response:
-        if not getattr(request.user, "is_marketing_manager_or_above", False):
+        if not roles.is_grader(request.user):
             return Response({"detail": _("只有市场营销经理及以上可以查看分级建议。")}, status=status.HTTP_403_FORBIDDEN)
-        proposals = grading.grade_proposals(customers_for(request.user, "view"), limit=1000)
+        proposals = grading.grade_proposals(Customer.objects.restrict(request.user, "view"), limit=1000)
         return Response(GradeProposalSerializer(proposals, many=True).data)
 
 
@@ -198,7 +218,7 @@ class GradingRunViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        if not getattr(request.user, "is_marketing_manager_or_above", False):
+        if not roles.is_grader(request.user):
             raise PermissionDenied(_("只有市场营销经理及以上可以运行评分。"))
 
     def perform_create(self, serializer: Any) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from kehu.access.drf import ScopedModelSerializer
 from kehu.accounts.choices import Department
 from kehu.customers.choices import Channel
 
@@ -9,7 +10,7 @@ from ..choices import BoardState, CareStatus
 from ..models import BoardItem, CareItem, ContactPlan, FollowUp, Interaction, MaintenancePolicy, ReplanJob
 
 
-class PolicySerializer(serializers.ModelSerializer):
+class PolicySerializer(ScopedModelSerializer):
     class Meta:
         model = MaintenancePolicy
         fields = [
@@ -27,7 +28,7 @@ class PolicySerializer(serializers.ModelSerializer):
         extra_kwargs = {"version": {"required": True, "read_only": False}}
 
 
-class ReplanJobSerializer(serializers.ModelSerializer):
+class ReplanJobSerializer(ScopedModelSerializer):
     progress = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -35,7 +36,7 @@ class ReplanJobSerializer(serializers.ModelSerializer):
         fields = ["id", "policy", "status", "total", "processed", "progress", "created_at", "finished_at"]
 
 
-class ContactPlanSerializer(serializers.ModelSerializer):
+class ContactPlanSerializer(ScopedModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
 
     class Meta:
@@ -57,7 +58,7 @@ class ContactPlanSerializer(serializers.ModelSerializer):
         ]
 
 
-class InteractionSerializer(serializers.ModelSerializer):
+class InteractionSerializer(ScopedModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     occurred_at = serializers.DateTimeField(required=False)
 
@@ -81,7 +82,7 @@ class InteractionSerializer(serializers.ModelSerializer):
         read_only_fields = ["actor", "created_at"]
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(ScopedModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
 
     class Meta:
@@ -133,7 +134,7 @@ class FollowUpStatsSerializer(serializers.Serializer):
     satisfaction = serializers.FloatField(allow_null=True)
 
 
-class CareItemSerializer(serializers.ModelSerializer):
+class CareItemSerializer(ScopedModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
 
     class Meta:
@@ -161,7 +162,7 @@ class CareRecordSerializer(serializers.Serializer):
     record = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class BoardItemSerializer(serializers.ModelSerializer):
+class BoardItemSerializer(ScopedModelSerializer):
     class Meta:
         model = BoardItem
         fields = [

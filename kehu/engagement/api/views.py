@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kehu.access.policy import customers_for
+from kehu.access import roles
 from kehu.core import workcalendar
 from kehu.core.api import date_param, int_param
 
@@ -111,7 +111,7 @@ class InteractionViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
-        customer = get_object_or_404(customers_for(self.request.user, "view"), pk=data.pop("customer").pk)
+        customer = data.pop("customer")  # a ScopedRelatedField: only customers the caller may view
         serializer.instance = services.interaction_log(actor=self.request.user, customer=customer, **data)
 
 
@@ -143,7 +143,7 @@ class FollowUpViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
-        customer = get_object_or_404(customers_for(self.request.user, "view"), pk=data.pop("customer").pk)
+        customer = data.pop("customer")  # a ScopedRelatedField: only customers the caller may view
         serializer.instance = services.followup_plan(
             actor=self.request.user,
             customer=customer,
@@ -272,7 +272,7 @@ class WorkdayView(APIView):
     def post(self, request: Request) -> Response:
         serializer = WorkdaySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if not getattr(request.user, "is_admin_level", False):
+        if not roles.is_admin(request.user):
             return Response({"detail": _("只有管理员可以修改工作日历。")}, status=status.HTTP_403_FORBIDDEN)
         day = workcalendar.calendar_day_set(actor=request.user, **serializer.validated_data)
         return Response(

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from kehu.access.policy import customers_for
+from kehu.access.drf import ScopedModelSerializer, ScopedRelatedField
 from kehu.accounts.choices import Department
 
 from ..choices import ComplaintCategory, DemandType, IntakeChannel, Urgency
 from ..models import Complaint, Demand, MailMessage, SlaTimer, Ticket, TimelineEntry
+from ..selectors import intake_customers
 from ..workflow import Field, Transition
 
 
-class TimelineSerializer(serializers.ModelSerializer):
+class TimelineSerializer(ScopedModelSerializer):
     actor_name = serializers.CharField(source="actor.__str__", read_only=True, default=None)
 
     class Meta:
@@ -23,7 +23,7 @@ class TimelineSerializer(serializers.ModelSerializer):
         fields = ["id", "at", "actor", "actor_name", "action", "from_state", "to_state", "note"]
 
 
-class TimerSerializer(serializers.ModelSerializer):
+class TimerSerializer(ScopedModelSerializer):
     status = serializers.SerializerMethodField()
 
     class Meta:
@@ -35,30 +35,35 @@ class TimerSerializer(serializers.ModelSerializer):
         return obj.status()
 
 
-class MailSerializer(serializers.ModelSerializer):
+class MailSerializer(ScopedModelSerializer):
     class Meta:
         model = MailMessage
         fields = ["id", "direction", "message_id", "in_reply_to", "from_addr", "to_addrs", "subject", "body", "at"]
 
 
-class _RecordSerializer(serializers.ModelSerializer):
+class _RecordSerializer(ScopedModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     timers = TimerSerializer(many=True, read_only=True)
     next_due = serializers.DateTimeField(read_only=True, allow_null=True, required=False)
 
 
+class IntakeCustomerField(ScopedRelatedField):
+    """A customer the caller may open a case for (selectors.intake_customers); hidden and missing
+    ids get the same answer."""
+
+    def get_queryset(self) -> Any:
+        request = self.context.get("request")
+        return intake_customers(getattr(request, "user", None))
+
+
 def _customer_field() -> Any:
     from kehu.customers.models import Customer
 
-    return serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    return IntakeCustomerField(queryset=Customer.objects.none())
 
 
 class _CreateMixin(serializers.Serializer):
-    def validate_customer(self, customer: Any) -> Any:
-        user = self.context["request"].user
-        if not customers_for(user, "view").filter(pk=customer.pk).exists():
-            raise serializers.ValidationError(_("客户不存在或您无权查看。"))
-        return customer
+    pass
 
 
 class ComplaintSerializer(_RecordSerializer):

@@ -1,5 +1,7 @@
-"""PIPL duties: consent and its withdrawal (Art. 15, 28–29), a person's copy of their data
-(Art. 45), erasure (Art. 47), and the retention review (Art. 19). Every step is logged.
+"""PIPL duties of the archive's key people: consent and its withdrawal (Art. 15, 28–29), a person's
+copy of their data (Art. 45), erasure (Art. 47), and the retention review (Art. 19). Every step is
+logged. They live with the contacts (the access app returns conditions and keeps the log; it does
+not reach into the archive).
 
 Erasure and withdrawal also scrub the contact's simple_history rows: the history keeps the
 fact (who, when, a new row with the cleared values) but no longer the personal values.
@@ -17,17 +19,18 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.access import personal, roles, scoping
+from kehu.access.audit import log_access
+from kehu.access.choices import ConsentMethod, LegalBasis, LogAction
+from kehu.access.conf import setting
+from kehu.access.models import AccessLog, PersonalDataConsent, RetentionReview
 from kehu.core.exceptions import DomainError, InvalidTransition
 
-from .. import policy
-from ..audit import log_access
-from ..choices import ConsentMethod, LegalBasis, LogAction
-from ..conf import setting
-from ..models import AccessLog, PersonalDataConsent, RetentionReview
+from .models import Contact, Customer, Transaction
 
-# PIPL Art. 28 sensitive personal information of a key person, plus the personal details the
-# archive keeps beside them (the brief's "sensitive field group").
-SENSITIVE_FIELDS = ("birth_date", "family", "personal_phone", "hobbies", "education")
+# The sensitive fields are the contact's declared personal fields (access.personal); identity
+# fields go as well on erasure.
+SENSITIVE_FIELDS = tuple(personal.personal_fields(Contact))
 IDENTITY_FIELDS = ("name", "mobile", "direct_line", "email")
 SKIPPED_IN_EXPORT = {"search_text", "personal_phone_index", "version"}
 
@@ -37,10 +40,13 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _lock_contact(contact: Any) -> Any:
-    from kehu.customers.models import Contact
+def _may_handle(actor: Any, contact: Any) -> bool:
+    return "view_sensitive" in scoping.customer_rights(actor, contact.customer_id, ("view_sensitive",))
 
-    return Contact.objects.select_for_update().select_related("customer").get(pk=contact.pk)
+
+def _lock_contact(contact: Any) -> Any:
+    locked: Any = Contact.objects.unscoped("the caller checked the right on this contact")
+    return locked.select_for_update().select_related("customer").get(pk=contact.pk)
 
 
 def _clear_contact(
@@ -50,7 +56,7 @@ def _clear_contact(
 
     The version is bumped so that a form someone still has open cannot write the old values back.
     """
-    from kehu.customers.services import contact_search_document, customer_search_document
+    from .services import contact_search_document, customer_search_document
 
     blank = {name: "" for name in fields}
     if placeholder_name:
@@ -77,7 +83,7 @@ def _clear_contact(
 def consent_record(
     *, actor: Any, contact: Any, legal_basis: str, given_on: datetime.date, method: str
 ) -> PersonalDataConsent:
-    _require(policy.can(actor, "view_sensitive", contact.customer), _("您无权登记该联系人的个人信息处理依据。"))
+    _require(_may_handle(actor, contact), _("您无权登记该联系人的个人信息处理依据。"))
     errors: dict[str, list[str]] = {}
     if legal_basis not in LegalBasis.values:
         errors["legal_basis"] = [_("请选择法律依据。")]
@@ -95,9 +101,13 @@ def consent_record(
 @transaction.atomic
 def consent_withdraw(*, actor: Any, consent: PersonalDataConsent, request: Any = None) -> PersonalDataConsent:
     """The person withdrew consent: the sensitive fields go, the record of the withdrawal stays."""
-    consent = PersonalDataConsent.objects.select_for_update().get(pk=consent.pk)
+    consent = (
+        PersonalDataConsent.objects.unscoped("locked; the right is checked below")
+        .select_for_update()
+        .get(pk=consent.pk)
+    )
     contact = _lock_contact(consent.contact)
-    _require(policy.can(actor, "view_sensitive", contact.customer), _("您无权处理该联系人的个人信息。"))
+    _require(_may_handle(actor, contact), _("您无权处理该联系人的个人信息。"))
     if consent.withdrawn_at is not None:
         raise InvalidTransition(_("该同意已撤回。"))
     consent.withdrawn_at = timezone.now()
@@ -132,14 +142,17 @@ def person_export(*, actor: Any, contact: Any, request: Any = None) -> dict[str,
     """Everything held about one person: the contact, its history, consents, records of other apps
     that point at it, and the access log entries about it. Logged as person_export."""
     _require(
-        policy.is_admin(actor) or policy.can(actor, "view_sensitive", contact.customer),
+        roles.is_admin(actor) or _may_handle(actor, contact),
         _("您无权导出该联系人的个人信息。"),
     )
     related: dict[str, list[dict[str, Any]]] = {}
     history_model = type(contact).history.model
     for rel in contact._meta.related_objects:
         if rel.one_to_many and rel.related_model is not history_model:
-            rows = [_row(obj) for obj in rel.related_model._default_manager.filter(**{rel.field.name: contact})]
+            manager: Any = rel.related_model._default_manager
+            if hasattr(manager, "unscoped"):
+                manager = manager.unscoped("everything held about this person, for the person")
+            rows = [_row(obj) for obj in manager.filter(**{rel.field.name: contact})]
             if rows:
                 related[rel.related_model._meta.label] = rows
     history = [
@@ -148,7 +161,9 @@ def person_export(*, actor: Any, contact: Any, request: Any = None) -> dict[str,
     ]
     accesses = [
         _row(entry)
-        for entry in AccessLog.objects.filter(object_type="contact", object_id=str(contact.pk)).order_by("id")
+        for entry in AccessLog.objects.unscoped("the person's own access entries")
+        .filter(object_type="contact", object_id=str(contact.pk))
+        .order_by("id")
     ]
     data = {
         "exported_at": timezone.now().isoformat(),
@@ -201,7 +216,7 @@ def person_erase(*, actor: Any, contact: Any, reason: str, request: Any = None) 
     """Anonymise a person on request: the contact row, its business links (interactions,
     transactions of the customer) stay; name, phones, e-mail and the sensitive fields are gone,
     also from the history. Admins only."""
-    _require(policy.is_admin(actor), _("只有管理员可以删除个人信息。"))
+    _require(roles.is_admin(actor), _("只有管理员可以删除个人信息。"))
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(
@@ -232,8 +247,6 @@ def person_erase(*, actor: Any, contact: Any, reason: str, request: Any = None) 
 def retention_flag(*, actor: Any = None, today: datetime.date | None = None) -> int:
     """Open a review for every active customer with no transaction for RETENTION_YEARS years
     (and created before then). Nothing is deleted or archived here."""
-    from kehu.customers.models import Customer, Transaction
-
     today = today or timezone.localdate()
     years = int(setting("RETENTION_YEARS"))
     try:
@@ -262,8 +275,10 @@ def retention_flag(*, actor: Any = None, today: datetime.date | None = None) -> 
 @transaction.atomic
 def retention_decide(*, actor: Any, review: RetentionReview, archive: bool) -> RetentionReview:
     """A human decides: keep the customer active, or archive it (is_archived, never deleted)."""
-    _require(policy.is_admin(actor), _("只有管理员可以处理保存期限审核。"))
-    review = RetentionReview.objects.select_for_update().select_related("customer").get(pk=review.pk)
+    _require(roles.is_admin(actor), _("只有管理员可以处理保存期限审核。"))
+    review = (
+        RetentionReview.objects.restrict(actor, "edit").select_for_update().select_related("customer").get(pk=review.pk)
+    )
     if review.status != RetentionReview.Status.OPEN:
         raise InvalidTransition(_("该审核已处理。"))
     review.status = RetentionReview.Status.ARCHIVED if archive else RetentionReview.Status.KEPT
@@ -271,7 +286,9 @@ def retention_decide(*, actor: Any, review: RetentionReview, archive: bool) -> R
     review.decided_at = timezone.now()
     review.save(update_fields=["status", "decided_by", "decided_at"])
     if archive:
-        customer = type(review.customer).objects.select_for_update().get(pk=review.customer_id)
+        customer = (
+            Customer.objects.unscoped("an admin's retention decision").select_for_update().get(pk=review.customer_id)
+        )
         customer.is_archived = True
         customer.version += 1
         customer._history_user = actor  # type: ignore[attr-defined]
