@@ -32,7 +32,8 @@ def save_versioned(obj: models.Model, *, expected_version: int | None, fields: I
             values[field.attname] = getattr(obj, field.attname)
     updated = model._default_manager.filter(pk=obj.pk, version=expected).update(version=F("version") + 1, **values)
     if updated != 1:
-        current = model._default_manager.filter(pk=obj.pk).first()
+        # The row the caller was allowed to edit, as stored now (the base manager: no scope to re-check).
+        current = model._base_manager.filter(pk=obj.pk).first()
         raise ConflictError(
             _("该记录已被他人修改（当前版本 %(version)s），您的修改未保存。请刷新后重试。")
             % {"version": getattr(current, "version", "?")},

@@ -27,7 +27,7 @@ from kehu.core.exceptions import DomainError
 from .choices import Grade
 from .models import ImportJob
 from .selectors import possible_duplicates
-from .services import contact_create, customer_create, normalise_name, phone_digits
+from .services import customer_create, normalise_name, phone_digits
 
 # Column name as people write it -> field. Compared after normalising (NFKC, no spaces, lower case).
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -275,7 +275,7 @@ def import_commit(*, actor: Any, job: ImportJob) -> ImportJob:
         raise DomainError(_("只能提交自己上传的导入任务。"))
     for row in job.rows:
         since = row.get("cooperation_since")
-        customer = customer_create(
+        customer_create(
             actor=actor,
             name=row["name"],
             region=row.get("region", ""),
@@ -286,16 +286,15 @@ def import_commit(*, actor: Any, job: ImportJob) -> ImportJob:
             main_products=row.get("main_products", ""),
             cooperation_since=dt.date.fromisoformat(since) if since else None,
             source="customer_form",
+            first_contact={
+                "name": row["contact_name"],
+                "position": row.get("contact_position", ""),
+                "mobile": row.get("contact_mobile", ""),
+                "is_main_contact": True,
+            }
+            if row.get("contact_name")
+            else None,
         )
-        if row.get("contact_name"):
-            contact_create(
-                actor=actor,
-                customer=customer,
-                name=row["contact_name"],
-                position=row.get("contact_position", ""),
-                mobile=row.get("contact_mobile", ""),
-                is_main_contact=True,
-            )
     job.status = ImportJob.Status.DONE
     job.created_count = len(job.rows)
     job.save(update_fields=["status", "created_count", "updated_at"])

@@ -251,7 +251,8 @@ def document_upload(*, actor: Any, customer: Customer, title: str, file: Uploade
         raise DomainError(_("请选择要上传的文件。"), field_errors={"file": [_("请选择要上传的文件。")]})
     if file.size > MAX_DOCUMENT_BYTES:
         raise DomainError(_("文件不能超过 20 MB。"), field_errors={"file": [_("文件不能超过 20 MB。")]})
-    document, _created = CustomerDocument.objects.select_for_update().get_or_create(
+    documents: Any = CustomerDocument.objects.unscoped("the edit right was checked above")
+    document, _created = documents.select_for_update().get_or_create(
         customer=customer, title=title, defaults={"created_by": actor}
     )
     number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1

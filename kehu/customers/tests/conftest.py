@@ -9,9 +9,9 @@ from kehu.customers import services
 
 @pytest.fixture
 def make_customer(users: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """make_customer("上海天讯科技有限公司", owner="sales", phone=...) through the real service."""
+    """make_customer("上海天讯科技有限公司", owner="mkt", phone=...) through the real service."""
 
-    def make(name: str = "上海天讯科技有限公司", *, actor: str = "sales", **fields: Any) -> Any:
+    def make(name: str = "上海天讯科技有限公司", *, actor: str = "mkt", **fields: Any) -> Any:
         owner = fields.pop("owner", actor)
         return services.customer_create(actor=users[actor], owner=users[owner], name=name, **fields)
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_sales_creates_customer_finds_it_and_exports(login, users, tmp_path: Path):
-    page = login("sales")
+    page = login("mkt")
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.goto(page.base_url + "/customers/new/")
@@ -51,10 +51,10 @@ def test_sales_creates_customer_finds_it_and_exports(login, users, tmp_path: Pat
 def test_second_editor_sees_conflict_in_the_browser(login, users):
     from kehu.customers import services
 
-    customer = services.customer_create(actor=users["sales"], name="杭州博源机械有限公司")
-    page = login("sales")
+    customer = services.customer_create(actor=users["mkt"], name="杭州博源机械有限公司")
+    page = login("mkt")
     page.goto(page.base_url + f"/customers/{customer.pk}/edit/")
-    services.customer_update(actor=users["sales2"], customer=customer, version=1, region="江苏")  # someone else saves
+    services.customer_update(actor=users["mkt_mgr"], customer=customer, version=1, region="江苏")  # someone else saves
     page.fill("#id_region", "浙江")
     page.click("[data-testid=save]")
     page.wait_for_selector("[data-testid=conflict]")
@@ -69,7 +69,7 @@ def test_grade_chart_and_import_preview(login, users, tmp_path: Path):
     from kehu.customers.models import GradingRun
 
     for i in range(5):
-        services.customer_create(actor=users["sales"], name=f"客户{i}有限公司")
+        services.customer_create(actor=users["mkt"], name=f"客户{i}有限公司")
     grading_run(run_id=GradingRun.objects.create().pk)
     page = login("mkt_mgr")
     page.goto(page.base_url + "/customers/grading/")

@@ -34,10 +34,10 @@ def test_proposals_cut_at_target_shares_by_score(make_customer, users):
     for i in range(10):
         customer = make_customer(f"客户{i}有限公司", deal_probability=10 * i)
         services.transaction_create(
-            actor=users["sales"], customer=customer, occurred_on=dt.date.today(), amount=100_000 * i
+            actor=users["mkt"], customer=customer, occurred_on=dt.date.today(), amount=100_000 * i
         )
     old = make_customer("很久以前有限公司", deal_probability=99)
-    services.transaction_create(actor=users["sales"], customer=old, occurred_on=dt.date(2000, 1, 1), amount=10**7)
+    services.transaction_create(actor=users["mkt"], customer=old, occurred_on=dt.date(2000, 1, 1), amount=10**7)
     Customer.objects.filter(pk=old.pk).update(is_archived=True, proposed_grade="A")
     run = grading.grading_run(run_id=GradingRun.objects.create().pk, batch_size=3)  # 4 batches
     assert (run.status, run.total, run.processed, run.percent) == ("done", 10, 10, 100)
@@ -97,7 +97,7 @@ def test_regrade_needs_reason_keeps_history_and_publishes(make_customer, users, 
 
 def test_grading_page_and_htmx_confirm_of_many(client, make_customer, users, django_capture_on_commit_callbacks):
     customers = [make_customer(f"客户{i}有限公司") for i in range(5)]
-    client.force_login(users["sales"])
+    client.force_login(users["mkt"])
     assert client.get(reverse("customers:grading")).status_code == 403
     client.force_login(users["mkt_mgr"])
     assert b'id="grade-chart-data"' not in client.get(reverse("customers:grading")).content  # nothing scored yet
@@ -133,7 +133,7 @@ def test_grading_page_reads_stored_proposals_in_a_fixed_number_of_queries(
 
 def test_grading_runs_through_the_api_for_marketing_only(api_for, make_customer, django_capture_on_commit_callbacks):
     make_customer("甲有限公司")
-    assert api_for("sales").post("/api/grading-runs/").status_code == 403
+    assert api_for("mkt").post("/api/grading-runs/").status_code == 403
     with django_capture_on_commit_callbacks(execute=True):
         started = api_for("mkt_mgr").post("/api/grading-runs/")
     assert started.status_code == 201, started.content

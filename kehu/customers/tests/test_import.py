@@ -90,7 +90,7 @@ def upload(client, users, django_capture_on_commit_callbacks):  # type: ignore[n
     """Post a file to the import page as `sales`; the parse task runs when the upload commits."""
 
     def post(file: SimpleUploadedFile) -> Any:
-        client.force_login(users["sales"])
+        client.force_login(users["mkt"])
         with django_capture_on_commit_callbacks(execute=True):
             return client.post(reverse("customers:import"), {"file": file})
 
@@ -98,7 +98,7 @@ def upload(client, users, django_capture_on_commit_callbacks):  # type: ignore[n
 
 
 def test_messy_1000_rows_preview_reports_row_and_column_and_writes_nothing(client, users, upload):
-    services.customer_create(actor=users["sales"], name="测试0003号科技有限公司")  # an existing duplicate
+    services.customer_create(actor=users["mkt"], name="测试0003号科技有限公司")  # an existing duplicate
     rows, bad = messy_rows(1000)
     before = Customer.objects.count()
     response = upload(xlsx(rows))
@@ -135,16 +135,16 @@ def test_commit_creates_customers_and_contacts_and_removes_the_file(
     assert customer.contacts.get().mobile == "138-0002-8000"
     assert not Path(job.file_path).exists()
     with pytest.raises(DomainError):  # a second commit would double everything
-        imports.import_commit(actor=users["sales"], job=job)
+        imports.import_commit(actor=users["mkt"], job=job)
 
 
 def test_failure_halfway_through_commit_leaves_zero_rows(users, monkeypatch):
     rows, _bad = messy_rows(40)
-    job = imports.import_start(actor=users["sales"], file=xlsx(rows))
+    job = imports.import_start(actor=users["mkt"], file=xlsx(rows))
     imports.parse_import.call(job.pk)
     job.refresh_from_db()
     calls = {"n": 0}
-    real = imports.contact_create
+    real = imports.customer_create
 
     def failing(**kwargs: Any) -> Any:
         calls["n"] += 1
@@ -152,9 +152,9 @@ def test_failure_halfway_through_commit_leaves_zero_rows(users, monkeypatch):
             raise RuntimeError("disk full")
         return real(**kwargs)
 
-    monkeypatch.setattr(imports, "contact_create", failing)
+    monkeypatch.setattr(imports, "customer_create", failing)
     with pytest.raises(RuntimeError):
-        imports.import_commit(actor=users["sales"], job=job)
+        imports.import_commit(actor=users["mkt"], job=job)
     assert calls["n"] == 20
     assert Customer.objects.count() == 0 and Contact.objects.count() == 0
     job.refresh_from_db()
@@ -172,9 +172,9 @@ def test_unreadable_file_and_missing_name_column_fail_clearly(client, users, upl
 
 
 def test_progress_partial_while_parsing(client, users):
-    client.force_login(users["sales"])
+    client.force_login(users["mkt"])
     job = ImportJob.objects.create(
-        actor=users["sales"],
+        actor=users["mkt"],
         file_path="/nonexistent",
         original_name="a.xlsx",
         status="parsing",
