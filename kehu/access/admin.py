@@ -16,7 +16,14 @@ class AccessRuleAdmin(admin.ModelAdmin):
     list_editable = ["is_active"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ScopedAdmin(admin.ModelAdmin):
+    """The admin reads customer-owned records like every other page: restrict(user, "view")."""
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).restrict(request.user, "view")
+
+
+class ReadOnlyAdmin(ScopedAdmin):
     """Viewable; changes go through the services (requests, consents) or never happen (log)."""
 
     def has_add_permission(self, request: Any) -> bool:

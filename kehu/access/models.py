@@ -13,7 +13,7 @@ from kehu.accounts.choices import Department, Level
 
 from . import roles
 from .choices import Action, ConsentMethod, GrantScope, LegalBasis, LogAction, Principal, RequestStatus
-from .scoping import RestrictedManager, RestrictedQuerySet, Scope
+from .scoping import EVERYTHING, NOTHING, RestrictedManager, RestrictedQuerySet, Scope
 
 
 class AccessRule(models.Model):
@@ -48,15 +48,15 @@ class AccessRule(models.Model):
 
 def _requests_q(user: Any, action: str) -> models.Q:
     """One's own requests; every request for the customer-service supervisors who decide them (六.4)."""
-    return models.Q() if roles.is_cs_supervisor(user) else models.Q(requester=user)
+    return EVERYTHING if roles.is_cs_supervisor(user) else models.Q(requester=user)
 
 
 def _auditors_q(user: Any, action: str) -> models.Q:
-    return models.Q() if roles.can_read_audit(user) else models.Q(pk__in=[])
+    return EVERYTHING if roles.can_read_audit(user) else NOTHING
 
 
 def _admins_q(user: Any, action: str) -> models.Q:
-    return models.Q() if roles.is_admin(user) else models.Q(pk__in=[])
+    return EVERYTHING if roles.is_admin(user) else NOTHING
 
 
 class AccessRequest(models.Model):

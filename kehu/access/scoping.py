@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from kehu.accounts.models import User
 
 NOTHING = Q(pk__in=[])
+# "Every row": an empty Q() would vanish when OR-ed (Q(a) | Q() is Q(a)), so a role that sees
+# everything says so with a condition that is always true.
+EVERYTHING = Q(pk__isnull=False)
 log = logging.getLogger(__name__)
 
 

@@ -217,3 +217,17 @@ def freshness_level(delay_hours: int) -> str:
 
 def recent_transactions(customer: Customer, *, limit: int = 10) -> list[Transaction]:
     return list(customer.transactions.select_related("our_person").order_by("-occurred_on", "-id")[:limit])
+
+
+def contacts_by_personal_phone(user: Any, phone: str) -> QuerySet[Contact]:
+    """Key people whose private phone is `phone`, found through the blind index (no decryption),
+    limited to customers whose personal data the user may read."""
+    from kehu.core.crypto import blind_index
+
+    # The same normalisation as contact_create/contact_update use when they write the index.
+    index = blind_index(phone_digits(phone))
+    if not index:
+        return Contact.objects.none()
+    return (
+        Contact.objects.restrict(user, "view_sensitive").filter(personal_phone_index=index).select_related("customer")
+    )

@@ -98,13 +98,15 @@ def care_plan(*, today: dt.date | None = None) -> int:
     """Plan the care items of the coming horizon; returns how many new ones."""
     today = today or timezone.localdate()
     end = today + dt.timedelta(days=conf("CARE_HORIZON_DAYS", 30))
-    before = CareItem.objects.count()
+    before = CareItem.objects.unscoped("the care sweep plans for every customer").count()
     festivals = [
         (name, d)
         for name, lunar, m, day in FESTIVALS
         for d in occurrences(lunar=lunar, month=m, day=day, start=today, end=end)
     ]
-    customers = Customer.objects.filter(is_archived=False).order_by("id")
+    customers = (
+        Customer.objects.unscoped("the care sweep plans for every customer").filter(is_archived=False).order_by("id")
+    )
     last_id = 0
     while True:
         batch = list(
@@ -148,10 +150,11 @@ def care_plan(*, today: dt.date | None = None) -> int:
                                 today=today,
                             )
                         )
-        CareItem.objects.bulk_create(items, ignore_conflicts=True)
+        CareItem.objects.unscoped("the care sweep plans for every customer").bulk_create(items, ignore_conflicts=True)
     # Birthdays of key people of key customers: the birth date is encrypted, so it is read in Python.
     people = (
-        Contact.objects.filter(customer__is_archived=False)
+        Contact.objects.unscoped("the care sweep plans for every customer")
+        .filter(customer__is_archived=False)
         .filter(Q(is_key_person=True) | Q(is_senior_leader=True) | Q(is_legal_rep=True))
         .filter(Q(customer__grade="A") | Q(customer__priority="core"))
         .exclude(birth_date="")
@@ -189,5 +192,5 @@ def care_plan(*, today: dt.date | None = None) -> int:
                         today=today,
                     )
                 )
-        CareItem.objects.bulk_create(items, ignore_conflicts=True)
-    return CareItem.objects.count() - before
+        CareItem.objects.unscoped("the care sweep plans for every customer").bulk_create(items, ignore_conflicts=True)
+    return CareItem.objects.unscoped("the care sweep plans for every customer").count() - before

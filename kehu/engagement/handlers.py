@@ -13,7 +13,12 @@ from .choices import FollowUpType
 
 
 def _customer(customer_id: int) -> Customer | None:
-    return Customer.objects.select_related("owner").filter(pk=customer_id, is_archived=False).first()
+    return (
+        Customer.objects.unscoped("event handlers act for the system")
+        .select_related("owner")
+        .filter(pk=customer_id, is_archived=False)
+        .first()
+    )
 
 
 def on_transaction_created(

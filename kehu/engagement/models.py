@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kehu.access import roles
-from kehu.access.scoping import RestrictedManager, Scope
+from kehu.access.scoping import EVERYTHING, RestrictedManager, Scope
 from kehu.core.models import TimeStampedModel, VersionedModel
 from kehu.customers.choices import Channel
 
@@ -49,12 +49,12 @@ def _birthday_rows() -> Q:
 def _board_owner_chain(user: Any, action: str) -> Q:
     """A board card is its owner's, and their managers' (roles.managed_users_q), and admins'."""
     if roles.is_admin(user):
-        return Q()
+        return EVERYTHING
     return Q(owner=user) | roles.managed_users_q(user, prefix="owner__")
 
 
 def _anyone(user: Any, action: str) -> Q:
-    return Q()
+    return EVERYTHING
 
 
 class MaintenancePolicy(VersionedModel):

@@ -39,21 +39,36 @@ def _due_items(today: dt.date) -> list[tuple[str, int, str, dt.date, int, str]]:
         (ReminderKind.OVERDUE, {"next_due_on__lt": today}),
     ):
         plans = _not_reminded(
-            ContactPlan.objects.filter(customer__is_archived=False, **lookup), "plan", "next_due_on", kind
+            ContactPlan.objects.unscoped("the reminder sweep acts for the system").filter(
+                customer__is_archived=False, **lookup
+            ),
+            "plan",
+            "next_due_on",
+            kind,
         ).values_list("id", "next_due_on", "assignee_id", "customer__name")[:MAX_ITEMS]
         found += [
             ("plan", pk, kind, day, uid, _("联络 %(customer)s") % {"customer": name}) for pk, day, uid, name in plans
         ]
     for kind, lookup in ((ReminderKind.DUE, {"due_on": today}), (ReminderKind.OVERDUE, {"due_on__lt": today})):
         visits = _not_reminded(
-            FollowUp.objects.filter(status=FollowUpStatus.PLANNED, **lookup), "followup", "due_on", kind
+            FollowUp.objects.unscoped("the reminder sweep acts for the system").filter(
+                status=FollowUpStatus.PLANNED, **lookup
+            ),
+            "followup",
+            "due_on",
+            kind,
         ).values_list("id", "due_on", "assignee_id", "customer__name")[:MAX_ITEMS]
         found += [
             ("followup", pk, kind, day, uid, _("回访 %(customer)s") % {"customer": name})
             for pk, day, uid, name in visits
         ]
     care = _not_reminded(
-        CareItem.objects.filter(status=CareStatus.PLANNED, plan_on__lte=today), "care", "plan_on", ReminderKind.DUE
+        CareItem.objects.unscoped("the reminder sweep acts for the system").filter(
+            status=CareStatus.PLANNED, plan_on__lte=today
+        ),
+        "care",
+        "plan_on",
+        ReminderKind.DUE,
     ).values_list("id", "plan_on", "assignee_id", "customer__name", "occasion")[:MAX_ITEMS]
     found += [("care", pk, ReminderKind.DUE, day, uid, f"{occasion} {name}") for pk, day, uid, name, occasion in care]
     return found

@@ -92,7 +92,7 @@ def policy_update(
 
 
 def _governed(policy: MaintenancePolicy | None) -> Any:
-    customers = Customer.objects.filter(is_archived=False)
+    customers = Customer.objects.unscoped("derived planning work after a checked write").filter(is_archived=False)
     if policy is None:
         return customers
     return customers.filter(**{policy.scope: policy.key})
@@ -158,7 +158,10 @@ def _apply(plan: ContactPlan, terms: planning.PolicyTerms) -> None:
 
 def _replan_batch(rows: list[tuple[int, str, str, int]], policies: dict[Any, planning.PolicyRow]) -> None:
     ids = [row[0] for row in rows]
-    plans = {p.customer_id: p for p in ContactPlan.objects.filter(customer_id__in=ids)}
+    plans = {
+        p.customer_id: p
+        for p in ContactPlan.objects.unscoped("derived planning work after a checked write").filter(customer_id__in=ids)
+    }
     today = timezone.localdate()
     new, changed = [], []
     for customer_id, grade, priority, owner_id in rows:
@@ -173,16 +176,21 @@ def _replan_batch(rows: list[tuple[int, str, str, int]], policies: dict[Any, pla
             _apply(plan, terms)
             changed.append(plan)
     if new:
-        ContactPlan.objects.bulk_create(new, ignore_conflicts=True)
+        ContactPlan.objects.unscoped("derived planning work after a checked write").bulk_create(
+            new, ignore_conflicts=True
+        )
     if changed:
-        ContactPlan.objects.bulk_update(changed, [*_PLAN_FIELDS, "assignee"])
+        ContactPlan.objects.unscoped("derived planning work after a checked write").bulk_update(
+            changed, [*_PLAN_FIELDS, "assignee"]
+        )
 
 
 def plans_fill_missing() -> int:
     """Plan every active customer that has no plan yet (new customers), in keyset batches."""
     policies = planning.policies_by_key()
     customers = (
-        Customer.objects.filter(is_archived=False, contact_plan__isnull=True)
+        Customer.objects.unscoped("derived planning work after a checked write")
+        .filter(is_archived=False, contact_plan__isnull=True)
         .order_by("id")
         .values_list("id", "grade", "priority", "owner_id")
     )
@@ -200,11 +208,21 @@ def plans_fill_missing() -> int:
 @transaction.atomic
 def plan_refresh(*, customer_id: int) -> ContactPlan | None:
     """(Re)plan one customer from its current grade and priority (after a regrade, a new customer ...)."""
-    customer = Customer.objects.filter(pk=customer_id).only("id", "grade", "priority", "owner_id").first()
+    customer = (
+        Customer.objects.unscoped("derived planning work after a checked write")
+        .filter(pk=customer_id)
+        .only("id", "grade", "priority", "owner_id")
+        .first()
+    )
     if customer is None:
         return None
     terms = planning.terms_for(planning.policies_by_key(), customer.grade, customer.priority)
-    plan = ContactPlan.objects.select_for_update().filter(customer_id=customer_id).first()
+    plan = (
+        ContactPlan.objects.unscoped("derived planning work after a checked write")
+        .select_for_update()
+        .filter(customer_id=customer_id)
+        .first()
+    )
     if plan is None:
         plan = ContactPlan(customer_id=customer_id, assignee_id=customer.owner_id, anchor_on=timezone.localdate())
     plan.assignee_id = customer.owner_id
@@ -215,7 +233,12 @@ def plan_refresh(*, customer_id: int) -> ContactPlan | None:
 
 def _plan_register_contact(customer: Customer, channel: str, day: dt.date) -> None:
     """A logged contact resets the clock: the next one is due one period after it."""
-    plan = ContactPlan.objects.select_for_update().filter(customer_id=customer.pk).first()
+    plan = (
+        ContactPlan.objects.unscoped("derived planning work after a checked write")
+        .select_for_update()
+        .filter(customer_id=customer.pk)
+        .first()
+    )
     if plan is None:
         plan = plan_refresh(customer_id=customer.pk)
         if plan is None:
@@ -342,7 +365,8 @@ def assignee_for(responsible: str, customer: Customer) -> Any:
     if not staff:
         return customer.owner
     load = dict(
-        FollowUp.objects.filter(status=FollowUpStatus.PLANNED, assignee__in=staff)
+        FollowUp.objects.unscoped("derived planning work after a checked write")
+        .filter(status=FollowUpStatus.PLANNED, assignee__in=staff)
         .values_list("assignee_id")
         .annotate(n=Count("id"))
         .values_list("assignee_id", "n")
@@ -370,12 +394,16 @@ def followup_plan(
     if actor is not None:
         _require_view(actor, customer)
     if source_id:
-        existing = FollowUp.objects.filter(type=type, source_type=source_type, source_id=str(source_id)).first()
+        existing = (
+            FollowUp.objects.unscoped("derived planning work after a checked write")
+            .filter(type=type, source_type=source_type, source_id=str(source_id))
+            .first()
+        )
         if existing is not None:
             return existing
     responsible = FOLLOWUP_RULES[type][0]
     due = due_on or followup_due(type, start or timezone.localdate())
-    followup = FollowUp.objects.create(
+    followup = FollowUp.objects.unscoped("derived planning work after a checked write").create(
         customer=customer,
         type=type,
         source_type=source_type,
@@ -506,7 +534,7 @@ def followups_plan_periodic(*, today: dt.date | None = None) -> int:
     Idempotent: the source is the period ("2026H2", "2026Q4"), unique per customer and type.
     """
     today = today or timezone.localdate()
-    active = Customer.objects.filter(is_archived=False)
+    active = Customer.objects.unscoped("derived planning work after a checked write").filter(is_archived=False)
     half = f"{today.year}H{1 if today.month <= 6 else 2}"
     quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"
     existing_since = planning.add_months(today, -3)
@@ -549,9 +577,13 @@ def _plan_clock(customers: Any, *, type: str, period: str, due: dt.date, note: s
         ]
         source_ids = [r.source_id for r in rows]
         with transaction.atomic():
-            clock = FollowUp.objects.filter(type=type, source_type="clock", source_id__in=source_ids)
+            clock = FollowUp.objects.unscoped("derived planning work after a checked write").filter(
+                type=type, source_type="clock", source_id__in=source_ids
+            )
             before = clock.count()
-            FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
+            FollowUp.objects.unscoped("derived planning work after a checked write").bulk_create(
+                rows, ignore_conflicts=True
+            )
             created += clock.count() - before
 
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from kehu.access.admin import ScopedAdmin
+
 from .models import Complaint, Demand, SlaTarget, SlaTimer, Ticket
 
 
@@ -12,7 +14,7 @@ class SlaTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Complaint, Ticket, Demand)
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(ScopedAdmin):
     """Read-only: every change goes through the workflow services (and their timeline)."""
 
     list_display = ["number", "customer", "state", "created_at"]
@@ -27,7 +29,7 @@ class RecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaTimer)
-class SlaTimerAdmin(admin.ModelAdmin):
+class SlaTimerAdmin(ScopedAdmin):
     list_display = ["kind", "complaint", "ticket", "demand", "due_at", "warned_at", "breached_at", "stopped_at"]
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]

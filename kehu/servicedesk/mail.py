@@ -57,9 +57,20 @@ def find_customer(address: str) -> Any:
     if not address:
         return None
     # customers.services stores both addresses lower-cased, so equality lookups suffice (Customer.email is indexed)
-    customer = Customer.objects.filter(email=address).order_by("id").first()
+    customer = (
+        Customer.objects.unscoped("the mail intake matches senders for the system")
+        .filter(email=address)
+        .order_by("id")
+        .first()
+    )
     if customer is None:
-        contact = Contact.objects.filter(email=address).select_related("customer").order_by("id").first()
+        contact = (
+            Contact.objects.unscoped("the mail intake matches senders for the system")
+            .filter(email=address)
+            .select_related("customer")
+            .order_by("id")
+            .first()
+        )
         customer = contact.customer if contact else None
     return customer
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kehu.access import roles
-from kehu.access.scoping import RestrictedManager, Scope
+from kehu.access.scoping import EVERYTHING, RestrictedManager, Scope
 from kehu.accounts.choices import Department
 from kehu.core.models import TimeStampedModel, VersionedModel
 
@@ -40,7 +40,7 @@ def _service_desk_q(department_field: str, person_fields: tuple[str, ...], *, te
 
     def who(user: Any, action: str) -> Q:
         if roles.is_service_desk(user) or (tech_support and roles.is_tech_support(user)):
-            return Q()
+            return EVERYTHING
         q = Q(pk__in=[])
         dept = roles.department(user)
         if dept:

@@ -63,7 +63,7 @@ def test_backup_wipe_restore_round_trip(users, settings, tmp_path, method):
     for n in range(3):
         customer = customer_create(actor=owner, name=f"备份测试{n}有限公司", owner=owner, grade="ABC"[n])
         contact_create(
-            actor=owner, customer=customer, name=f"联系人{n}", family="配偶信息", personal_phone="13800000000"
+            actor=users["admin"], customer=customer, name=f"联系人{n}", family="配偶信息", personal_phone="13800000000"
         )
     media = Path(settings.MEDIA_ROOT)
     (media / "contracts").mkdir(parents=True)

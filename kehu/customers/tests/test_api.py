@@ -112,9 +112,7 @@ def test_junk_never_gives_a_500(api_for, make_customer, payload: dict[str, Any])
 
 def test_contacts_filtered_by_customer_and_masked_like_the_ui(api_for, make_customer, users):
     one, two = make_customer("甲公司", owner="sales2"), make_customer("乙公司", owner="sales2")
-    services.contact_create(
-        actor=users["mkt"], customer=one, name="王建国", personal_phone="13912345678", hobbies="茶"
-    )
+    services.contact_create(actor=users["mkt"], customer=one, name="王建国", personal_phone="13912345678", hobbies="茶")
     services.contact_create(actor=users["mkt"], customer=two, name="李雷")
     # customer service may read key people's personal data (回访, 关系卡); marketing staff keep the
     # archive without it (the sensitive rule names marketing from manager level).

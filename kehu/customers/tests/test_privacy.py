@@ -12,8 +12,8 @@ from django.db import connection
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from kehu.access import services
 from kehu.access.models import AccessLog, RetentionReview
+from kehu.customers import privacy as services
 from kehu.customers.models import Contact, Customer, Transaction
 from kehu.customers.services import contact_create
 
@@ -31,7 +31,7 @@ PERSONAL = {
 @pytest.fixture
 def contact(users, archive):
     made = contact_create(
-        actor=users["sales2"],
+        actor=users["admin"],
         customer=archive["B"],
         name="赵总",
         mobile="13800001111",
