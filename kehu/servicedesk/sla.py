@@ -84,7 +84,9 @@ def timer_start(
 
 
 def timers_stop(record: Any, *, now: dt.datetime, kinds: tuple[str, ...] | None = None) -> int:
-    queryset = SlaTimer.objects.filter(**_record_kw(record), stopped_at__isnull=True)
+    queryset = SlaTimer.objects.unscoped("SLA timers are kept for the system").filter(
+        **_record_kw(record), stopped_at__isnull=True
+    )
     if kinds:
         queryset = queryset.filter(kind__in=kinds)
     return queryset.update(stopped_at=now)
@@ -92,7 +94,9 @@ def timers_stop(record: Any, *, now: dt.datetime, kinds: tuple[str, ...] | None 
 
 def timers_reassign(record: Any) -> None:
     owner, department = _owner_and_department(record)
-    SlaTimer.objects.filter(**_record_kw(record), stopped_at__isnull=True).update(owner=owner, department=department)
+    SlaTimer.objects.unscoped("SLA timers are kept for the system").filter(
+        **_record_kw(record), stopped_at__isnull=True
+    ).update(owner=owner, department=department)
 
 
 def _record_of(timer: SlaTimer) -> Any:
@@ -139,10 +143,16 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, 
     now = now or timezone.now()
     open_q = Q(stopped_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True)
     warned = breached = 0
-    to_warn = SlaTimer.objects.filter(open_q, warned_at__isnull=True, warn_at__lte=now, due_at__gt=now)
+    to_warn = SlaTimer.objects.unscoped("SLA timers are kept for the system").filter(
+        open_q, warned_at__isnull=True, warn_at__lte=now, due_at__gt=now
+    )
     for timer in to_warn.select_related("owner", "complaint", "ticket", "demand")[:batch]:
         with transaction.atomic():
-            if not SlaTimer.objects.filter(pk=timer.pk, warned_at__isnull=True).update(warned_at=now):
+            if (
+                not SlaTimer.objects.unscoped("SLA timers are kept for the system")
+                .filter(pk=timer.pk, warned_at__isnull=True)
+                .update(warned_at=now)
+            ):
                 continue
             record = _record_of(timer)
             minutes = int((timer.due_at - now).total_seconds() // 60)
@@ -154,12 +164,14 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, 
             for user in [timer.owner] if timer.owner else department_managers(timer.department):
                 notify(user=user, message=message, url=record_url(record))
             warned += 1
-    to_breach = SlaTimer.objects.filter(open_q, due_at__lte=now)
+    to_breach = SlaTimer.objects.unscoped("SLA timers are kept for the system").filter(open_q, due_at__lte=now)
     for timer in to_breach.select_related("owner__manager", "complaint", "ticket", "demand")[:batch]:
         with transaction.atomic():
             targets = escalation_targets(timer)
-            claimed = SlaTimer.objects.filter(pk=timer.pk, breached_at__isnull=True).update(
-                breached_at=now, escalated_to=targets[0] if targets else None
+            claimed = (
+                SlaTimer.objects.unscoped("SLA timers are kept for the system")
+                .filter(pk=timer.pk, breached_at__isnull=True)
+                .update(breached_at=now, escalated_to=targets[0] if targets else None)
             )
             if not claimed:
                 continue

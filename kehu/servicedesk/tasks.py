@@ -25,7 +25,12 @@ def send_sheet_copy(complaint_id: int) -> int:
     from . import pdf, sla
     from .models import Complaint
 
-    complaint = Complaint.objects.select_related("customer").filter(pk=complaint_id).first()
+    complaint = (
+        Complaint.objects.unscoped("a background task acts for the system")
+        .select_related("customer")
+        .filter(pk=complaint_id)
+        .first()
+    )
     if complaint is None or not complaint.responsible_department:
         return 0
     recipients = [u.email for u in sla.department_managers(complaint.responsible_department) if u.email]

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def _buy(customer, users, day, capture):
     with capture(execute=True):
         return customer_services.transaction_create(
-            actor=users["sales"], customer=customer, occurred_on=day, amount=Decimal("12000"), product="ERP"
+            actor=users["admin"], customer=customer, occurred_on=day, amount=Decimal("12000"), product="ERP"
         )
 
 

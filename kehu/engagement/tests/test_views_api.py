@@ -80,7 +80,7 @@ def test_overview_lists_contact_and_plan_and_exports_xlsx(client, users, make_cu
             f"苏州精工{i}有限公司", grade="B", main_products="数控机床", preferences="重视售后响应"
         )
         customer_services.contact_create(
-            actor=users["sales"], customer=customer, name="王建国", position="采购经理", is_main_contact=True
+            actor=users["admin"], customer=customer, name="王建国", position="采购经理", is_main_contact=True
         )
     client.force_login(users["sales"])
     with django_assert_num_queries(9):  # session, user, access rules, grants ... and ONE query for the rows
