@@ -333,5 +333,5 @@ KEHU = {
     "CARE_HORIZON_DAYS": envint("KEHU_CARE_HORIZON_DAYS", 30),
     # "raise": an unrestricted read of a customer-owned model inside a request is an error (fail
     # closed); "warn": logged only. See kehu/access/scoping.py.
-    "SCOPE_GUARD": env("KEHU_SCOPE_GUARD", "warn"),
+    "SCOPE_GUARD": env("KEHU_SCOPE_GUARD", "raise"),
 }
