@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # One transaction per API write: a failed request commits nothing (kehu/core/middleware.py).
+    "kehu.core.middleware.AtomicApiWritesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
