@@ -181,6 +181,8 @@ AXES_VERBOSE = False
 SESSION_COOKIE_AGE = envint("KEHU_SESSION_SECONDS", 8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The per-request expiry refresh never makes a read wait for a long SQLite writer (kehu/core/sessions.py).
+SESSION_ENGINE = "kehu.core.sessions"
 
 # --- security headers ----------------------------------------------------------
 SECURE_CSP = {

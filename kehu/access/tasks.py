@@ -31,3 +31,11 @@ def expire_grants() -> None:
 def weekly_retention_review() -> None:
     """Mondays 03:00: flag customers without business for RETENTION_YEARS for a human decision."""
     services.retention_flag()
+
+
+@db_periodic_task(crontab(minute="*"))
+def access_log_spool_flush() -> None:
+    """Every minute: access-log rows spooled while SQLite's write lock was taken (logspool.py)."""
+    from .logspool import flush
+
+    flush()
