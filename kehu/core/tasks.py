@@ -9,15 +9,16 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, on_startup
 
 from .maintenance import optimize_database
+from .queues import TIMER_PRIORITY, bulk_periodic_task
 
 
-@db_periodic_task(crontab(minute="10", hour="4"))
+@bulk_periodic_task(crontab(minute="10", hour="4"))
 def nightly_optimize() -> None:
     """04:10, after the night's bulk work (planning, grading, backup)."""
     optimize_database()
 
 
-@task
+@task(priority=50)
 def outbox_drain_task(ids: list[int] | None = None) -> int:
     """Run the handlers of outbox rows: the kick after a commit names its rows, a retry its one row."""
     from .outbox import drain
@@ -25,7 +26,7 @@ def outbox_drain_task(ids: list[int] | None = None) -> int:
     return drain(ids)
 
 
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(crontab(minute="*"), priority=TIMER_PRIORITY)
 def outbox_drain_periodic() -> None:
     """Every minute: whatever a kick missed (a process killed after its commit, a queue that was
     down, a retry that is due). huey's schedule has minute granularity; kicks cover the seconds."""
