@@ -24,8 +24,9 @@ from .models import OutboxEvent
 logger = logging.getLogger(__name__)
 
 # A claimed row is invisible to other drains for this long; a worker killed mid-handler
-# therefore delays that row by at most the lease.
-LEASE = dt.timedelta(minutes=5)
+# therefore delays that row by at most the lease. Handlers take milliseconds (a mail at most
+# the SMTP timeout); one that outlives the lease may run twice, which idempotence allows.
+LEASE = dt.timedelta(minutes=1)
 # After this many failed attempts (or this age) a row shows as stuck on the security page.
 STUCK_ATTEMPTS = 5
 STUCK_AGE = dt.timedelta(minutes=15)
