@@ -383,7 +383,7 @@ def phase_kill(site: Site, api: Api, count: int) -> dict[str, Any]:
 
 
 def phase_pg_terminate(site: Site, api: Api, count: int) -> dict[str, Any]:
-    """pg_terminate_backend on every connection of the site's database, every 0.3 s, while writing."""
+    """pg_terminate_backend on every connection of the site's database, every 0.5 s for 20 s, while writing."""
     import psycopg
 
     prefix = "演练乙"
@@ -391,14 +391,15 @@ def phase_pg_terminate(site: Site, api: Api, count: int) -> dict[str, Any]:
     runner = threading.Thread(target=writer.run, args=(count,))
     runner.start()
     terminated = 0
+    stop_at = time.monotonic() + 20  # bounded: then the writer finishes on a healthy database
     with psycopg.connect(site.pg_admin_url, autocommit=True) as db:
-        while runner.is_alive():
+        while runner.is_alive() and time.monotonic() < stop_at:
             rows = db.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
                 (site.pg_name,),
             ).fetchall()
             terminated += sum(1 for (ok,) in rows if ok)
-            time.sleep(0.3)
+            time.sleep(0.5)
     runner.join()
     state, waited = wait_for_derived_work(site, prefix)
     return {
@@ -567,7 +568,7 @@ def main() -> int:
         results.append(phase_kill(site, api, options.customers))
         if site.vendor == "postgresql":
             log("phase 2: pg_terminate_backend during writes")
-            results.append(phase_pg_terminate(site, api, options.customers // 2))
+            results.append(phase_pg_terminate(site, api, options.customers // 3))
         log("phase 3: disk full")
         results.append(phase_disk_full(site))
         log("phase 4: backup -> restore -> compare")
