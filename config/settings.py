@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # One transaction per API write: a failed request commits nothing (kehu/core/middleware.py).
+    "kehu.core.middleware.AtomicApiWritesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -179,6 +181,8 @@ AXES_VERBOSE = False
 SESSION_COOKIE_AGE = envint("KEHU_SESSION_SECONDS", 8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The per-request expiry refresh never makes a read wait for a long SQLite writer (kehu/core/sessions.py).
+SESSION_ENGINE = "kehu.core.sessions"
 
 # --- security headers ----------------------------------------------------------
 SECURE_CSP = {
@@ -277,15 +281,20 @@ SPECTACULAR_SETTINGS = {
 # Application code uses Django's task API (@task, .enqueue); huey's own django.tasks
 # backend runs them. Tasks are queued only when the enqueuing transaction commits,
 # so a worker never sees an id that a rollback took back.
+# Two queues (kehu/core/queues.py): "default" for timers and short work, "bulk" for long jobs,
+# each with its own worker threads in `manage.py run_worker`.
 TASKS = {
     "default": {
-        "BACKEND": env("KEHU_TASK_BACKEND", "huey.contrib.djhuey.tasks_backend.HueyBackend"),
+        "BACKEND": env("KEHU_TASK_BACKEND", "kehu.core.tasks_backend.KehuHueyBackend"),
         "OPTIONS": {"enqueue_on_commit": True} if not env("KEHU_TASK_BACKEND") else {},
+        "QUEUES": ["default", "bulk"],
     }
 }
+KEHU_BULK_WORKERS = envint("KEHU_BULK_WORKERS", 1)
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "kehu", "url": REDIS_URL, "immediate": False}
+    # The Priority variant: timers carry a priority (plain RedisHuey refuses priorities).
+    HUEY = {"huey_class": "huey.PriorityRedisHuey", "name": "kehu", "url": REDIS_URL, "immediate": False}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",

@@ -31,7 +31,7 @@ fi
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py seed_demo --customers "${DEMO_CUSTOMERS:-300}"
 
-.venv/bin/python manage.py run_huey >data/worker.log 2>&1 &
+.venv/bin/python manage.py run_worker >data/worker.log 2>&1 &
 worker=$!
 # E-mail intake (SMTP): mail to it becomes a complaint or a problem ticket (KEHU_INTAKE_SMTP_HOST/PORT).
 .venv/bin/python manage.py run_mail_intake >data/mail-intake.log 2>&1 &

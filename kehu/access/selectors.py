@@ -122,6 +122,8 @@ def security_overview(user: Any, *, days: int = 7) -> dict[str, Any]:
     from django.db.models.functions import TruncHour
     from django.utils import timezone
 
+    from kehu.core import outbox
+
     from .conf import setting
     from .models import RetentionReview
 
@@ -151,4 +153,6 @@ def security_overview(user: Any, *, days: int = 7) -> dict[str, Any]:
         .filter(status=RetentionReview.Status.OPEN)
         .select_related("customer")
         .order_by("id")[:50],
+        # Derived work (plans, notifications) that keeps failing or waits too long (ADR 0010).
+        "stuck_events": outbox.stuck_events(),
     }

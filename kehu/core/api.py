@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .exceptions import ConflictError, DomainError
+from .exceptions import ConflictError, DomainError, StorageError
 
 
 class KeysetPagination(CursorPagination):
@@ -64,6 +64,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if exc.current is not None and serializer_class is not None:
             body["current"] = serializer_class()(exc.current, context=view.get_serializer_context()).data  # type: ignore[union-attr]
         return Response(body, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, StorageError):  # disk full: not the caller's fault, nothing was stored
+        return Response({"detail": exc.message, "code": "storage"}, status=status.HTTP_507_INSUFFICIENT_STORAGE)
     if isinstance(exc, DomainError):
         body = {"detail": exc.message, "code": "invalid"}
         body.update(exc.field_errors)

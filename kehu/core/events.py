@@ -6,6 +6,12 @@ subscribes (in its AppConfig.ready) and plans follow-up visits or re-plans
 contacts. Handlers run after the publishing transaction commits, so a rolled
 back write never triggers anything. Payloads carry ids, never model objects.
 
+Durable (ADR 0010): publish writes the event into the outbox in the publisher's
+transaction; the worker runs the handlers, each in its own transaction, and
+retries a failed one with backoff. A crash between commit and handler loses
+nothing, so handlers must be idempotent (they may run again after a crash) and
+payloads must be JSON (ids, strings, numbers, dates).
+
 Known events and their payload keys:
 - customer_created: customer_id, actor_id
 - transaction_created: transaction_id, customer_id, actor_id
@@ -22,10 +28,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from functools import partial
 from typing import Any
-
-from django.db import transaction
 
 Handler = Callable[..., None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
@@ -36,15 +39,12 @@ def subscribe(event: str, handler: Handler) -> None:
         _handlers[event].append(handler)
 
 
-def _run_as_system(handler: Handler, payload: dict[str, Any]) -> None:
-    """Handlers do derived work for the system (plans, follow-ups), not for the request's user:
-    outside the request's restrict() guard, like a worker task."""
-    from kehu.access.scoping import unguarded
-
-    with unguarded():
-        handler(**payload)
+def handlers_for(event: str) -> list[Handler]:
+    return list(_handlers.get(event, ()))
 
 
 def publish(event: str, **payload: Any) -> None:
-    for handler in list(_handlers.get(event, ())):
-        transaction.on_commit(partial(_run_as_system, handler, payload))
+    """Record `event` in the current transaction; its handlers run once that transaction commits."""
+    from .outbox import record
+
+    record(event, payload)

@@ -269,6 +269,8 @@ class DocumentVersion(models.Model):
     file = models.FileField(_("文件"), upload_to="customers/%Y/%m/")
     original_name = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField(default=0)
+    # SHA-256 of the file as written and read back before the row committed; checked on download.
+    sha256 = models.CharField(max_length=64, blank=True, default="")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 

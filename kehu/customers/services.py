@@ -17,6 +17,7 @@ from kehu.access import scoping
 from kehu.core import events, search
 from kehu.core.crypto import blind_index
 from kehu.core.exceptions import DomainError
+from kehu.core.files import remove_quietly, save_verified
 from kehu.core.numbering import next_number
 from kehu.core.versioning import save_versioned
 
@@ -256,14 +257,19 @@ def document_upload(*, actor: Any, customer: Customer, title: str, file: Uploade
         customer=customer, title=title, defaults={"created_by": actor}
     )
     number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    return DocumentVersion.objects.create(
-        document=document,
-        number=number,
-        file=file,
-        original_name=(file.name or "file")[:255],
-        size=file.size,
-        uploaded_by=actor,
+    version = DocumentVersion(
+        document=document, number=number, original_name=(file.name or "file")[:255], uploaded_by=actor
     )
+    # Written, fsynced and verified before the row exists; a full disk raises StorageError and
+    # leaves neither a partial file nor (the transaction rolls back) a row.
+    stored = save_verified(version.file, file.name or "file", file)
+    version.size, version.sha256 = stored.size, stored.sha256
+    try:
+        version.save()
+    except BaseException:
+        remove_quietly(version.file)
+        raise
+    return version
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 
-@task
+@task(queue_name="bulk")
 def grading_run_task(run_id: int) -> int:
     from .grading import grading_run
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 from kehu.access import personal, roles, scoping
 from kehu.access.audit import log_access
 from kehu.core.exceptions import ConflictError, DomainError
+from kehu.core.files import verify
 
 from . import grading, imports, selectors, services
 from .choices import Priority
@@ -37,6 +39,8 @@ from .models import Contact, Customer, GradingRun, ImportJob
 
 PAGE_SIZE = 50
 TABS = ("archive", "people", "transactions", "documents", "history")
+
+logger = logging.getLogger(__name__)
 
 
 def _filtered(request: HttpRequest, *, action: str = "list") -> tuple[CustomerFilterForm, Any]:
@@ -298,7 +302,7 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def document_download(request: HttpRequest, version_pk: int) -> FileResponse:
+def document_download(request: HttpRequest, version_pk: int) -> HttpResponse | FileResponse:
     version = selectors.document_version_for(request.user, version_pk)
     log_access(
         user=request.user,
@@ -308,6 +312,15 @@ def document_download(request: HttpRequest, version_pk: int) -> FileResponse:
         object_type="document",
         object_id=version.pk,
     )
+    # A file that no longer matches the size and checksum recorded when it was saved is not served
+    # as if it were the document (a truncated contract looks complete to whoever opens it).
+    if not verify(version.file, size=version.size, sha256=version.sha256):
+        logger.error("document version %s: file %s fails its checksum", version.pk, version.file.name)
+        return HttpResponse(
+            _("文件校验失败（可能已损坏或缺失），未下载。请联系管理员从备份恢复。"),
+            status=500,
+            content_type="text/plain; charset=utf-8",
+        )
     return FileResponse(version.file.open("rb"), as_attachment=True, filename=version.original_name)
 
 

@@ -53,16 +53,18 @@ def on_transaction_created(
 
 
 def on_customer_regraded(*, customer_id: int, **_payload: Any) -> None:
-    from .tasks import plan_refresh_task
+    # Planned here, in the outbox handler's transaction, not in a further task: the outbox row is
+    # marked done in the same commit, so a crash can never leave it done without the plan.
+    from .services import plan_refresh
 
-    plan_refresh_task.enqueue(customer_id)
+    plan_refresh(customer_id=customer_id)
 
 
 def on_customer_created(*, customer_id: int, **_payload: Any) -> None:
     """A new archive is due for its first contact under its grade's policy at once, not after the nightly run."""
-    from .tasks import plan_refresh_task
+    from .services import plan_refresh
 
-    plan_refresh_task.enqueue(customer_id)
+    plan_refresh(customer_id=customer_id)
 
 
 def _event_followup(type: str, source_type: str, note: str = ""):  # type: ignore[no-untyped-def]

@@ -6,8 +6,10 @@ from django.tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from kehu.core.queues import TIMER_PRIORITY, bulk_periodic_task
 
-@task
+
+@task(queue_name="bulk")
 def replan_task(job_id: int) -> int:
     from .services import replan_run
 
@@ -28,7 +30,7 @@ def reminders_task() -> int:
     return reminders_sweep()
 
 
-@db_periodic_task(crontab(minute="*/10"))
+@db_periodic_task(crontab(minute="*/10"), priority=TIMER_PRIORITY)
 def reminders_periodic() -> None:
     """Every 10 minutes: remind what is due or overdue (each item once per due date)."""
     from .reminders import reminders_sweep
@@ -36,7 +38,7 @@ def reminders_periodic() -> None:
     reminders_sweep()
 
 
-@db_periodic_task(crontab(minute="20", hour="1"))
+@bulk_periodic_task(crontab(minute="20", hour="1"))
 def nightly_planning() -> None:
     """01:20: plans for new customers, the half-year clock of key customers, the care calendar."""
     from .care import care_plan

@@ -29,6 +29,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from kehu.core.exceptions import DomainError
+from kehu.core.files import removed_on_error, save_verified
 
 from . import services
 from .choices import ComplaintCategory, IntakeChannel, MailDirection, Urgency
@@ -184,7 +185,9 @@ def mail_intake(raw: bytes, *, recipients: list[str] | None = None) -> MailMessa
         attachment = MailAttachment(
             message=mail, filename=filename[:255], content_type=part.get_content_type(), size=len(payload)
         )
-        attachment.file.save(_storage_name(filename), ContentFile(payload), save=False)
+        # Written fully and verified before the row; a full disk fails the intake, which the
+        # SMTP server answers with a temporary error so that the sender's server retries.
+        save_verified(attachment.file, _storage_name(filename), ContentFile(payload))
         attachment.save()
     if threaded:
         record = complaint or ticket
@@ -260,7 +263,8 @@ def mail_reply(*, actor: Any, record: Any, body: str, subject: str = "") -> Mail
 
 def _process(raw: bytes, recipients: list[str]) -> str:
     try:
-        mail = mail_intake(raw, recipients=recipients)
+        with removed_on_error():  # attachments already written go when the intake rolls back
+            mail = mail_intake(raw, recipients=recipients)
     except Exception:  # a bad mail must not kill the listener; the sender learns it was not taken
         log.exception("mail intake failed")
         return "451 Requested action aborted: local error in processing"
