@@ -76,18 +76,15 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def customer_export(request: HttpRequest) -> HttpResponse:
+def customer_export(request: HttpRequest) -> FileResponse:
     form, customers = _filtered(request, action="export")
-    content = customers_xlsx(
+    export = customers_xlsx(
         user=request.user,
         customers=customers,
         filters=form.describe() if form.is_bound and form.is_valid() else {},
         query=request.GET.get("q", ""),
     )
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.xlsx"'
-    return response
+    return export.response(f"customers-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 
 
 @login_required

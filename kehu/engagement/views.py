@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -177,13 +177,10 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def overview_export(request: HttpRequest) -> HttpResponse:
+def overview_export(request: HttpRequest) -> FileResponse:
     _form, queryset = _overview(request, "export")
-    content = overview_xlsx(user=request.user, rows=queryset, filters=request.GET.dict())
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="contact-overview-{stamp}.xlsx"'
-    return response
+    export = overview_xlsx(user=request.user, rows=queryset, filters=request.GET.dict())
+    return export.response(f"contact-overview-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 
 
 # --- interactions ---------------------------------------------------------------------------------

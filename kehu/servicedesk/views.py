@@ -316,12 +316,10 @@ def stats_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def stats_export(request: HttpRequest) -> HttpResponse:
+def stats_export(request: HttpRequest) -> FileResponse:
     period, start, end = StatsForm(request.GET or None).values()
-    content = stats.stats_xlsx(user=request.user, period=period, start=start, end=end)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="complaint-stats-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
-    return response
+    export = stats.stats_xlsx(user=request.user, period=period, start=start, end=end)
+    return export.response(f"complaint-stats-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
 
 
 @login_required

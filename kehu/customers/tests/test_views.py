@@ -184,7 +184,7 @@ def test_export_xlsx_uses_filters_and_chinese_headers(client, users, seeded, mon
     monkeypatch.setattr("kehu.customers.exports.log_access", lambda **kwargs: logged.append(kwargs))
     client.force_login(users["sales"])
     response = client.get(reverse("customers:export"), {"region": "上海", "q": "科技"})
-    workbook = load_workbook(io.BytesIO(response.content))
+    workbook = load_workbook(io.BytesIO(response.getvalue()))
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[0][:3] == ("档案编号", "客户名称", "等级")
     # sales may not open sales2's A-grade archives (上海第9), so they are not exported either
@@ -198,10 +198,10 @@ def test_export_xlsx_uses_filters_and_chinese_headers(client, users, seeded, mon
 def test_staff_export_is_capped(client, users, seeded, settings):
     settings.KEHU = {**settings.KEHU, "EXPORT_ROW_CAP_STAFF": 3}
     client.force_login(users["sales"])
-    rows = list(load_workbook(io.BytesIO(client.get(reverse("customers:export")).content)).active.iter_rows())
+    rows = list(load_workbook(io.BytesIO(client.get(reverse("customers:export")).getvalue())).active.iter_rows())
     assert len(rows) == 4
     client.force_login(users["mkt_mgr"])  # a manager (uncapped) who may open every grade
-    rows = list(load_workbook(io.BytesIO(client.get(reverse("customers:export")).content)).active.iter_rows())
+    rows = list(load_workbook(io.BytesIO(client.get(reverse("customers:export")).getvalue())).active.iter_rows())
     assert len(rows) == 13
 
 
