@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_POST
 from kehu.core.exceptions import DomainError
 
 from . import tokens
-from .models import ApiToken
+from .models import ApiToken, User
 
 
 class NamedTokenForm(forms.Form):
@@ -57,7 +59,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken.objects.filter(user_id=request.user.pk), pk=pk)
+    token = get_object_or_404(ApiToken.objects.filter(user=cast(User, request.user)), pk=pk)
     tokens.token_revoke(actor=request.user, token=token)
     messages.success(request, _("令牌已撤销。"))
     return redirect("accounts:tokens")

@@ -3,7 +3,7 @@ named tokens for integrations."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import authenticate
 from django.shortcuts import get_object_or_404
@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import tokens
-from ..models import ApiToken
+from ..models import ApiToken, User
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -130,6 +130,6 @@ class TokenRevokeView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        token = get_object_or_404(ApiToken.objects.filter(user_id=request.user.pk), pk=pk)
+        token = get_object_or_404(ApiToken.objects.filter(user=cast(User, request.user)), pk=pk)
         tokens.token_revoke(actor=request.user, token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
