@@ -133,6 +133,7 @@ class TransactionSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "customer",
+            "kind",
             "occurred_on",
             "place",
             "product",
