@@ -54,6 +54,19 @@ _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TEXT = forms.Textarea(attrs={"rows": 2})
 
 
+class RequireVersionOnEdit:
+    """An edit must name the version it started from, as in the API: without it two people's
+    edits could overwrite each other unnoticed (a missing hidden field is not "no conflict")."""
+
+    instance: Any
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()  # type: ignore[misc]
+        if self.instance.pk and data.get("version") is None:
+            raise forms.ValidationError(_("缺少版本号，无法检查是否有人同时修改：请刷新页面后重试。"), code="version")
+        return data  # type: ignore[no-any-return]
+
+
 def _bootstrap(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         widget = field.widget
@@ -107,7 +120,7 @@ class CustomerFilterForm(forms.Form):
         return {k: str(v) for k, v in self.cleaned_data.items() if v not in (None, "") and k != "q"}
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(RequireVersionOnEdit, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     learned_at = forms.DateTimeField(
         label=_("信息获取时间"),
@@ -189,7 +202,7 @@ class NewCustomerForm(CustomerForm):
         return data
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(RequireVersionOnEdit, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -234,7 +247,7 @@ class ContactForm(forms.ModelForm):
 class TransactionForm(forms.ModelForm):
     class Meta:
         model = Transaction
-        fields = ["occurred_on", "product", "quantity", "amount", "place", "breach", "notes"]
+        fields = ["kind", "occurred_on", "product", "quantity", "amount", "place", "breach", "notes"]
         widgets = {"occurred_on": _DATE, "notes": _TEXT}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -306,3 +306,18 @@ def test_manager_flags_stale_customers_for_review(client, users, make_customer):
     response = client.post(reverse("customers:flag_stale"), follow=True)
     assert [c.name for c in response.context["customers"]] == ["旧客户有限公司"]
     assert "已标记 1 个" in response.content.decode()
+
+
+def test_an_edit_without_the_hidden_version_is_refused(client, users, make_customer):
+    """Without the version no conflict can be detected: the UI insists on it like the API."""
+    customer = make_customer(region="上海")
+    form = {"name": customer.name, "industry_standing": "other", "nature": "private", "deal_probability": 50}
+    client.force_login(users["sales"])
+    refused = client.post(reverse("customers:edit", args=[customer.pk]), {**form, "region": "江苏"})
+    assert refused.status_code in (200, 400) and "缺少版本号" in refused.content.decode()
+    assert Customer.objects.get(pk=customer.pk).region == "上海"
+    contact = customer.contacts.create(name="李工")
+    response = client.post(reverse("customers:contact_edit", args=[customer.pk, contact.pk]), {"name": "王工"})
+    assert "缺少版本号" in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.name == "李工"
