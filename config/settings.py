@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "kehu.core.middleware.BadInputMiddleware",
+    "kehu.core.middleware.ApiAtomicMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

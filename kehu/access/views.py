@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.core.exceptions import DomainError
 from kehu.core.exports import XlsxExport, capped
+from kehu.core.inputs import bad_form_response
 
 from . import otp, policy, selectors, services
 from .audit import log_access
@@ -40,7 +41,7 @@ def keyset_page(queryset: Any, request: HttpRequest, size: int = PAGE_SIZE) -> t
     return rows[:size], (rows[size - 1].pk if len(rows) > size else None)
 
 
-def page(request: HttpRequest, template: str, tab: str, context: dict[str, Any]) -> HttpResponse:
+def page(request: HttpRequest, template: str, tab: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     """Render with the flags the section tabs need."""
     user = request.user
     flags = {
@@ -50,7 +51,7 @@ def page(request: HttpRequest, template: str, tab: str, context: dict[str, Any])
         "is_manager": otp.may_enrol(user),
         "unread": selectors.unread_notification_count(user),
     }
-    return render(request, template, {**flags, **context})
+    return render(request, template, {**flags, **context}, status=status)
 
 
 def _form_errors_to(form: Any, error: DomainError) -> None:
@@ -171,6 +172,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         "access/log.html",
         "log",
         {"form": form, "rows": rows, "next_before": next_before, "query": query.urlencode()},
+        status=400 if form.errors else 200,
     )
 
 
@@ -178,9 +180,11 @@ ACCESS_LOG_EXPORT_CAP = 100_000  # the log is admins' (no staff cap applies); on
 
 
 @login_required
-def access_log_export(request: HttpRequest) -> FileResponse:
+def access_log_export(request: HttpRequest) -> HttpResponse | FileResponse:
     """The filtered log as .xlsx (capped; the export itself is logged)."""
     form = AccessLogFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return bad_form_response(request, form)
     queryset = _log_queryset(request, form)
     export = XlsxExport()
     sheet = export.sheet(

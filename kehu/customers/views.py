@@ -199,7 +199,8 @@ def _contact_view(contact: Contact, sensitive: bool) -> dict[str, Any]:
 def _history_changes(records: list[Any]) -> list[dict[str, Any]]:
     """Who changed what from what to what: consecutive historical records diffed."""
     rows = []
-    for newer, older in zip(records, [*records[1:], None], strict=True):
+    # each record against the one before it; the oldest (or a customer without history rows) has none
+    for newer, older in zip(records, [*records[1:], None], strict=False):
         changes = []
         if older is not None:
             delta = newer.diff_against(older)
