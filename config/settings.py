@@ -34,8 +34,15 @@ def envint(name: str, default: int) -> int:
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env("KEHU_DATA_DIR", str(BASE_DIR / "data")))
 MEDIA_ROOT = DATA_DIR / "documents"
-DATA_DIR.mkdir(parents=True, exist_ok=True)  # SQLite, huey and documents live here
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # SQLite, huey and documents live here
+try:  # personal data: only Kehu's own user may read the data directory
+    DATA_DIR.chmod(0o700)
+except PermissionError:  # a directory someone else owns: their choice
+    pass
 MEDIA_URL = "/media/"
+# Documents hold personal data: readable by Kehu's user only (Django's default is 0644).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 DEBUG = envbool("KEHU_DEBUG", False)
 SECRET_KEY = env("SECRET_KEY")
@@ -106,6 +113,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "kehu.core.middleware.BadInputMiddleware",
     "kehu.core.middleware.ApiAtomicMiddleware",
+    "kehu.core.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

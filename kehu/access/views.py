@@ -14,13 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.core.exceptions import DomainError
 from kehu.core.exports import XlsxExport, capped
-from kehu.core.inputs import bad_form_response
+from kehu.core.inputs import bad_form_response, safe_next
 
 from . import otp, policy, selectors, services
 from .audit import log_access
@@ -393,9 +392,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 @login_required
 def otp_verify(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
-    next_url = request.GET.get("next") or request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = "/"
+    next_url = safe_next(request.GET.get("next") or request.POST.get("next"), "/")
     if request.method == "POST" and form.is_valid():
         if otp.verify_login(request=request, token=form.cleaned_data["token"]):
             return redirect(next_url)

@@ -55,3 +55,13 @@ def bad_form_response(request: Any, form: forms.Form) -> Any:
 
     message = " ".join(str(e) for errors in form.errors.values() for e in errors)
     return render(request, "core/bad_input.html", {"message": message}, status=400)
+
+
+def safe_next(url: str | None, fallback: str) -> str:
+    """A `next` the user may be sent to: a path on this site only. Redirects are never built from
+    the Host header (with ALLOWED_HOSTS=* anyone chooses it), so no host at all is allowed here."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if url and url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+        return url
+    return fallback

@@ -59,3 +59,21 @@ class BadInputMiddleware:
         rollback()
         message = _("请求中有无法处理的值，请检查后重试。")
         return render(request, "core/bad_input.html", {"message": message}, status=400)
+
+
+class NoStoreMiddleware:
+    """Pages, API answers, PDFs, exports and downloads carry personal data: no browser or proxy
+    keeps a copy (`Cache-Control: no-store`). Static files (served earlier by WhiteNoise) and the
+    anonymous login page keep their own caching."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        personal = request.path.startswith(("/api/", "/media/")) or bool(user and user.is_authenticated)
+        if personal and not request.path.startswith("/static/"):
+            response["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
+        return response

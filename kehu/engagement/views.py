@@ -19,6 +19,7 @@ from kehu.access.audit import log_access
 from kehu.accounts.models import User
 from kehu.core import workcalendar
 from kehu.core.exceptions import DomainError
+from kehu.core.inputs import safe_next
 from kehu.customers.selectors import contacts_for
 
 from . import selectors, services
@@ -232,7 +233,8 @@ def interaction_new(request: HttpRequest) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, _("沟通记录已保存：%(customer)s") % {"customer": customer.name})
-            target = back if back.startswith("/engagement/") else reverse("engagement:timeline", args=[customer.pk])
+            fallback = reverse("engagement:timeline", args=[customer.pk])
+            target = safe_next(back, fallback) if back.startswith("/engagement/") else fallback
             if request.htmx:  # type: ignore[attr-defined]
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = target
@@ -399,7 +401,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("engagement:policies")
     messages.success(request, _("维护策略已保存，正在重新排期受影响的客户。"))
-    return redirect(f"{request.build_absolute_uri('/engagement/policies/')}?job={job.pk}")
+    return redirect(f"{reverse('engagement:policies')}?job={job.pk}")  # a path: never built from the Host
 
 
 @login_required
