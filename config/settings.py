@@ -7,6 +7,7 @@ the environment: a production install never runs on a key that is in git.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -35,10 +36,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env("KEHU_DATA_DIR", str(BASE_DIR / "data")))
 MEDIA_ROOT = DATA_DIR / "documents"
 DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # SQLite, huey and documents live here
-try:  # personal data: only Kehu's own user may read the data directory
+# Personal data: only Kehu's own user may read the data directory (one someone else owns: their choice).
+with contextlib.suppress(PermissionError):
     DATA_DIR.chmod(0o700)
-except PermissionError:  # a directory someone else owns: their choice
-    pass
 MEDIA_URL = "/media/"
 # Documents hold personal data: readable by Kehu's user only (Django's default is 0644).
 FILE_UPLOAD_PERMISSIONS = 0o600

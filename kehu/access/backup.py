@@ -9,6 +9,7 @@ test database.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import io
@@ -117,10 +118,9 @@ def create_backup(*, destination: Path | None = None, method: str | None = None)
     method = method or default_method()
     out_dir = destination or backup_dir()
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        out_dir.chmod(0o700)  # a backup holds every customer's personal data
-    except PermissionError:  # a destination someone else owns (a mounted share): their choice
-        pass
+    # a backup holds every customer's personal data (a destination someone else owns: their choice)
+    with contextlib.suppress(PermissionError):
+        out_dir.chmod(0o700)
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
     archive = out_dir / f"kehu-backup-{stamp}.tar.gz"
     with tempfile.TemporaryDirectory() as tmp:
