@@ -268,6 +268,20 @@ def security(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+def unlock_login(request: HttpRequest) -> HttpResponse:
+    """Admins lift a login lockout (a username from one address; the address's spraying lock too)."""
+    from kehu.accounts import lockout
+
+    if not policy.is_admin(request.user):
+        raise PermissionDenied
+    username, ip = request.POST.get("username", "")[:150], request.POST.get("ip", "")[:45]
+    lockout.unlock(username=username, ip=ip)
+    messages.success(request, _("已解锁：%(username)s %(ip)s") % {"username": username, "ip": ip})
+    return redirect("access:security")
+
+
+@login_required
+@require_POST
 def retention_decide(request: HttpRequest, pk: int) -> HttpResponse:
     review = RetentionReview.objects.filter(pk=pk).first()
     if review is None:

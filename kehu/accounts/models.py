@@ -86,3 +86,23 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or self.get_kind_display()} ({self.prefix}…)"
+
+
+class LoginFailure(models.Model):
+    """One failed login (page, admin or API token request), kept for kehu.accounts.lockout."""
+
+    username = models.CharField(_("用户名"), max_length=150)
+    ip = models.CharField("IP", max_length=45, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("登录失败")
+        verbose_name_plural = _("登录失败")
+        indexes = [
+            models.Index(fields=["username", "ip", "at"], name="accounts_failure_pair"),
+            models.Index(fields=["ip", "at"], name="accounts_failure_ip"),
+            models.Index(fields=["at"], name="accounts_failure_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.ip}"

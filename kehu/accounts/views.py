@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -63,6 +63,18 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     tokens.token_revoke(actor=request.user, token=token)
     messages.success(request, _("令牌已撤销。"))
     return redirect("accounts:tokens")
+
+
+class LoginView(auth_views.LoginView):
+    """The login page; a locked username+address sees the lockout page (429), not "wrong password"."""
+
+    template_name = "accounts/login.html"
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        lock = getattr(self.request, "kehu_lock", None)
+        if lock is not None:
+            return render(self.request, "accounts/locked.html", {"lock": lock}, status=429)
+        return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.models import User
 
-from .choices import Grade, IndustryStanding, InfoSource, Priority
+from .choices import Grade, IndustryStanding, InfoSource, Priority, TransactionKind
 from .models import Contact, Customer, Transaction
 
 CUSTOMER_FIELDS = [
@@ -252,7 +252,11 @@ class TransactionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["kind"].required = False  # a sale unless marked as a refund
         _bootstrap(self)
+
+    def clean_kind(self) -> str:
+        return str(self.cleaned_data.get("kind") or TransactionKind.SALE)
 
 
 class DocumentForm(forms.Form):

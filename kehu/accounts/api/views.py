@@ -16,7 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import tokens
+from .. import lockout, tokens
+from ..lockout import lockout_message
 from ..models import ApiToken, User
 
 
@@ -72,10 +73,14 @@ class ObtainTokenView(APIView):
         user = authenticate(
             request=request._request, username=data.validated_data["username"], password=data.validated_data["password"]
         )
+        lock = getattr(request._request, "kehu_lock", None)
+        if lock is not None:
+            return Response({"detail": lockout_message(lock)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         if user is None or not user.is_active:
             raise ValidationError({"non_field_errors": [_("用户名或密码不正确。")]})
         if not _verify_otp(user, data.validated_data.get("otp", "").strip()):
             raise ValidationError({"otp": [_("动态验证码不正确或已过期。")]})
+        lockout.clear(user.get_username(), lockout.client_ip(request._request))
         issued = tokens.token_issue(user=user)
         return Response({"token": issued.secret, "expires_at": issued.token.expires_at})
 
