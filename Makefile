@@ -24,3 +24,7 @@ lint: setup-dev
 
 format: setup-dev
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
+
+.PHONY: fuzz
+fuzz: setup-dev
+	scripts/fuzz.sh
