@@ -28,3 +28,6 @@ format: setup-dev
 # Fault drill (kill -9, terminated connections, disk full, backup -> restore -> compare); a few minutes.
 drill: setup-dev
 	scripts/drill.sh
+.PHONY: fuzz
+fuzz: setup-dev
+	scripts/fuzz.sh

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from kehu.accounts.demo import DEMO_PASSWORD, DEMO_USERS
@@ -78,11 +77,12 @@ def users(db: Any, _demo_password_hash: str) -> dict[str, Any]:
 @pytest.fixture
 def api_for(users: dict[str, Any]):  # type: ignore[no-untyped-def]
     """api_for("sales") -> an APIClient authenticated with that user's token."""
+    from kehu.accounts.tokens import token_issue
 
     def make(username: str) -> APIClient:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=users[username])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        issued = token_issue(user=users[username], used=True)  # just used: no last-used write in pinned counts
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issued.secret}")
         return client
 
     return make

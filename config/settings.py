@@ -7,6 +7,7 @@ the environment: a production install never runs on a key that is in git.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -34,8 +35,14 @@ def envint(name: str, default: int) -> int:
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env("KEHU_DATA_DIR", str(BASE_DIR / "data")))
 MEDIA_ROOT = DATA_DIR / "documents"
-DATA_DIR.mkdir(parents=True, exist_ok=True)  # SQLite, huey and documents live here
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # SQLite, huey and documents live here
+# Personal data: only Kehu's own user may read the data directory (one someone else owns: their choice).
+with contextlib.suppress(PermissionError):
+    DATA_DIR.chmod(0o700)
 MEDIA_URL = "/media/"
+# Documents hold personal data: readable by Kehu's user only (Django's default is 0644).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 DEBUG = envbool("KEHU_DEBUG", False)
 SECRET_KEY = env("SECRET_KEY")
@@ -68,13 +75,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "simple_history",
-    "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "huey.contrib.djhuey",
@@ -104,9 +109,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "axes.middleware.AxesMiddleware",
     # One transaction per API write: a failed request commits nothing (kehu/core/middleware.py).
     "kehu.core.middleware.AtomicApiWritesMiddleware",
+    "kehu.core.middleware.BadInputMiddleware",
+    "kehu.core.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -170,14 +176,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    # Locked username+address pairs get no password check (kehu/accounts/lockout.py).
+    "kehu.accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = envint("KEHU_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = envint("KEHU_LOGIN_COOLOFF_HOURS", 1)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_VERBOSE = False
 SESSION_COOKIE_AGE = envint("KEHU_SESSION_SECONDS", 8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -237,7 +239,7 @@ STORAGES = {
 # --- API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "kehu.accounts.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -343,4 +345,11 @@ KEHU = {
     # "raise": an unrestricted read of a customer-owned model inside a request is an error (fail
     # closed); "warn": logged only. See kehu/access/scoping.py.
     "SCOPE_GUARD": env("KEHU_SCOPE_GUARD", "warn"),
+    # Tokens from POST /api/auth/token/ expire after this many days (named integration tokens
+    # choose their own expiry); see kehu/accounts/tokens.py.
+    "API_TOKEN_DAYS": envint("KEHU_API_TOKEN_DAYS", 30),
+    # Login lockout (kehu/accounts/lockout.py): failures of one username from one address before
+    # growing delays start; failures of one address (any usernames) within 10 minutes before it waits.
+    "LOGIN_FAILURE_LIMIT": envint("KEHU_LOGIN_FAILURE_LIMIT", 5),
+    "LOGIN_IP_FAILURE_LIMIT": envint("KEHU_LOGIN_IP_FAILURE_LIMIT", 30),
 }

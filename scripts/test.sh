@@ -29,3 +29,7 @@ elif [ "${CI:-}" = "true" ]; then
 else
   echo "!! PostgreSQL at $PG_URL is not reachable: the PostgreSQL run did NOT happen." >&2
 fi
+
+# schemathesis over the whole API as admin and staff against a live server (make fuzz runs a bigger budget)
+echo "==> fuzz (FUZZ_EXAMPLES=${FUZZ_EXAMPLES:-2} per operation)"
+FUZZ_EXAMPLES="${FUZZ_EXAMPLES:-2}" scripts/fuzz.sh

@@ -7,6 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kehu.core import inputs
+
 from .choices import ConsentMethod, GrantScope, LegalBasis, LogAction
 
 
@@ -41,10 +43,10 @@ class DecisionForm(StyledForm):
 
 class AccessLogFilterForm(StyledForm):
     username = forms.CharField(label=_("用户名"), required=False)
-    customer = forms.IntegerField(label=_("客户 ID"), required=False, min_value=1)
+    customer = forms.IntegerField(label=_("客户 ID"), required=False, min_value=1, max_value=inputs.MAX_ID)
     action = forms.ChoiceField(label=_("操作"), choices=[("", _("全部")), *LogAction.choices], required=False)
-    since = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = inputs.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = inputs.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -116,13 +116,12 @@ def security_overview(user: Any, *, days: int = 7) -> dict[str, Any]:
     Thresholds: settings.KEHU["ALERT_EXPORT_ROWS"] rows in one export (default 1000) and
     settings.KEHU["ALERT_EXPORTS_PER_HOUR"] exports by one user within one hour (default 5).
     """
-    from axes.models import AccessAttempt
-    from django.conf import settings
     from django.db.models import Count
     from django.db.models.functions import TruncHour
     from django.utils import timezone
 
     from kehu.core import outbox
+    from kehu.accounts import lockout
 
     from .conf import setting
     from .models import RetentionReview
@@ -143,8 +142,8 @@ def security_overview(user: Any, *, days: int = 7) -> dict[str, Any]:
         .annotate(n=Count("id"))
         .filter(n__gt=hourly_limit)
         .order_by("-hour")[:50],
-        "failed_logins": AccessAttempt.objects.filter(attempt_time__gte=since).order_by("-failures_since_start")[:50],
-        "failure_limit": getattr(settings, "AXES_FAILURE_LIMIT", 5),
+        "failed_logins": lockout.current_failures(since=since),
+        "failure_limit": lockout.pair_limit(),
         "recent_grants": AccessRequest.objects.restrict(user, "view")
         .filter(status=RequestStatus.APPROVED, decided_at__gte=since)
         .select_related("requester", "customer", "decided_by")

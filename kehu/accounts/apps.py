@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "kehu.accounts"
     label = "accounts"
     verbose_name = _("账号")
+
+    def ready(self) -> None:
+        from . import lockout  # noqa: F401  (connects the login failure/success receivers)

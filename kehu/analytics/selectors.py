@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Sum, Value
+from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from kehu.customers.choices import Grade
-from kehu.customers.models import Transaction
+from kehu.customers.choices import Grade, TransactionKind
+from kehu.customers.models import Transaction, net_amount
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _grouped(user: Any, since: dt.date, until: dt.date, field: str, limit: int |
         _transactions_for(user, since, until)
         .values(field)
         .annotate(
-            amount=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=DecimalField()),
+            amount=Coalesce(Sum(net_amount()), Value(Decimal(0)), output_field=DecimalField()),
             customers=Count("customer", distinct=True),
         )
         .order_by("-amount")
@@ -74,6 +74,6 @@ def top_customers(user: Any, *, since: dt.date, until: dt.date, limit: int = 20)
     return list(
         _transactions_for(user, since, until)
         .values("customer_id", "customer__name", "customer__grade", "customer__region")
-        .annotate(amount=Sum("amount"), deals=Count("id"))
+        .annotate(amount=Sum(net_amount()), deals=Count("id", filter=Q(kind=TransactionKind.SALE)))
         .order_by("-amount")[:limit]
     )

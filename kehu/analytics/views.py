@@ -1,17 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from io import BytesIO
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from kehu.access.audit import log_access
+from kehu.core.exports import XlsxExport
 
 from . import selectors
 
@@ -48,27 +47,22 @@ def composition(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def composition_export(request: HttpRequest) -> HttpResponse:
+def composition_export(request: HttpRequest) -> FileResponse:
     data = _composition(request)
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    export = XlsxExport()
     for title, rows in (
         (_("按等级"), data["by_grade"]),
         (_("按地区"), data["by_region"]),
         (_("按产品"), data["by_product"]),
     ):
-        sheet = workbook.create_sheet(title)
-        sheet.append([_("分组"), _("销售额（元）"), _("客户数"), _("占比")])
+        sheet = export.sheet(title, header=[_("分组"), _("销售额（元）"), _("客户数"), _("占比")])
         for share in rows:
             sheet.append([share.label, float(share.amount), share.customers, round(share.share, 4)])
-    sheet = workbook.create_sheet(_("重点客户"))
-    sheet.append([_("客户名称"), _("等级"), _("地区"), _("销售额（元）"), _("交易次数")])
+    sheet = export.sheet(_("重点客户"), header=[_("客户名称"), _("等级"), _("地区"), _("销售额（元）"), _("交易次数")])
     for row in data["top"]:
         sheet.append(
             [row["customer__name"], row["customer__grade"], row["customer__region"], float(row["amount"]), row["deals"]]
         )
-    buffer = BytesIO()
-    workbook.save(buffer)
     log_access(
         user=request.user,
         action="export",
@@ -77,8 +71,4 @@ def composition_export(request: HttpRequest) -> HttpResponse:
         rows=len(data["top"]),
         detail={"since": str(data["since"]), "until": str(data["until"])},
     )
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="composition-{data["since"]}-{data["until"]}.xlsx"'
-    return response
+    return export.response(f"composition-{data['since']}-{data['until']}.xlsx")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kehu.access import personal
 from kehu.accounts.models import User
 
-from .choices import Grade, IndustryStanding, InfoSource, Priority
+from .choices import Grade, IndustryStanding, InfoSource, Priority, TransactionKind
 from .models import Contact, Customer, Transaction
 
 CUSTOMER_FIELDS = [
@@ -53,6 +53,19 @@ FIELD_GROUPS = [
 ]
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TEXT = forms.Textarea(attrs={"rows": 2})
+
+
+class RequireVersionOnEdit:
+    """An edit must name the version it started from, as in the API: without it two people's
+    edits could overwrite each other unnoticed (a missing hidden field is not "no conflict")."""
+
+    instance: Any
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()  # type: ignore[misc]
+        if self.instance.pk and data.get("version") is None:
+            raise forms.ValidationError(_("缺少版本号，无法检查是否有人同时修改：请刷新页面后重试。"), code="version")
+        return data  # type: ignore[no-any-return]
 
 
 def _bootstrap(form: forms.BaseForm) -> None:
@@ -108,7 +121,7 @@ class CustomerFilterForm(forms.Form):
         return {k: str(v) for k, v in self.cleaned_data.items() if v not in (None, "") and k != "q"}
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(RequireVersionOnEdit, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     learned_at = forms.DateTimeField(
         label=_("信息获取时间"),
@@ -190,7 +203,7 @@ class NewCustomerForm(CustomerForm):
         return data
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(RequireVersionOnEdit, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -235,12 +248,16 @@ class ContactForm(forms.ModelForm):
 class TransactionForm(forms.ModelForm):
     class Meta:
         model = Transaction
-        fields = ["occurred_on", "product", "quantity", "amount", "place", "breach", "notes"]
+        fields = ["kind", "occurred_on", "product", "quantity", "amount", "place", "breach", "notes"]
         widgets = {"occurred_on": _DATE, "notes": _TEXT}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["kind"].required = False  # a sale unless marked as a refund
         _bootstrap(self)
+
+    def clean_kind(self) -> str:
+        return str(self.cleaned_data.get("kind") or TransactionKind.SALE)
 
 
 class DocumentForm(forms.Form):

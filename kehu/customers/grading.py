@@ -41,7 +41,7 @@ from kehu.core import events
 from kehu.core.exceptions import DomainError
 
 from .choices import Grade, IndustryStanding, Priority
-from .models import Customer, GradeChange, GradingPolicy, GradingRun, Transaction
+from .models import Customer, GradeChange, GradingPolicy, GradingRun, Transaction, net_amount
 
 STANDING_SCORE: dict[str, float] = {
     IndustryStanding.LEADER: 1.0,
@@ -112,7 +112,7 @@ def _with_sales(queryset: QuerySet[Customer]) -> Any:
     sales = (
         Transaction.objects.filter(customer=OuterRef("pk"), occurred_on__gte=since)
         .values("customer")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum(net_amount()))
         .values("total")
     )
     return queryset.annotate(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,9 +21,10 @@ from simple_history.models import HistoricalRecords
 
 from kehu.access.scoping import RestrictedManager, Scope
 from kehu.core.crypto import EncryptedTextField
+from kehu.core.inputs import validate_plausible_date
 from kehu.core.models import TimeStampedModel, VersionedModel
 
-from .choices import Channel, Grade, IndustryStanding, InfoSource, Nature, Priority
+from .choices import Channel, Grade, IndustryStanding, InfoSource, Nature, Priority, TransactionKind
 
 
 class Customer(TimeStampedModel, VersionedModel):
@@ -50,7 +52,12 @@ class Customer(TimeStampedModel, VersionedModel):
     website = models.CharField(_("网址"), max_length=200, blank=True)
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
     registered_capital = models.DecimalField(
-        _("注册资本（元）"), max_digits=16, decimal_places=2, null=True, blank=True
+        _("注册资本（元）"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
     )
     legal_representative = models.CharField(_("法定代表人"), max_length=80, blank=True)
     main_shareholders = models.TextField(_("主要股东"), blank=True)
@@ -119,7 +126,9 @@ class AnnualSales(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="annual_sales")
     year = models.PositiveSmallIntegerField(_("年度"))
-    amount = models.DecimalField(_("销售额（元）"), max_digits=16, decimal_places=2)
+    amount = models.DecimalField(
+        _("销售额（元）"), max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
 
     objects = RestrictedManager()
     access_scope = Scope(customer="customer", needs={"view": "view", "edit": "edit", "export": "export"})
@@ -213,17 +222,31 @@ class Contact(TimeStampedModel, VersionedModel):
         return self.name
 
 
+def net_amount() -> models.Case:
+    """A transaction's amount as it counts toward sales: refunds subtract (amounts are never negative)."""
+    return models.Case(
+        models.When(kind=TransactionKind.REFUND, then=-models.F("amount")),
+        default=models.F("amount"),
+        output_field=models.DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
 class Transaction(TimeStampedModel):
-    """交易记录: number, time, place, amount, our person in charge, breach of contract."""
+    """交易记录: number, time, place, amount, our person in charge, breach of contract.
+
+    The amount is never negative; a refund is its own kind (see net_amount)."""
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="transactions"
     )
-    occurred_on = models.DateField(_("交易日期"))
+    kind = models.CharField(_("类型"), max_length=8, choices=TransactionKind.choices, default=TransactionKind.SALE)
+    occurred_on = models.DateField(_("交易日期"), validators=[validate_plausible_date])
     place = models.CharField(_("地点"), max_length=200, blank=True)
     product = models.CharField(_("产品/项目"), max_length=200, blank=True)
     quantity = models.PositiveIntegerField(_("数量"), default=1)
-    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(
+        _("金额（元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
     our_person = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("我方负责人"), null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -78,18 +78,15 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def customer_export(request: HttpRequest) -> HttpResponse:
+def customer_export(request: HttpRequest) -> FileResponse:
     form, customers = _filtered(request, action="export")
-    content = customers_xlsx(
+    export = customers_xlsx(
         user=request.user,
         customers=customers,
         filters=form.describe() if form.is_bound and form.is_valid() else {},
         query=request.GET.get("q", ""),
     )
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.xlsx"'
-    return response
+    return export.response(f"customers-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 
 
 @login_required
@@ -190,7 +187,8 @@ def _tab_context(request: HttpRequest, customer: Customer, tab: str) -> dict[str
 def _history_changes(records: list[Any]) -> list[dict[str, Any]]:
     """Who changed what from what to what: consecutive historical records diffed."""
     rows = []
-    for newer, older in zip(records, [*records[1:], None], strict=True):
+    # each record against the one before it; the oldest (or a customer without history rows) has none
+    for newer, older in zip(records, [*records[1:], None], strict=False):
         changes = []
         if older is not None:
             delta = newer.diff_against(older)

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from kehu.access.audit import log_access
 from kehu.accounts.models import User
 from kehu.core import workcalendar
 from kehu.core.exceptions import DomainError
+from kehu.core.inputs import safe_next
 from kehu.customers.selectors import contacts_for
 
 from . import selectors, services
@@ -178,13 +179,10 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def overview_export(request: HttpRequest) -> HttpResponse:
+def overview_export(request: HttpRequest) -> FileResponse:
     _form, queryset = _overview(request, "export")
-    content = overview_xlsx(user=request.user, rows=queryset, filters=request.GET.dict())
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="contact-overview-{stamp}.xlsx"'
-    return response
+    export = overview_xlsx(user=request.user, rows=queryset, filters=request.GET.dict())
+    return export.response(f"contact-overview-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 
 
 # --- interactions ---------------------------------------------------------------------------------
@@ -236,7 +234,8 @@ def interaction_new(request: HttpRequest) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, _("沟通记录已保存：%(customer)s") % {"customer": customer.name})
-            target = back if back.startswith("/engagement/") else reverse("engagement:timeline", args=[customer.pk])
+            fallback = reverse("engagement:timeline", args=[customer.pk])
+            target = safe_next(back, fallback) if back.startswith("/engagement/") else fallback
             if request.htmx:  # type: ignore[attr-defined]
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = target
@@ -403,7 +402,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("engagement:policies")
     messages.success(request, _("维护策略已保存，正在重新排期受影响的客户。"))
-    return redirect(f"{request.build_absolute_uri('/engagement/policies/')}?job={job.pk}")
+    return redirect(f"{reverse('engagement:policies')}?job={job.pk}")  # a path: never built from the Host
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.choices import Department
+from kehu.core import inputs
 
 from .choices import ComplaintCategory, DemandType, IntakeChannel, Urgency
 from .selectors import intake_customers
@@ -168,8 +169,8 @@ PERIODS = [("month", _("按月")), ("quarter", _("按季")), ("year", _("按年"
 
 class StatsForm(forms.Form):
     period = forms.ChoiceField(label=_("统计周期"), choices=PERIODS, initial="month", required=False)
-    start = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("截止日期（不含）"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = inputs.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = inputs.DateField(label=_("截止日期（不含）"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def values(self) -> tuple[str, dt.date, dt.date]:
         today = timezone.localdate()

@@ -3,9 +3,12 @@
 A mail to the intake becomes a complaint, or a problem ticket when it is addressed to
 tickets@/support@ or its subject carries [问题]/[ticket]; the customer is found by the
 sender's address (customer or contact e-mail). A reply to one of our mails (In-Reply-To /
-References, or the record number in the subject) is threaded onto its record. Mail from
-unknown senders is kept in the unmatched queue, never dropped. Attachments go to the
-default storage (MEDIA_ROOT).
+References, or the record number in the subject) is threaded onto its record only when its
+sender is one of the record's known addresses (see `known_addresses`): record numbers are
+sequential, so anyone could otherwise join a case and receive staff's next reply. Mail from
+unknown senders, also on an existing thread, is kept in the unmatched queue for a person, never
+dropped. Replies go only to known addresses, never to "whoever wrote last". Attachments go to
+the default storage (MEDIA_ROOT).
 """
 
 from __future__ import annotations
@@ -76,6 +79,40 @@ def find_customer(address: str) -> Any:
     return customer
 
 
+EMAIL = re.compile(r"[^\s<>@,;]+@[^\s<>@,;]+\.[^\s<>@,;]+")
+
+
+def known_addresses(record: Any) -> list[str]:
+    """Addresses a case may be mailed to and may receive mail from, most specific first: the
+    complainant's recorded contact e-mail, the address whose mail opened the case (when it belongs
+    to the customer), the customer's own address, then its contacts' addresses."""
+    customer = record.customer
+    ordered: list[str] = []
+
+    def add(address: str) -> None:
+        address = address.strip().lower()
+        if address and address not in ordered:
+            ordered.append(address)
+
+    for found in EMAIL.findall(getattr(record, "contact_phone", "") or ""):
+        add(found)
+    kind = services.kind_of(record)
+    opening = (
+        MailMessage.objects.unscoped("the mail of a case its caller already holds")
+        .filter(**{kind: record}, direction=MailDirection.IN)
+        .order_by("id")
+        .only("from_addr")
+        .first()
+    )
+    belongs = [customer.email, *customer.contacts.exclude(email="").values_list("email", flat=True)]
+    belongs = [b.strip().lower() for b in belongs if b]
+    if opening is not None and opening.from_addr in belongs:
+        add(opening.from_addr)
+    for address in belongs:
+        add(address)
+    return ordered
+
+
 def _body(message: ParsedMessage) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
@@ -139,7 +176,13 @@ def mail_intake(raw: bytes, *, recipients: list[str] | None = None) -> MailMessa
     body = _body(message)
     complaint, ticket = _parent([in_reply_to, *references.split()], subject)
     parent = complaint or ticket
-    customer = parent.customer if parent is not None else find_customer(from_addr)
+    if parent is not None and from_addr not in known_addresses(parent):
+        # A stranger naming a case (numbers are sequential): a person decides, in the unmatched queue.
+        log.warning("mail from %s names %s but is not a known address: unmatched", from_addr, parent.number)
+        complaint = ticket = parent = None
+        customer = None
+    else:
+        customer = parent.customer if parent is not None else find_customer(from_addr)
     threaded = bool(complaint or ticket)
     if not threaded and customer is not None:
         if _wants_ticket(subject, recipients):
@@ -203,15 +246,18 @@ def mail_intake(raw: bytes, *, recipients: list[str] | None = None) -> MailMessa
 
 
 def _reply_address(record: Any, kind: str) -> tuple[str, MailMessage | None]:
+    """Where a reply goes: the latest inbound mail's sender only if it is (still) a known address of
+    the case, otherwise the first known address; the thread headers follow the latest inbound mail."""
+    known = known_addresses(record)
     last_in = (
-        MailMessage.objects.unscoped("the mail intake threads for the system; callers checked the record")
+        MailMessage.objects.unscoped("the mail of a case the replier may handle")
         .filter(**{kind: record}, direction=MailDirection.IN)
         .order_by("-id")
         .first()
     )
-    if last_in is not None:
+    if last_in is not None and last_in.from_addr in known:
         return last_in.from_addr, last_in
-    return record.customer.email, None
+    return (known[0] if known else ""), last_in
 
 
 @transaction.atomic

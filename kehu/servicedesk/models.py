@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -31,7 +32,12 @@ from .choices import (
 )
 
 USER = settings.AUTH_USER_MODEL
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
+MONEY: dict[str, Any] = {
+    "max_digits": 14,
+    "decimal_places": 2,
+    "default": Decimal("0"),
+    "validators": [MinValueValidator(Decimal("0"))],  # amounts are never negative
+}
 
 
 def _service_desk_q(department_field: str, person_fields: tuple[str, ...], *, tech_support: bool = False) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.access.audit import log_access
+from kehu.access.roles import export_row_cap
 from kehu.accounts.choices import Department
+from kehu.core.exports import XlsxExport, capped
 
 from .choices import ComplaintCategory, HandlingType
 from .models import Complaint
@@ -94,18 +95,14 @@ def complaint_stats(user: Any, *, period: str = "month", start: dt.date, end: dt
     }
 
 
-def stats_xlsx(*, user: Any, period: str, start: dt.date, end: dt.date) -> bytes:
-    from openpyxl import Workbook
-
+def stats_xlsx(*, user: Any, period: str, start: dt.date, end: dt.date) -> XlsxExport:
     stats = complaint_stats(user, period=period, start=start, end=end)
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = _("汇总")
-    sheet.append([_("客户投诉统计表"), f"{start:%Y-%m-%d} — {end:%Y-%m-%d}"])
+    export = XlsxExport()
     header = [_("期间"), _("投诉数"), _("我方责任"), _("非我方责任"), _("数量")]
     header += [_("赔偿"), _("退货"), _("折价"), _("其他"), _("损失金额")]
-    sheet.append(header)
+    sheet = export.sheet(_("汇总"))
+    sheet.header([_("客户投诉统计表"), f"{start:%Y-%m-%d} — {end:%Y-%m-%d}"])
+    sheet.header(header)
     for row in [*stats["rows"], {**stats["total"], "label": _("合计")}]:
         sheet.append(
             [row["label"], row["count"], row["ours"], row["not_ours"], row["quantity"]]
@@ -118,24 +115,18 @@ def stats_xlsx(*, user: Any, period: str, start: dt.date, end: dt.date) -> bytes
         ("by_product", _("按产品")),
         ("by_handling", _("按处理方式")),
     ):
-        part = workbook.create_sheet(title)
-        part.append([title, _("投诉数"), _("数量"), _("损失金额")])
+        part = export.sheet(title, header=[title, _("投诉数"), _("数量"), _("损失金额")])
         for row in stats[key]:
             part.append([str(row["label"]), row["count"], row["quantity"], float(row["loss_amount"])])
-    detail = workbook.create_sheet(_("明细"))
     columns = [_("编号"), _("日期"), _("客户"), _("投诉内容"), _("责任"), _("品名"), _("数量"), _("处理方式")]
-    detail.append([*columns, _("赔偿"), _("退货"), _("折价"), _("其他"), _("损失金额")])
-    rows = 0
+    detail = export.sheet(_("明细"), header=[*columns, _("赔偿"), _("退货"), _("折价"), _("其他"), _("损失金额")])
     queryset = complaints_in(user, start=start, end=end, action="export").select_related("customer").order_by("id")
-    for c in queryset.iterator(chunk_size=2000):
+    for c in capped(queryset, export_row_cap(user)).iterator(chunk_size=2000):
         detail.append(
             [c.number, timezone.localtime(c.received_at).date(), c.customer.name, c.get_category_display()]
             + [{True: _("我方"), False: _("非我方")}.get(c.responsible, ""), c.product, c.quantity]  # type: ignore[arg-type]
             + [c.get_handling_type_display()]
             + [float(getattr(c, name)) for name in AMOUNTS]
         )
-        rows += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    log_access(user=user, action="export", rows=rows, detail={"report": "complaint_stats", "period": period})
-    return buffer.getvalue()
+    log_access(user=user, action="export", rows=detail.rows, detail={"report": "complaint_stats", "period": period})
+    return export

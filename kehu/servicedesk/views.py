@@ -20,6 +20,7 @@ from kehu.access import roles, scoping
 from kehu.access.audit import log_access
 from kehu.accounts.choices import Department
 from kehu.core.exceptions import ConflictError, DomainError, InvalidTransition
+from kehu.core.inputs import bad_form_response
 
 from . import mail, pdf, selectors, services, stats
 from .forms import (
@@ -317,16 +318,18 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         request,
         "servicedesk/stats.html",
         {"form": form, "stats": data, "chart": chart, "query": request.GET.urlencode()},
+        status=400 if form.errors else 200,
     )
 
 
 @login_required
-def stats_export(request: HttpRequest) -> HttpResponse:
-    period, start, end = StatsForm(request.GET or None).values()
-    content = stats.stats_xlsx(user=request.user, period=period, start=start, end=end)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="complaint-stats-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
-    return response
+def stats_export(request: HttpRequest) -> HttpResponse | FileResponse:
+    form = StatsForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return bad_form_response(request, form)
+    period, start, end = form.values()
+    export = stats.stats_xlsx(user=request.user, period=period, start=start, end=end)
+    return export.response(f"complaint-stats-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
 
 
 @login_required
@@ -342,9 +345,8 @@ def sla_report(request: HttpRequest) -> HttpResponse:
     by_person = selectors.sla_compliance(request.user, since=since, until=until, by="person")
     for row in by_person:
         row["label"] = f"{row['owner__last_name']}{row['owner__first_name']}" or row["owner__username"] or _("未指派")
-    return render(
-        request, "servicedesk/sla.html", {"form": form, "by_department": by_department, "by_person": by_person}
-    )
+    context = {"form": form, "by_department": by_department, "by_person": by_person}
+    return render(request, "servicedesk/sla.html", context, status=400 if form.errors else 200)
 
 
 @login_required

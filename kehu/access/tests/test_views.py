@@ -91,7 +91,7 @@ def test_access_log_filters_pages_and_exports_xlsx(client, users, archive, djang
     with django_assert_max_num_queries(8):
         admin.get(reverse("access:log"))
     response = admin.get(reverse("access:log_export"), {"username": "sales2"})
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     assert sheet.max_row == 4  # header + 3 rows for sales2
     assert AccessLog.objects.filter(action="log_export", user=users["admin"], rows=3).exists()
 

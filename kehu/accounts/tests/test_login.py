@@ -26,7 +26,7 @@ def test_wrong_password_is_refused_with_a_message(client, users):
 def test_api_token_for_valid_credentials(client, users):
     response = client.post("/api/auth/token/", {"username": "sales", "password": "kehu-demo"})
     assert response.status_code == 200
-    assert len(response.json()["token"]) == 40
+    assert len(response.json()["token"]) >= 40 and response.json()["expires_at"]
 
 
 def test_api_token_refused_for_bad_credentials(client, users):

@@ -54,7 +54,7 @@ def test_page_shows_figures_and_export_reads_back(client, users, sales_data, dja
         html = client.get(reverse("analytics:composition"), {"since": SINCE, "until": UNTIL}).content.decode()
     assert "客户构成分析" in html and "甲公司" in html and "60%" in html
     response = client.get(reverse("analytics:composition-export"), {"since": SINCE, "until": UNTIL})
-    workbook = load_workbook(BytesIO(response.content))
+    workbook = load_workbook(BytesIO(response.getvalue()))
     grade_sheet = workbook.worksheets[0]
     assert [c.value for c in grade_sheet[2]] == ["A类", 600.0, 1, 0.6]
 

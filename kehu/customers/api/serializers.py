@@ -122,6 +122,7 @@ class TransactionSerializer(ScopedModelSerializer):
         fields = [
             "id",
             "customer",
+            "kind",
             "occurred_on",
             "place",
             "product",

@@ -184,7 +184,7 @@ def test_export_xlsx_uses_filters_and_chinese_headers(client, users, seeded, mon
     monkeypatch.setattr("kehu.customers.exports.log_access", lambda **kwargs: logged.append(kwargs))
     client.force_login(users["mkt"])
     response = client.get(reverse("customers:export"), {"region": "上海", "q": "科技"})
-    workbook = load_workbook(io.BytesIO(response.content))
+    workbook = load_workbook(io.BytesIO(response.getvalue()))
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[0][:3] == ("档案编号", "客户名称", "等级")
     # marketing staff may not open A-grade archives (六.3: managers and above), so they are not exported either
@@ -198,10 +198,10 @@ def test_export_xlsx_uses_filters_and_chinese_headers(client, users, seeded, mon
 def test_staff_export_is_capped(client, users, seeded, settings):
     settings.KEHU = {**settings.KEHU, "EXPORT_ROW_CAP_STAFF": 3}
     client.force_login(users["mkt"])
-    rows = list(load_workbook(io.BytesIO(client.get(reverse("customers:export")).content)).active.iter_rows())
+    rows = list(load_workbook(io.BytesIO(client.get(reverse("customers:export")).getvalue())).active.iter_rows())
     assert len(rows) == 4
     client.force_login(users["mkt_mgr"])  # a manager (uncapped) who may open every grade
-    rows = list(load_workbook(io.BytesIO(client.get(reverse("customers:export")).content)).active.iter_rows())
+    rows = list(load_workbook(io.BytesIO(client.get(reverse("customers:export")).getvalue())).active.iter_rows())
     assert len(rows) == 13
 
 
@@ -305,3 +305,18 @@ def test_manager_flags_stale_customers_for_review(client, users, make_customer):
     response = client.post(reverse("customers:flag_stale"), follow=True)
     assert [c.name for c in response.context["customers"]] == ["旧客户有限公司"]
     assert "已标记 1 个" in response.content.decode()
+
+
+def test_an_edit_without_the_hidden_version_is_refused(client, users, make_customer):
+    """Without the version no conflict can be detected: the UI insists on it like the API."""
+    customer = make_customer(region="上海")
+    form = {"name": customer.name, "industry_standing": "other", "nature": "private", "deal_probability": 50}
+    client.force_login(users["sales"])
+    refused = client.post(reverse("customers:edit", args=[customer.pk]), {**form, "region": "江苏"})
+    assert refused.status_code in (200, 400) and "缺少版本号" in refused.content.decode()
+    assert Customer.objects.get(pk=customer.pk).region == "上海"
+    contact = customer.contacts.create(name="李工")
+    response = client.post(reverse("customers:contact_edit", args=[customer.pk, contact.pk]), {"name": "王工"})
+    assert "缺少版本号" in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.name == "李工"

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from kehu.access.drf import ScopedModelSerializer
@@ -26,6 +29,12 @@ class PolicySerializer(ScopedModelSerializer):
         ]
         read_only_fields = ["scope", "key", "updated_at"]
         extra_kwargs = {"version": {"required": True, "read_only": False}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # PATCH skips "required"; an update without the version it started from cannot be checked.
+        if "version" not in attrs:
+            raise serializers.ValidationError({"version": [_("请提供您开始编辑时的版本号（version）。")]})
+        return attrs
 
 
 class ReplanJobSerializer(ScopedModelSerializer):

@@ -87,7 +87,7 @@ def test_overview_lists_contact_and_plan_and_exports_xlsx(client, users, make_cu
         html = client.get(reverse("engagement:overview")).content.decode()
     assert html.count("采购经理") == 5 and "重视售后响应" in html
     response = client.get(reverse("engagement:overview_export"), {"q": "精工"})
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("客户名称", "联系人", "职务") and len(rows) == 6
     assert rows[1][1:3] == ("王建国", "采购经理")

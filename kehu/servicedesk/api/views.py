@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kehu.access.audit import log_access
+from kehu.core.api import choice_param, field_param, single_param
 
 from .. import mail, selectors, services
 from ..workflow import WORKFLOWS
@@ -39,10 +40,12 @@ class _RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self) -> Any:
         if self.action == "list":
-            params = self.request.query_params
-            filters = {key: params.get(key, "") for key in selectors.FILTERS[self.kind]}
+            request = self.request
+            model = selectors.MODELS[self.kind]
+            filters = {key: field_param(request, model, key) for key in selectors.FILTERS[self.kind]}
+            queue = choice_param(request, "queue", ["mine", "department", "unassigned", "breaching"])
             return selectors.record_list_for(
-                self.request.user, self.kind, queue=params.get("queue", ""), q=params.get("q", "")[:100], **filters
+                request.user, self.kind, queue=queue, q=single_param(request, "q")[:100], **filters
             ).prefetch_related("timers")
         return selectors.scoped(self.request.user, self.kind).select_related("customer").prefetch_related("timers")
 
