@@ -120,8 +120,8 @@ def security_overview(user: Any, *, days: int = 7) -> dict[str, Any]:
     from django.db.models.functions import TruncHour
     from django.utils import timezone
 
-    from kehu.core import outbox
     from kehu.accounts import lockout
+    from kehu.core import outbox
 
     from .conf import setting
     from .models import RetentionReview

@@ -11,10 +11,9 @@ work that must not be lost goes through the outbox (kehu.core.events), not throu
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
-
-import logging
 
 from django.db import DEFAULT_DB_ALIAS, DataError, connections, transaction
 from django.http import Http404, HttpRequest, HttpResponse

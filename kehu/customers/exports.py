@@ -8,7 +8,6 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from kehu.access import roles
 from kehu.access.audit import log_access
 from kehu.access.roles import export_row_cap
 from kehu.core.exports import XlsxExport, capped
