@@ -20,7 +20,8 @@ class ScopedAdmin(admin.ModelAdmin):
     """The admin reads customer-owned records like every other page: restrict(user, "view")."""
 
     def get_queryset(self, request: Any) -> Any:
-        return super().get_queryset(request).restrict(request.user, "view")
+        queryset: Any = super().get_queryset(request)
+        return queryset.restrict(request.user, "view")
 
 
 class ReadOnlyAdmin(ScopedAdmin):
