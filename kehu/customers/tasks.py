@@ -20,3 +20,11 @@ def nightly_grading() -> None:
     from .grading import grading_run_start
 
     grading_run_start()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def imports_sweep_task() -> None:
+    """Every 5 minutes: resume imports whose worker died, delete expired uploads (IMPORT_RETENTION_HOURS)."""
+    from .imports import imports_sweep
+
+    imports_sweep()
