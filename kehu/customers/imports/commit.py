@@ -240,9 +240,10 @@ def import_rollback(*, job_id: int, status: str, message: str = "") -> None:
     while ids := list(Customer._base_manager.filter(import_pending=job_id).values_list("pk", flat=True)[:BATCH]):
         with transaction.atomic():
             contact_ids = list(Contact._base_manager.filter(customer_id__in=ids).values_list("pk", flat=True))
+            Customer._base_manager.filter(pk__in=ids).delete()
+            # after the delete: it adds "-" history rows of its own; rows that never showed leave none
             history_contact.objects.filter(id__in=contact_ids).delete()
             history_customer.objects.filter(id__in=ids).delete()
-            Customer._base_manager.filter(pk__in=ids).delete()
     ImportJob.objects.filter(pk=job_id).update(
         status=status, message=message, cursor_row=0, committed_rows=0, updated_at=timezone.now()
     )
