@@ -47,7 +47,6 @@ CONTACT_KEYS = {
     "contact_direct_line": "direct_line",
     "contact_email": "email",
 }
-PLAN_KEYS = {"plan_last_contact_on": "last_contact_on", "plan_next_due_on": "next_due_on"}
 
 
 @transaction.atomic
@@ -197,11 +196,24 @@ def _write_batch(
     return True
 
 
-def _plans(job_id: int) -> Iterator[dict[str, str]]:
-    """The contact-plan dates of the staged rows, in the order their customers were written."""
+def _plans(job_id: int) -> Iterator[tuple[str | None, str | None]]:
+    """The sheet's 上次沟通时间 / 下次沟通计划 of the staged rows, in the order their customers were written."""
     staged = ImportRow.objects.filter(job_id=job_id, ok=True).order_by("row").values_list("values", flat=True)
     for values in staged.iterator(chunk_size=BATCH):
-        yield {field: values[key] for key, field in PLAN_KEYS.items() if key in values}
+        yield values.get("plan_last_contact_on"), values.get("plan_next_due_on")
+
+
+def _announce(job: ImportJob, ids: list[int]) -> None:
+    """One customers_imported event per batch of customers (derived work: contact plans), published
+    in the switch's transaction so it runs only if the import becomes visible."""
+    plans = _plans(job.pk)
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        # plans is one iterator over every staged row, consumed a batch at a time
+        seen = [[pk, last, nxt] for pk, (last, nxt) in zip(batch, plans, strict=False) if last or nxt]
+        events.publish("customers_imported", customer_ids=batch, actor_id=job.actor_id, plans=seen)
+    if next(plans, None) is not None:
+        raise RuntimeError("staged rows and written customers differ")
 
 
 def _switch(job: ImportJob) -> None:
@@ -217,8 +229,7 @@ def _switch(job: ImportJob) -> None:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.DONE, created_count=len(ids), finished_at=timezone.now(), updated_at=timezone.now()
         )
-        for customer_id, plan in zip(ids, _plans(job.pk), strict=True):
-            events.publish("customer_created", customer_id=customer_id, actor_id=job.actor_id, **plan)
+        _announce(job, ids)
         transaction.on_commit(lambda: discard_files(job.pk))
 
 

@@ -194,8 +194,14 @@ def test_messy_workbook_commits_all_valid_rows_at_once_grade_as_proposal(
     assert first.archive_no.startswith("KH-") and first.archive_no != second.archive_no
     from kehu.engagement.models import ContactPlan
 
-    plan = ContactPlan.objects.get(customer=first)  # derived work still happens (customer_created)
-    assert plan.assignee == users["mkt_mgr"]
+    # derived work still happens (customers_imported): 上次沟通时间 / 下次沟通计划 seed the contact plan
+    plan = ContactPlan.objects.get(customer=first)
+    assert (plan.assignee, plan.last_contact_on, plan.next_due_on) == (
+        users["mkt_mgr"],
+        dt.date(2026, 3, 1),
+        dt.date(2026, 3, 15),
+    )
+    assert ContactPlan.objects.get(customer=second).last_contact_on == dt.date(2023, 10, 1)  # serial 45200
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and not Path(job.file_path).exists()
     assert not ImportRow.objects.filter(job=job).exists()
