@@ -62,14 +62,17 @@ def messy_workbook() -> tuple[SimpleUploadedFile, dict[int, set[str]]]:
     today = timezone.localdate()
     rows = [
         # 4: clean, ISO-ish date with slashes, full-width phone digits, 核心客户
-        ["A公司A", "张*", "采购经理", "１３８００１３８０００".translate(FULL), "2026/3/1", "管理系统"]
-        + ["注重稳定性", "2026年3月1日", "3-15-2026", "核心客户", "A类", "500", "1,200,000", "群1", "mkt_mgr"],
+        [
+            *("A公司A", "张*", "采购经理", "１３８００１３８０００".translate(FULL), "2026/3/1", "管理系统"),
+            *("注重稳定性", "2026年3月1日", "3-15-2026", "核心客户", "A类", "500", "1,200,000", "群1", "mkt_mgr"),
+        ],
         # 5: Excel date cells and an Excel serial; e-mail in 联系方式; 普通
-        ["A公司B", "李*", "技术总监", "li@a-b.cn / 010-68881234", dt.date(2023, 1, 10), "硬件设备"]
-        + ["关注售后响应", 45200, dt.datetime(2026, 12, 10), "普通", "b", "", "", "", ""],
+        [
+            *("A公司B", "李*", "技术总监", "li@a-b.cn / 010-68881234", dt.date(2023, 1, 10), "硬件设备"),
+            *("关注售后响应", 45200, dt.datetime(2026, 12, 10), "普通", "b", "", "", "", ""),
+        ],
         # 6: 超级客户 is not a priority; 2026-13-45 is not a date; 维护 grade "S" is not a grade
-        ["C公司", "王五", "经理", "13900139000", "2026-13-45", "软件"]
-        + ["", "", "", "超级客户", "S级", "", "", "", ""],
+        [*("C公司", "王五", "经理", "13900139000", "2026-13-45", "软件"), *("", "", "", "超级客户", "S级"), *[""] * 4],
         # 7: no name; a last contact in the future
         ["", "赵六", "", "", "", "", "", (today + dt.timedelta(days=3)).isoformat(), "", "", "", "", "", "", ""],
         # 8: bad phone, negative sales, unknown owner
@@ -103,7 +106,17 @@ def commit_job(client: Any, job: ImportJob, capture: Any) -> Any:
 
 def test_cells_read_what_people_type():
     # 客户信息维护表 dates as typed: 2026/3/1, 2026年3月1日, 3-1-2026 (month first), Excel serial
-    for typed in ("2026/3/1", "2026年3月1日", "2026-03-01", "3-1-2026", "２０２６年３月１日", "20260301", 46082, "46082"):
+    typed_forms = (
+        "2026/3/1",
+        "2026年3月1日",
+        "2026-03-01",
+        "3-1-2026",
+        "２０２６年３月１日",
+        "20260301",
+        46082,
+        "46082",
+    )
+    for typed in typed_forms:
         assert cells.parse_date(typed) == dt.date(2026, 3, 1), typed
     assert cells.parse_date("13-1-2026") == dt.date(2026, 1, 13)  # 13 cannot be a month
     assert cells.parse_date(dt.datetime(2026, 3, 1, 9, 30)) == dt.date(2026, 3, 1)
@@ -207,7 +220,9 @@ def test_messy_workbook_commits_all_valid_rows_at_once_grade_as_proposal(
     assert not ImportRow.objects.filter(job=job).exists()
 
 
-def test_search_finds_imported_customers_by_name_phone_and_contact(client, users, upload, django_capture_on_commit_callbacks):
+def test_search_finds_imported_customers_by_name_phone_and_contact(
+    client, users, upload, django_capture_on_commit_callbacks
+):
     from kehu.core import search
 
     file, _bad = messy_workbook()
