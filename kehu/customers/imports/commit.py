@@ -32,6 +32,7 @@ from kehu.core.numbering import reserve_numbers
 from .. import import_tokens as tokens
 from ..models import AnnualSales, ArchiveUpdate, Contact, Customer, ImportJob, ImportRow
 from ..services import normalise_name, phone_digits
+from . import fastinsert
 
 BATCH = 2000
 CUSTOMER_KEYS = {
@@ -159,21 +160,22 @@ def _write_batch(
         for customer, number in zip(customers, reserve_numbers("KH", len(customers)), strict=True):
             customer.archive_no = number
             customer.search_text = tokens.with_archive_no(customer.search_text, number)
-        Customer.objects.bulk_create(customers)
+        fastinsert.insert_pending(Customer, customers, job_id=job.pk)
         for customer, contact in zip(customers, contacts, strict=True):
             if contact is not None:
                 contact.customer = customer
         made = [c for c in contacts if c is not None]
-        Contact.objects.bulk_create(made)
+        fastinsert.insert_pending(Contact, made, job_id=job.pk)
         sales = [
             AnnualSales(customer=customer, year=int(key.split(":", 1)[1]), amount=Decimal(value))
             for customer, (_row, values) in zip(customers, rows, strict=True)
             for key, value in values.items()
             if key.startswith("sales:")
         ]
-        AnnualSales.objects.bulk_create(sales)
+        fastinsert.insert(AnnualSales, sales)
         summary = _("Excel 导入：%(name)s") % {"name": job.original_name}
-        ArchiveUpdate.objects.bulk_create(
+        fastinsert.insert(
+            ArchiveUpdate,
             [
                 ArchiveUpdate(
                     customer=customer,
@@ -186,10 +188,10 @@ def _write_batch(
                     else summary[:300],
                 )
                 for customer in customers
-            ]
+            ],
         )
-        Customer.history.bulk_history_create(customers, default_user=job.actor, default_date=now)  # type: ignore[attr-defined]
-        Contact.history.bulk_history_create(made, default_user=job.actor, default_date=now)  # type: ignore[attr-defined]
+        fastinsert.insert_history(Customer, customers, user_id=job.actor_id, when=now)
+        fastinsert.insert_history(Contact, made, user_id=job.actor_id, when=now)
         ImportJob.objects.filter(pk=job.pk).update(
             cursor_row=rows[-1][0], committed_rows=locked.committed_rows + len(rows), updated_at=timezone.now()
         )

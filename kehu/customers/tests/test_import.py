@@ -289,15 +289,15 @@ def test_a_failing_batch_rolls_the_whole_import_back(users, monkeypatch):
     imports.parse_import.call(job.pk)
     monkeypatch.setattr(commit, "BATCH", 10)
     calls = {"n": 0}
-    real = commit.AnnualSales.objects.bulk_create
+    real = commit.fastinsert.insert_history
 
-    def failing(objs: Any, *args: Any, **kwargs: Any) -> Any:
+    def failing(model: Any, objs: Any, **kwargs: Any) -> Any:
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 5:  # the third batch's customer history
             raise OSError("disk full")
-        return real(objs, *args, **kwargs)
+        return real(model, objs, **kwargs)
 
-    monkeypatch.setattr(commit.AnnualSales.objects, "bulk_create", failing)
+    monkeypatch.setattr(commit.fastinsert, "insert_history", failing)
     job.refresh_from_db()
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.COMMITTING)
     with pytest.raises(OSError):
