@@ -48,7 +48,7 @@ def insert(model: type[models.Model], objs: Sequence[Any]) -> None:
     getters = [_getter(f) for f in fields]
     qn = connection.ops.quote_name
     sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(str(f.column)) for f in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
     with connection.cursor() as cursor:
