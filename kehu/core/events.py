@@ -14,6 +14,10 @@ payloads must be JSON (ids, strings, numbers, dates).
 
 Known events and their payload keys:
 - customer_created: customer_id, actor_id
+- customers_imported: customer_ids, actor_id, plans ([[customer_id, last_contact_on, next_due_on]], ISO
+  dates or None): a batch (up to 2,000) of customers an Excel import created, published once per batch
+  at the import's final switch instead of one customer_created each; subscribers of customer_created
+  that must also see imported customers subscribe to it too
 - transaction_created: transaction_id, customer_id, actor_id
 - customer_regraded: customer_id, old_grade, new_grade, old_priority, new_priority, actor_id
 - complaint_handled: complaint_id, customer_id, actor_id

@@ -11,10 +11,12 @@ edit form a spreadsheet for little gain.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -25,6 +27,16 @@ from kehu.core.inputs import validate_plausible_date
 from kehu.core.models import TimeStampedModel, VersionedModel
 
 from .choices import Channel, Grade, IndustryStanding, InfoSource, Nature, Priority, TransactionKind
+
+
+class VisibleManager(RestrictedManager):  # type: ignore[misc, valid-type]
+    """The default manager of customers and contacts: rows of an import still being committed
+    (`import_pending` set) are invisible until the import's final switch clears the marker in one
+    UPDATE, so a large import is written in short batches yet appears all at once (ADR 0012-imports).
+    The base manager (related-object access, the access rules' subqueries) still sees them."""
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().filter(import_pending__isnull=True)
 
 
 class Customer(TimeStampedModel, VersionedModel):
@@ -89,10 +101,14 @@ class Customer(TimeStampedModel, VersionedModel):
     score = models.DecimalField(_("评分"), max_digits=7, decimal_places=2, default=Decimal("0"))
     proposed_grade = models.CharField(_("建议等级"), max_length=1, choices=Grade.choices, blank=True, default="")
     search_text = models.TextField(editable=False, default="")
+    # The ImportJob writing this row while its import is not yet committed (see VisibleManager).
+    import_pending = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_text", "version", "score", "name_key", "phone_digits"])
+    history = HistoricalRecords(
+        excluded_fields=["search_text", "version", "score", "name_key", "phone_digits", "import_pending"]
+    )
 
-    objects = RestrictedManager()
+    objects = VisibleManager()
     access_scope = Scope(
         customer="",
         needs={"list": "list", "view": "view", "view_sensitive": "view_sensitive", "edit": "edit", "export": "export"},
@@ -111,6 +127,9 @@ class Customer(TimeStampedModel, VersionedModel):
             models.Index(fields=["needs_review", "id"]),
             models.Index(fields=["email"]),
             models.Index(fields=["-score", "id"], name="customers_score_rank"),
+            models.Index(
+                fields=["import_pending"], name="customers_pending_import", condition=Q(import_pending__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -194,10 +213,13 @@ class Contact(TimeStampedModel, VersionedModel):
     personal_phone = EncryptedTextField(_("私人电话"), blank=True, default="")
     personal_phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     search_text = models.TextField(editable=False, default="")
+    import_pending = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_text", "version", "personal_phone_index", "mobile_digits"])
+    history = HistoricalRecords(
+        excluded_fields=["search_text", "version", "personal_phone_index", "mobile_digits", "import_pending"]
+    )
 
-    objects = RestrictedManager()
+    objects = VisibleManager()
     access_scope = Scope(
         customer="customer",
         needs={"view": "view", "view_sensitive": "view_sensitive", "edit": "edit", "export": "export"},
@@ -216,7 +238,13 @@ class Contact(TimeStampedModel, VersionedModel):
         verbose_name = _("联系人")
         verbose_name_plural = _("联系人")
         # email: the mail intake finds the customer of a sender by it (servicedesk.mail).
-        indexes = [models.Index(fields=["customer", "id"]), models.Index(fields=["email"])]
+        indexes = [
+            models.Index(fields=["customer", "id"]),
+            models.Index(fields=["email"]),
+            models.Index(
+                fields=["import_pending"], name="contacts_pending_import", condition=Q(import_pending__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -386,32 +414,76 @@ class GradeChange(models.Model):
 
 
 class ImportJob(TimeStampedModel):
+    """One Excel import: upload -> preview (rows staged in ImportRow) -> batched commit -> final switch.
+
+    Resumable: `committed_rows`/`cursor_row` advance in the same transaction as each batch's rows,
+    so a worker killed mid-commit resumes where it stopped (retention sweep) or rolls back cleanly.
+    """
+
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("已上传")
         PARSING = "parsing", _("解析中")
         PREVIEW = "preview", _("待确认")
         FAILED = "failed", _("解析失败")
+        COMMITTING = "committing", _("导入中")
         DONE = "done", _("已导入")
+        CANCELLED = "cancelled", _("已撤销")
+        EXPIRED = "expired", _("已过期")
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     file_path = models.CharField(max_length=500)
     original_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
-    rows = models.JSONField(default=list)  # parsed, valid rows ready to commit
-    errors = models.JSONField(default=list)  # [{row, column, message}]
-    duplicates = models.JSONField(default=list)  # [{row, customer_id, name, reason}]
+    valid_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    duplicate_rows = models.PositiveIntegerField(default=0)
+    # [{index, header, field}] of the understood columns; the headers it will ignore, by name.
+    columns = models.JSONField(default=list)
+    ignored_columns = models.JSONField(default=list)
+    sample = models.JSONField(default=list)  # the first accepted rows, as they will be stored
+    errors = models.JSONField(default=list)  # first PREVIEW_LIMIT of [{row, field, message}]
+    duplicates = models.JSONField(default=list)  # first PREVIEW_LIMIT of [{row, customer_id, name, reason}]
+    committed_rows = models.PositiveIntegerField(default=0)
+    cursor_row = models.PositiveIntegerField(default=0)  # last staged sheet row written by the commit
     created_count = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("导入任务")
         verbose_name_plural = _("导入任务")
+        indexes = [models.Index(fields=["status", "updated_at"]), models.Index(fields=["actor", "-id"])]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.status})"
 
     @property
     def progress(self) -> int:
+        """Percent of the current phase: parsing (rows read) or committing (valid rows written)."""
+        if self.status in (self.Status.DONE, self.Status.PREVIEW):
+            return 100
+        if self.status == self.Status.COMMITTING:
+            return int(100 * self.committed_rows / self.valid_rows) if self.valid_rows else 0
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ImportRow(models.Model):
+    """A staged sheet row of an import: its parsed values, or its errors and the cells as typed
+    (for the workbook of rows to fix). Deleted with the job's file once committed or expired."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="staged_rows")
+    row = models.PositiveIntegerField()
+    ok = models.BooleanField(default=True)
+    values = models.JSONField(default=dict)
+    raw = models.JSONField(default=list)
+    errors = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "row"], name="customers_importrow_job_row")]
+        indexes = [models.Index(fields=["job", "ok", "row"])]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.row}"

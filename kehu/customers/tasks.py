@@ -28,3 +28,11 @@ def weekly_retention_review() -> None:
     from .privacy import retention_flag
 
     retention_flag()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def imports_sweep_task() -> None:
+    """Every 5 minutes: resume imports whose worker died, delete expired uploads (IMPORT_RETENTION_HOURS)."""
+    from .imports import imports_sweep
+
+    imports_sweep()

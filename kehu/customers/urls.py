@@ -16,6 +16,8 @@ urlpatterns = [
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/", views.import_job, name="import_job"),
     path("import/<int:pk>/commit/", views.import_commit, name="import_commit"),
+    path("import/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
+    path("import/<int:pk>/fix.xlsx", views.import_fixes, name="import_fixes"),
     path("documents/<int:version_pk>/", views.document_download, name="document_download"),
     # PIPL: one key person's consents, copy of their data, erasure; the retention review.
     path("people/<int:contact_id>/", people_views.person, name="person"),

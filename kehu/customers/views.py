@@ -8,7 +8,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -487,8 +488,15 @@ def customer_regrade(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "customers/regrade.html", {"form": form, "customer": customer})
 
 
+def _importer(request: HttpRequest) -> None:
+    """Imports write the archive: 市场营销部 keeps it (客户档案管理方案 七.1)."""
+    if not roles.is_importer(request.user):
+        raise PermissionDenied
+
+
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
+    _importer(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -497,25 +505,39 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             _add_errors(form, error)
         else:
             return redirect("customers:import_job", pk=job.pk)
-    return render(request, "customers/import_upload.html", {"form": form})
+    max_rows = imports.reader.limit("IMPORT_MAX_ROWS")
+    return render(request, "customers/import_upload.html", {"form": form, "max_rows": max_rows})
 
 
 def _job_for(request: HttpRequest, pk: int) -> ImportJob:
+    _importer(request)
     return get_object_or_404(ImportJob, pk=pk, actor=request.user)
+
+
+_RUNNING = (ImportJob.Status.UPLOADED, ImportJob.Status.PARSING, ImportJob.Status.COMMITTING)
 
 
 @login_required
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
-    errors = [{**e, "column": imports.column_label(e["field"])} for e in job.errors[:500]]
-    context = {"job": job, "errors": errors, "error_rows": len({e["row"] for e in job.errors})}
-    if request.htmx and job.status in (ImportJob.Status.UPLOADED, ImportJob.Status.PARSING):  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"job": job, "running": job.status in _RUNNING}
+    if request.htmx and job.status in _RUNNING:  # type: ignore[attr-defined]
         return render(request, "customers/partials/import_progress.html", context)
     if request.htmx:  # type: ignore[attr-defined]
-        # Parsing finished while the page polled: reload the whole page to show the preview.
+        # The background phase finished while the page polled: reload the whole page.
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response
+    if job.status == ImportJob.Status.PREVIEW:
+        sample_header, sample_rows = imports.present.sample_table(job)
+        context.update(
+            errors=[{**e, "column": imports.column_label(e["field"])} for e in job.errors],
+            duplicates=[{**d, "why": imports.present.duplicate_reason(d)} for d in job.duplicates],
+            ignored=[imports.present.ignored_label(i) for i in job.ignored_columns],
+            mapped=[(c["header"], imports.column_label(c["field"])) for c in job.columns],
+            sample_header=sample_header,
+            sample_rows=sample_rows,
+        )
     return render(request, "customers/import_job.html", context)
 
 
@@ -528,3 +550,29 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("customers:import_job", pk=pk)
+
+
+@login_required
+@require_POST
+def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request, pk)
+    try:
+        imports.import_cancel(actor=request.user, job=job)
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("customers:import_job", pk=pk)
+
+
+@login_required
+def import_fixes(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rows with errors as a workbook to fix and upload again."""
+    job = _job_for(request, pk)
+    if job.status != ImportJob.Status.PREVIEW or not job.error_rows:
+        raise Http404(_("没有需要修改的行。"))
+    response = HttpResponse(
+        imports.rows_to_fix_xlsx(job),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-fix.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -67,6 +67,13 @@ def on_customer_created(*, customer_id: int, **_payload: Any) -> None:
     plan_refresh(customer_id=customer_id)
 
 
+def on_customers_imported(*, customer_ids: list[int], plans: list[list[Any]] | None = None, **_payload: Any) -> None:
+    """A batch of customers from an Excel import: one task plans them all (not a task per customer)."""
+    from .tasks import plans_for_imported_task
+
+    plans_for_imported_task.enqueue(customer_ids, plans or [])
+
+
 def _event_followup(type: str, source_type: str, note: str = ""):  # type: ignore[no-untyped-def]
     def handler(*, customer_id: int, **payload: Any) -> None:
         from .services import followup_plan
@@ -100,6 +107,7 @@ def connect() -> None:
     events.subscribe("transaction_created", on_transaction_created)
     events.subscribe("customer_regraded", on_customer_regraded)
     events.subscribe("customer_created", on_customer_created)
+    events.subscribe("customers_imported", on_customers_imported)
     events.subscribe("complaint_handled", on_complaint_handled)
     events.subscribe("problem_closed", on_problem_closed)
     events.subscribe("demand_done", on_demand_done)

@@ -185,6 +185,33 @@ def _replan_batch(rows: list[tuple[int, str, str, int]], policies: dict[Any, pla
         )
 
 
+@transaction.atomic
+def plans_for_imported(*, customer_ids: list[int], seen: list[list[Any]] | None = None) -> int:
+    """Plan a batch of imported customers at once (the customers_imported event), seeded with the
+    sheet's 上次沟通时间 / 下次沟通计划 (SOP 表1): the clock runs from the last contact, and a planned
+    next contact earlier than the policy's is kept. `seen`: [[customer_id, last or None, next or None]]."""
+    dates = {int(pk): (last, nxt) for pk, last, nxt in seen or ()}
+    policies = planning.policies_by_key()
+    today = timezone.localdate()
+    rows = (
+        Customer.objects.unscoped("system: planning customers an import created")
+        .filter(pk__in=customer_ids, is_archived=False, contact_plan__isnull=True)
+        .values_list("id", "grade", "priority", "owner_id")
+    )
+    new = []
+    for customer_id, grade, priority, owner_id in rows:
+        plan = ContactPlan(customer_id=customer_id, assignee_id=owner_id, anchor_on=today)
+        last, nxt = dates.get(customer_id, (None, None))
+        if last:
+            plan.last_contact_on = plan.last_phone_on = dt.date.fromisoformat(last)
+        _apply(plan, planning.terms_for(policies, grade, priority))
+        if nxt and (plan.next_due_on is None or dt.date.fromisoformat(nxt) < plan.next_due_on):
+            plan.next_due_on = plan.next_phone_on = dt.date.fromisoformat(nxt)
+        new.append(plan)
+    ContactPlan.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
 def plans_fill_missing() -> int:
     """Plan every active customer that has no plan yet (new customers), in keyset batches."""
     policies = planning.policies_by_key()

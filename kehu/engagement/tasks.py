@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
@@ -21,6 +23,13 @@ def plan_refresh_task(customer_id: int) -> None:
     from .services import plan_refresh
 
     plan_refresh(customer_id=customer_id)
+
+
+@task
+def plans_for_imported_task(customer_ids: list[int], plans: list[list[Any]]) -> int:
+    from .services import plans_for_imported
+
+    return plans_for_imported(customer_ids=customer_ids, seen=plans)
 
 
 @task

@@ -169,6 +169,7 @@ class GradingRunSerializer(ScopedModelSerializer):
 
 class ImportJobSerializer(ScopedModelSerializer):
     file = serializers.FileField(write_only=True)
+    progress = serializers.IntegerField(read_only=True, help_text=_("当前阶段（解析或导入）的完成百分比"))
 
     class Meta:
         model = ImportJob
@@ -176,12 +177,22 @@ class ImportJobSerializer(ScopedModelSerializer):
             "id",
             "file",
             "original_name",
+            "file_size",
             "status",
+            "progress",
             "total_rows",
             "processed_rows",
+            "valid_rows",
+            "error_rows",
+            "duplicate_rows",
+            "committed_rows",
+            "columns",
+            "ignored_columns",
+            "sample",
             "errors",
             "duplicates",
             "created_count",
             "message",
+            "finished_at",
         ]
         read_only_fields = [f for f in fields if f != "file"]

@@ -227,9 +227,15 @@ class GradingRunViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
 
 @extend_schema(tags=["customers"])
 class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Upload an .xlsx (parsed in the background), poll it, then commit."""
+    """Upload a workbook (.xlsx/.xls/.ods; previewed in the background), poll `progress`, then commit
+    (written in the background, visible all at once) or cancel. Marketing's archive keepers only."""
 
     serializer_class = ImportJobSerializer
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not roles.is_importer(request.user):
+            raise PermissionDenied(_("只有市场营销部的档案专员可以导入客户档案。"))
 
     def get_queryset(self) -> Any:
         return ImportJob.objects.filter(actor_id=self.request.user.pk).order_by("-id")
@@ -241,4 +247,12 @@ class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: str | None = None) -> Response:
         job = imports.import_commit(actor=request.user, job=self.get_object())
+        job.refresh_from_db()
+        return Response(ImportJobSerializer(job).data)
+
+    @extend_schema(request=None, responses=ImportJobSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        job = imports.import_cancel(actor=request.user, job=self.get_object())
+        job.refresh_from_db()
         return Response(ImportJobSerializer(job).data)
