@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kehu.accounts.sessions.IdleTimeoutMiddleware",
     # Fail closed: a customer-owned record read without restrict(user, action) in a request raises.
     "kehu.access.scoping.ScopeGuardMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -169,7 +170,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "kehu.accounts.backends.CachedModelBackend",
 ]
 AXES_FAILURE_LIMIT = envint("KEHU_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("KEHU_LOGIN_COOLOFF_HOURS", 1)
@@ -177,7 +178,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 SESSION_COOKIE_AGE = envint("KEHU_SESSION_SECONDS", 8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+# No session write per request: IdleTimeoutMiddleware refreshes a "last seen" stamp at most every
+# KEHU_SESSION_REFRESH_SECONDS and logs out after SESSION_COOKIE_AGE idle (kehu/accounts/sessions.py).
+SESSION_SAVE_EVERY_REQUEST = False
+KEHU_SESSION_REFRESH_SECONDS = envint("KEHU_SESSION_REFRESH_SECONDS", 300)
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- security headers ----------------------------------------------------------
@@ -233,7 +238,7 @@ STORAGES = {
 # --- API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "kehu.accounts.backends.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -284,6 +289,25 @@ TASKS = {
     }
 }
 REDIS_URL = env("REDIS_URL")
+# Sessions and the signed-in user are cached. The cache must be shared by every web process (gunicorn
+# runs several): a per-process memory cache would keep a session alive in one process after logout
+# in another. One machine: files in the data directory; several machines: Redis.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("KEHU_CACHE_PREFIX", "kehu"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 if REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "kehu", "url": REDIS_URL, "immediate": False}
 else:

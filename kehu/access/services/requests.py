@@ -19,11 +19,13 @@ from kehu.core.exceptions import DomainError, InvalidTransition
 from .. import policy
 from ..choices import GrantScope, RequestStatus
 from ..models import AccessRequest, Notification
+from ..selectors import forget_unread_count
 
 MAX_GRANT_DAYS = 90
 
 
 def notify(*, user: Any, message: str, url: str = "") -> Notification:
+    forget_unread_count(user.pk)
     return Notification.objects.create(user=user, message=message[:300], url=url)
 
 
@@ -146,4 +148,5 @@ def access_grants_expire() -> int:
 
 @transaction.atomic
 def notifications_mark_read(*, actor: Any) -> int:
+    forget_unread_count(actor.pk)
     return Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=timezone.now())
