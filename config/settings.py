@@ -359,3 +359,6 @@ KEHU = {
     # closed); "warn": logged only. See kehu/access/scoping.py.
     "SCOPE_GUARD": env("KEHU_SCOPE_GUARD", "warn"),
 }
+
+# `make bench` serves bare reference views at /_bench/ (kehu/core/benchrefs.py); off everywhere else.
+KEHU_BENCH_REFS = envbool("KEHU_BENCH_REFS", False)
