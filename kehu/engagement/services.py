@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kehu.access.policy import can
 from kehu.core import events, search
+from kehu.core.counts import estimated_count
 from kehu.core.exceptions import DomainError, InvalidTransition
 from kehu.core.versioning import save_versioned
 from kehu.core.workcalendar import add_working_days
@@ -102,7 +103,8 @@ def _governed(policy: MaintenancePolicy | None) -> Any:
 def replan_start(*, actor: Any, policy: MaintenancePolicy | None = None) -> ReplanJob:
     from .tasks import replan_task
 
-    job = ReplanJob.objects.create(policy=policy, actor=actor, total=_governed(policy).count())
+    # An estimate: the job corrects it to the number it processed; an exact COUNT at 1M costs the click.
+    job = ReplanJob.objects.create(policy=policy, actor=actor, total=estimated_count(_governed(policy)))
     transaction.on_commit(lambda: replan_task.enqueue(job.pk))
     return job
 
@@ -133,7 +135,7 @@ def replan_run(job_id: int) -> ReplanJob:
         ReplanJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, message=str(exc)[:1000])
         raise
     ReplanJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.DONE, processed=processed, total=max(processed, job.total), finished_at=timezone.now()
+        status=JobStatus.DONE, processed=processed, total=processed, finished_at=timezone.now()
     )
     job.refresh_from_db()
     return job

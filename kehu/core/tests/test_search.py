@@ -124,3 +124,14 @@ def test_search_indexes_sample_more_statistics_on_postgresql(db):
             "WHERE c.relname IN ('customers_customer_search_gin', 'customers_contact_search_gin') AND a.attnum = 1"
         )
         assert dict(cursor.fetchall()) == {"customers_customer_search_gin": 1000, "customers_contact_search_gin": 1000}
+
+
+def test_estimated_count_is_close_to_the_real_count(users, tianxun):
+    from kehu.core.counts import estimated_count
+    from kehu.core.maintenance import analyze_database
+    from kehu.customers.models import Customer
+
+    analyze_database()
+    customers = Customer.objects.unscoped("test")
+    assert abs(estimated_count(customers) - customers.count()) <= 1
+    assert 0 <= estimated_count(customers.filter(name__startswith="天讯")) <= customers.count()
