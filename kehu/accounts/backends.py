@@ -9,6 +9,7 @@ deactivation or a password change in one process is seen by the others on their 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -63,8 +64,20 @@ class CachedTokenAuthentication(TokenAuthentication):
         return user, token
 
 
+USERS_VERSION_KEY = "kehu:users:version"
+
+
+def users_version() -> str:
+    """Changes whenever any user is saved or deleted: a key part for cached fragments that list users."""
+    version = cache.get(USERS_VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.set(USERS_VERSION_KEY, version, None)
+    return str(version)
+
+
 def forget_user(sender: Any, instance: Any, **kwargs: Any) -> None:
-    cache.delete(user_cache_key(instance.pk))
+    cache.delete_many([user_cache_key(instance.pk), USERS_VERSION_KEY])
 
 
 def forget_token(sender: Any, instance: Any, **kwargs: Any) -> None:

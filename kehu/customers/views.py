@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from kehu.access import masking
 from kehu.access.audit import log_access
 from kehu.access.policy import can, customers_for
+from kehu.accounts.backends import users_version
 from kehu.core.exceptions import ConflictError, DomainError
 
 from . import grading, imports, selectors, services
@@ -57,6 +58,13 @@ def _add_errors(form: Any, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
+def _filter_key(request: HttpRequest) -> str:
+    """The filter selects are the same for everyone with the same filter values: their rendered HTML is
+    cached (list.html) under these values and the version of the user list (the owner select)."""
+    values = [request.GET.get(name, "") for name in ("grade", "priority", "region", "owner", "industry_standing")]
+    return "|".join([users_version(), *values, request.GET.get("archived", "")])
+
+
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     form, customers = _filtered(request)
@@ -70,7 +78,14 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         log_access(user=request.user, action="search", request=request, query=q, rows=len(rows))
     params = request.GET.copy()
     params.pop("after", None)
-    context = {"form": form, "customers": rows, "next_after": next_after, "params": params.urlencode(), "q": q}
+    context = {
+        "form": form,
+        "customers": rows,
+        "next_after": next_after,
+        "params": params.urlencode(),
+        "q": q,
+        "filter_key": _filter_key(request),
+    }
     template = "customers/partials/table.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 

@@ -54,3 +54,33 @@ def test_bulk_seed_gives_searchable_rows_and_real_declines(users):
 
     demo.seed(customers=120, stdout=io.StringIO())  # idempotent
     assert customers.count() == 120
+
+
+def test_the_list_page_caches_its_filter_selects_until_a_user_changes(client, users):
+    """The selects (with every active user as a possible owner) are rendered once per filter values."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(users["mkt_mgr"])
+    first = client.get("/customers/?grade=A").content.decode()
+    assert 'value="A" selected' in first
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/customers/?grade=A").content.decode()
+    assert again.count("<option") == first.count("<option")
+    owners = 'FROM "accounts_user" WHERE "accounts_user"."is_active"'
+    assert not [q for q in queries.captured_queries if owners in q["sql"]]
+    users["tech"].first_name, users["tech"].last_name = "新", "名字"
+    users["tech"].save()
+    assert "名字" in client.get("/customers/?grade=A").content.decode()
+    assert 'value="B" selected' in client.get("/customers/?grade=B").content.decode()
+
+
+def test_list_rows_show_translated_grade_and_priority_labels(client, users):
+    from kehu.customers.services import customer_create
+
+    customer_create(actor=users["sales"], name="标签测试有限公司", grade="A", priority="core")
+    client.force_login(users["sales"])
+    html = client.get("/customers/").content.decode()
+    assert "A类" in html and "核心客户" in html
+    html = client.get("/customers/", headers={"Accept-Language": "en"}).content.decode()
+    assert "Grade A" in html and "Core customer" in html
