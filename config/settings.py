@@ -292,6 +292,7 @@ REDIS_URL = env("REDIS_URL")
 # Sessions and the signed-in user are cached. The cache must be shared by every web process (gunicorn
 # runs several): a per-process memory cache would keep a session alive in one process after logout
 # in another. One machine: files in the data directory; several machines: Redis.
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {

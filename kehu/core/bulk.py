@@ -37,7 +37,7 @@ def bulk_copy(model: type[Model], objects: Sequence[Model], *, using: str = "def
     connection = connections[using]
     fields = [f for f in model._meta.concrete_fields]
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
+    columns = ", ".join(qn(str(f.column)) for f in fields)
     rows = [[f.get_db_prep_save(f.pre_save(obj, add=True), connection=connection) for f in fields] for obj in objects]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -193,7 +193,7 @@ def _score_range_sql(policy: GradingPolicy, after_id: int, upto_id: int) -> int:
         ") AS s WHERE target.id = s.id"
     )
     since = timezone.localdate() - dt.timedelta(days=365)
-    params = [
+    params: list[Any] = [
         weights[0],
         *regions,
         weights[1],

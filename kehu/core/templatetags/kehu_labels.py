@@ -17,11 +17,12 @@ register = template.Library()
 
 
 @lru_cache(maxsize=256)
-def _labels(model: type, field: str, language: str | None) -> dict[Any, str]:
+def _labels(model: Any, field: str, language: str | None) -> dict[Any, str]:
     return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
 
 
 @register.filter
 def choice_label(obj: Any, field: str) -> str:
     value = getattr(obj, field)
-    return _labels(type(obj), field, get_language()).get(value, value)
+    model: Any = type(obj)
+    return _labels(model, field, get_language()).get(value, value)
