@@ -141,8 +141,13 @@ def search(queryset: QuerySet[Any], query: str, *, column: str = "search_text") 
     qn = connection.ops.quote_name
     if connection.vendor == "postgresql":
         tsquery = " & ".join(f"'{t}'" + (":*" if prefix else "") for t, prefix in terms)
+        vector = getattr(queryset.model, "search_vector_column", "")
+        if vector:  # a stored tsvector: testing a row is cheap, whatever plan the planner picks
+            document = f"{qn(table)}.{qn(vector)}"
+        else:
+            document = f"array_to_tsvector(string_to_array(NULLIF({qn(table)}.{qn(column)}, ''), ' '))"
         condition = RawSQL(  # noqa: S611 (identifiers from model meta; the query is a bound parameter)
-            f"array_to_tsvector(string_to_array(NULLIF({qn(table)}.{qn(column)}, ''), ' ')) @@ %s::tsquery",
+            f"{document} @@ %s::tsquery",
             [tsquery],
             output_field=BooleanField(),
         )
@@ -236,6 +241,40 @@ def _create_index(table: str, column: str):  # type: ignore[no-untyped-def]
             schema_editor.execute(f"DROP TABLE IF EXISTS {qn(table + '_fts')}")
 
     return forwards, backwards
+
+
+def store_search_vector(
+    table: str, column: str = "search_text", vector: str = "search_vector", statistics: int = 1000
+) -> migrations.RunPython:
+    """Migration operation (PostgreSQL): the tsvector stored in a generated column with its own GIN
+    index (replacing the expression index), and a larger statistics sample for it.
+
+    With only an expression index, a row that the planner chooses to test one by one (walking the
+    primary key for ORDER BY id DESC LIMIT 50, the right plan for a frequent term) rebuilds its
+    tsvector from the text: ~100 µs a row, which the planner does not know; a 4-digit fragment that
+    matches 5 % of customers took 640 ms at 20k. Stored, the test is a few µs. The model names the
+    column in `search_vector_column`; the ORM never writes it (PostgreSQL computes it)."""
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        qn = schema_editor.connection.ops.quote_name
+        schema_editor.execute(
+            f"ALTER TABLE {qn(table)} ADD COLUMN {qn(vector)} tsvector GENERATED ALWAYS AS "
+            f"(array_to_tsvector(string_to_array(NULLIF({qn(column)}, ''), ' '))) STORED"
+        )
+        schema_editor.execute(f"ALTER TABLE {qn(table)} ALTER COLUMN {qn(vector)} SET STATISTICS {int(statistics)}")
+        schema_editor.execute(f"CREATE INDEX {qn(table + '_search_vec_gin')} ON {qn(table)} USING GIN ({qn(vector)})")
+        schema_editor.execute(f"DROP INDEX IF EXISTS {qn(table + '_search_gin')}")
+
+    def backwards(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        qn = schema_editor.connection.ops.quote_name
+        _create_index(table, column)[0](apps, schema_editor)
+        schema_editor.execute(f"ALTER TABLE {qn(table)} DROP COLUMN {qn(vector)}")
+
+    return migrations.RunPython(forwards, backwards)
 
 
 def set_search_statistics(table: str, target: int = 1000) -> migrations.RunPython:

@@ -190,7 +190,8 @@ def _score_range_sql(policy: GradingPolicy, after_id: int, upto_id: int) -> int:
         f"SELECT customer_id, SUM(amount) AS total FROM {Transaction._meta.db_table}"
         " WHERE occurred_on >= %s AND customer_id > %s AND customer_id <= %s GROUP BY customer_id"
         ") AS t ON t.customer_id = c.id WHERE c.id > %s AND c.id <= %s AND NOT c.is_archived"
-        ") AS s WHERE target.id = s.id"
+        # Unchanged scores are not written: every written row is a new version in every index (GIN too).
+        ") AS s WHERE target.id = s.id AND target.score IS DISTINCT FROM ROUND(s.value::numeric, 2)"
     )
     since = timezone.localdate() - dt.timedelta(days=365)
     params: list[Any] = [
@@ -209,7 +210,7 @@ def _score_range_sql(policy: GradingPolicy, after_id: int, upto_id: int) -> int:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return int(cursor.rowcount)
+    return Customer.objects.filter(pk__gt=after_id, pk__lte=upto_id, is_archived=False).count()
 
 
 def _rank_at(active: QuerySet[Customer], position: int) -> Q | None:

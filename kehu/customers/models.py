@@ -82,6 +82,7 @@ class Customer(TimeStampedModel, VersionedModel):
     score = models.DecimalField(_("评分"), max_digits=7, decimal_places=2, default=Decimal("0"))
     proposed_grade = models.CharField(_("建议等级"), max_length=1, choices=Grade.choices, blank=True, default="")
     search_text = models.TextField(editable=False, default="")
+    search_vector_column = "search_vector"  # PostgreSQL: generated tsvector of search_text (migration 0007)
 
     history = HistoricalRecords(excluded_fields=["search_text", "version", "score", "name_key", "phone_digits"])
 
@@ -185,6 +186,7 @@ class Contact(TimeStampedModel, VersionedModel):
     personal_phone = EncryptedTextField(_("私人电话"), blank=True, default="")
     personal_phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     search_text = models.TextField(editable=False, default="")
+    search_vector_column = "search_vector"  # PostgreSQL: generated tsvector of search_text (migration 0007)
 
     history = HistoricalRecords(excluded_fields=["search_text", "version", "personal_phone_index", "mobile_digits"])
 
