@@ -265,7 +265,9 @@ def grading_run(*, run_id: int, batch_size: int = 2000) -> GradingRun:
             last_id = upto
             run.save(update_fields=["processed"])
         with transaction.atomic():
-            active.update(proposed_grade=_proposed_grade_expression(active, run.total))
+            proposed = _proposed_grade_expression(active, run.total)
+            # Only rows whose proposal changes are written (each write is a new row version in every index).
+            active.exclude(proposed_grade=proposed).update(proposed_grade=proposed)
             Customer.objects.filter(is_archived=True).exclude(proposed_grade="").update(proposed_grade="")
         run.distribution = {
             "current": _counts(active, "grade"),
