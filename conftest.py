@@ -44,6 +44,15 @@ def _default_language() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(settings: Any, request: Any) -> None:
+    """Each test gets an empty in-process cache: cached users and sessions must not leak between tests
+    (or between parallel workers sharing the file cache of the data directory)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid}
+    }
+
+
 @pytest.fixture(scope="session")
 def _demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kehu.accounts.sessions.IdleTimeoutMiddleware",
     # Fail closed: a customer-owned record read without restrict(user, action) in a request raises.
     "kehu.access.scoping.ScopeGuardMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -178,10 +179,14 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # Locked username+address pairs get no password check (kehu/accounts/lockout.py).
     "kehu.accounts.lockout.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "kehu.accounts.backends.CachedModelBackend",
 ]
 SESSION_COOKIE_AGE = envint("KEHU_SESSION_SECONDS", 8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+# No session write per request: IdleTimeoutMiddleware refreshes a "last seen" stamp at most every
+# KEHU_SESSION_REFRESH_SECONDS and logs out after SESSION_COOKIE_AGE idle (kehu/accounts/sessions.py).
+SESSION_SAVE_EVERY_REQUEST = False
+KEHU_SESSION_REFRESH_SECONDS = envint("KEHU_SESSION_REFRESH_SECONDS", 300)
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The per-request expiry refresh never makes a read wait for a long SQLite writer (kehu/core/sessions.py).
 SESSION_ENGINE = "kehu.core.sessions"
@@ -294,6 +299,26 @@ TASKS = {
 }
 KEHU_BULK_WORKERS = envint("KEHU_BULK_WORKERS", 1)
 REDIS_URL = env("REDIS_URL")
+# Sessions and the signed-in user are cached. The cache must be shared by every web process (gunicorn
+# runs several): a per-process memory cache would keep a session alive in one process after logout
+# in another. One machine: files in the data directory; several machines: Redis.
+CACHES: dict[str, dict[str, object]]
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("KEHU_CACHE_PREFIX", "kehu"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 if REDIS_URL:
     # The Priority variant: timers carry a priority (plain RedisHuey refuses priorities).
     HUEY = {"huey_class": "huey.PriorityRedisHuey", "name": "kehu", "url": REDIS_URL, "immediate": False}
@@ -353,3 +378,6 @@ KEHU = {
     "LOGIN_FAILURE_LIMIT": envint("KEHU_LOGIN_FAILURE_LIMIT", 5),
     "LOGIN_IP_FAILURE_LIMIT": envint("KEHU_LOGIN_IP_FAILURE_LIMIT", 30),
 }
+
+# `make bench` serves bare reference views at /_bench/ (kehu/core/benchrefs.py); off everywhere else.
+KEHU_BENCH_REFS = envbool("KEHU_BENCH_REFS", False)

@@ -21,3 +21,5 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.KEHU_BENCH_REFS:  # bare reference views for `make bench` (kehu/core/benchrefs.py), never in production
+    urlpatterns += [path("_bench/", include("kehu.core.benchrefs"))]

@@ -6,7 +6,9 @@ import datetime
 from typing import Any
 
 from django.apps import apps
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -63,9 +65,27 @@ def notifications_for(user: Any, *, unread_only: bool = False) -> QuerySet[Notif
     return queryset.filter(read_at__isnull=True) if unread_only else queryset
 
 
+def unread_cache_key(user_id: Any) -> str:
+    return f"kehu:unread:{user_id}"
+
+
 def unread_notification_count(user: Any) -> int:
-    # Bounded count: a badge shows "99+" rather than counting a backlog.
-    return len(notifications_for(user, unread_only=True).values_list("pk", flat=True)[:100])
+    """The nav badge on every page: a per-user counter in the shared cache, recounted only after
+    forget_unread_count (a notification created or read). Bounded: "99+" rather than counting a backlog."""
+    key = unread_cache_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = len(notifications_for(user, unread_only=True).values_list("pk", flat=True)[:100])
+        cache.set(key, count, 3600)
+    return int(count)
+
+
+def forget_unread_count(user_id: Any) -> None:
+    """Drop the cached badge count now and again when the transaction commits (a page rendered in
+    between by another process may have cached the old count)."""
+    key = unread_cache_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def listed_customers(user: Any) -> QuerySet[Any]:

@@ -103,6 +103,7 @@ class Customer(TimeStampedModel, VersionedModel):
     search_text = models.TextField(editable=False, default="")
     # The ImportJob writing this row while its import is not yet committed (see VisibleManager).
     import_pending = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    search_vector_column = "search_vector"  # PostgreSQL: generated tsvector of search_text (migration 0007)
 
     history = HistoricalRecords(
         excluded_fields=["search_text", "version", "score", "name_key", "phone_digits", "import_pending"]
@@ -214,6 +215,7 @@ class Contact(TimeStampedModel, VersionedModel):
     personal_phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     search_text = models.TextField(editable=False, default="")
     import_pending = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    search_vector_column = "search_vector"  # PostgreSQL: generated tsvector of search_text (migration 0007)
 
     history = HistoricalRecords(
         excluded_fields=["search_text", "version", "personal_phone_index", "mobile_digits", "import_pending"]

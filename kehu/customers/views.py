@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.access import personal, roles, scoping
 from kehu.access.audit import log_access
+from kehu.accounts.backends import users_version
 from kehu.core.exceptions import ConflictError, DomainError
 from kehu.core.files import verify
 
@@ -60,6 +60,13 @@ def _add_errors(form: Any, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
+def _filter_key(request: HttpRequest) -> str:
+    """The filter selects are the same for everyone with the same filter values: their rendered HTML is
+    cached (list.html) under these values and the version of the user list (the owner select)."""
+    values = [request.GET.get(name, "") for name in ("grade", "priority", "region", "owner", "industry_standing")]
+    return "|".join([users_version(), *values, request.GET.get("archived", "")])
+
+
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     form, customers = _filtered(request)
@@ -73,7 +80,14 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         log_access(user=request.user, action="search", request=request, query=q, rows=len(rows))
     params = request.GET.copy()
     params.pop("after", None)
-    context = {"form": form, "customers": rows, "next_after": next_after, "params": params.urlencode(), "q": q}
+    context = {
+        "form": form,
+        "customers": rows,
+        "next_after": next_after,
+        "params": params.urlencode(),
+        "q": q,
+        "filter_key": _filter_key(request),
+    }
     template = "customers/partials/table.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 

@@ -6,13 +6,14 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.access import roles, scoping
 from kehu.core import events, search
+from kehu.core.counts import estimated_count
 from kehu.core.exceptions import DomainError, InvalidTransition
 from kehu.core.versioning import save_versioned
 from kehu.core.workcalendar import add_working_days
@@ -102,7 +103,8 @@ def _governed(policy: MaintenancePolicy | None) -> Any:
 def replan_start(*, actor: Any, policy: MaintenancePolicy | None = None) -> ReplanJob:
     from .tasks import replan_task
 
-    job = ReplanJob.objects.create(policy=policy, actor=actor, total=_governed(policy).count())
+    # An estimate: the job corrects it to the number it processed; an exact COUNT at 1M costs the click.
+    job = ReplanJob.objects.create(policy=policy, actor=actor, total=estimated_count(_governed(policy)))
     transaction.on_commit(lambda: replan_task.enqueue(job.pk))
     return job
 
@@ -133,7 +135,7 @@ def replan_run(job_id: int) -> ReplanJob:
         ReplanJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, message=str(exc)[:1000])
         raise
     ReplanJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.DONE, processed=processed, total=max(processed, job.total), finished_at=timezone.now()
+        status=JobStatus.DONE, processed=processed, total=processed, finished_at=timezone.now()
     )
     job.refresh_from_db()
     return job
@@ -157,6 +159,9 @@ def _apply(plan: ContactPlan, terms: planning.PolicyTerms) -> None:
 
 
 def _replan_batch(rows: list[tuple[int, str, str, int]], policies: dict[Any, planning.PolicyRow]) -> None:
+    if connection.vendor == "postgresql":
+        _replan_batch_sql(rows, policies)
+        return
     ids = [row[0] for row in rows]
     plans = {
         p.customer_id: p
@@ -210,6 +215,52 @@ def plans_for_imported(*, customer_ids: list[int], seen: list[list[Any]] | None 
         new.append(plan)
     ContactPlan.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+def _replan_batch_sql(rows: list[tuple[int, str, str, int]], policies: dict[Any, planning.PolicyRow]) -> None:
+    """PostgreSQL: the existing plans of the batch in one UPDATE (terms per customer sent as arrays,
+    the dates computed in SQL exactly as planning.schedule does: date + days, date + months clamped
+    to the month's end); only customers without a plan go through Python. At 100k customers the
+    per-row path (load every plan, bulk_update's CASE per row) took 104 s."""
+    existing = set(
+        ContactPlan.objects.filter(customer_id__in=[r[0] for r in rows]).values_list("customer_id", flat=True)
+    )
+    missing = [r for r in rows if r[0] not in existing]
+    if missing:
+        today = timezone.localdate()
+        new = []
+        for customer_id, grade, priority, owner_id in missing:
+            plan = ContactPlan(customer_id=customer_id, assignee_id=owner_id, anchor_on=today)
+            _apply(plan, planning.terms_for(policies, grade, priority))
+            new.append(plan)
+        ContactPlan.objects.bulk_create(new, ignore_conflicts=True)
+    columns: list[list[Any]] = [[], [], [], [], []]
+    for customer_id, grade, priority, owner_id in rows:
+        if customer_id not in existing:
+            continue
+        terms = planning.terms_for(policies, grade, priority)
+        for column, value in zip(
+            columns,
+            (customer_id, owner_id, terms.phone_every_days, terms.visit_every_months, terms.visit_whom[:200]),
+            strict=True,
+        ):
+            column.append(value)
+    if not columns[0]:
+        return
+    phone = "CASE WHEN t.phone > 0 THEN COALESCE(p.last_phone_on, p.anchor_on) + t.phone END"
+    visit = (
+        "CASE WHEN t.visit > 0"
+        " THEN (COALESCE(p.last_visit_on, p.anchor_on) + make_interval(months => t.visit))::date END"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {ContactPlan._meta.db_table} AS p SET assignee_id = t.owner, phone_every_days = t.phone,"
+            f" visit_every_months = t.visit, visit_whom = t.whom, next_phone_on = {phone},"
+            f" next_visit_on = {visit}, next_due_on = LEAST({phone}, {visit}), updated_at = %s"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::int[], %s::text[])"
+            " AS t(customer_id, owner, phone, visit, whom) WHERE p.customer_id = t.customer_id",
+            [timezone.now(), *columns],
+        )
 
 
 def plans_fill_missing() -> int:

@@ -171,3 +171,21 @@ def test_unread_badge_tag_for_the_nav(rf, users):
     for _ in range(3):
         notify(user=users["sales"], message="测试")
     assert ">3</span>" in template.render(Context({"request": request}))
+
+
+def test_unread_badge_is_a_cached_counter_dropped_on_notify_and_read(rf, users, django_assert_num_queries):
+    from django.template import Context, Template
+
+    from kehu.access.services import notifications_mark_read, notify
+
+    template = Template("{% load access_tags %}{% access_unread_badge %}")
+    request = rf.get("/")
+    request.user = users["sales"]
+    notify(user=users["sales"], message="测试")
+    assert ">1</span>" in template.render(Context({"request": request}))
+    with django_assert_num_queries(0):  # every further page: no query for the badge
+        assert ">1</span>" in template.render(Context({"request": request}))
+    notify(user=users["sales"], message="测试")
+    assert ">2</span>" in template.render(Context({"request": request}))
+    notifications_mark_read(actor=users["sales"])
+    assert template.render(Context({"request": request})) == ""
