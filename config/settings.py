@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "kehu.engagement",
     "kehu.servicedesk",
     "kehu.analytics",
+    "kehu.messaging",
 ]
 
 MIDDLEWARE = [
@@ -334,4 +335,30 @@ KEHU = {
     # "raise": an unrestricted read of a customer-owned model inside a request is an error (fail
     # closed); "warn": logged only. See kehu/access/scoping.py.
     "SCOPE_GUARD": env("KEHU_SCOPE_GUARD", "warn"),
+}
+
+# --- outbound messages (kehu.messaging) -------------------------------------------------------------
+# Endpoints are the company's own (its SMS provider, WeCom tenant); nothing else is contacted.
+KEHU_MESSAGING = {
+    # The address the public pages (unsubscribe, RSVP) are reached at from outside.
+    "PUBLIC_URL": env("KEHU_PUBLIC_URL", "http://localhost:8000"),
+    "HTTP_TIMEOUT": envint("KEHU_MESSAGING_HTTP_TIMEOUT", 10),
+    "UNSUBSCRIBE_MAX_AGE_DAYS": envint("KEHU_UNSUBSCRIBE_MAX_AGE_DAYS", 365),
+    "SMS": {
+        "ENDPOINT": env("KEHU_SMS_ENDPOINT"),
+        "ACCESS_KEY": env("KEHU_SMS_ACCESS_KEY"),
+        "SECRET": env("KEHU_SMS_SECRET"),
+        "SIGN_NAME": env("KEHU_SMS_SIGN_NAME"),
+        # topic -> the provider's approved template id; "default" for the rest
+        "TEMPLATES": {
+            k.strip(): v.strip()
+            for k, _sep, v in (p.partition("=") for p in env("KEHU_SMS_TEMPLATES").split(",") if "=" in p)
+        },
+    },
+    "WECOM_APP": {
+        "API_BASE": env("KEHU_WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
+        "CORP_ID": env("KEHU_WECOM_CORP_ID"),
+        "SECRET": env("KEHU_WECOM_SECRET"),
+        "AGENT_ID": envint("KEHU_WECOM_AGENT_ID", 0),
+    },
 }

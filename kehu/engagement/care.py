@@ -18,7 +18,7 @@ from lunardate import LunarDate
 
 from kehu.customers.models import Contact, Customer
 
-from .choices import CareAction, CareKind
+from .choices import CareAction, CareKind, CareStatus
 from .models import CareItem
 from .services import REPLAN_BATCH, conf
 
@@ -191,3 +191,12 @@ def care_plan(*, today: dt.date | None = None) -> int:
                 )
         CareItem.objects.bulk_create(items, ignore_conflicts=True)
     return CareItem.objects.count() - before
+
+
+def care_item_delivered(*, item_id: int, delivery_id: int) -> None:
+    """kehu.messaging sent the greeting of a care item: the item is done (runs after commit, once)."""
+    CareItem.objects.unscoped("a delivery event marks its care item").filter(
+        pk=item_id, status=CareStatus.PLANNED
+    ).update(
+        status=CareStatus.SENT, sent_at=timezone.now(), record=_("已发送（发送记录 #%(id)s）") % {"id": delivery_id}
+    )
