@@ -128,7 +128,8 @@ class SmsChannel:
             raise SendError(_("未配置主题“%(topic)s”的短信模板。") % {"topic": topic}, permanent=True)
         text = message.body
         if message.unsubscribe_url:
-            text = f"{text} {_('退订')}: {message.unsubscribe_url}"
+            label = _("退订")
+            text = f"{text} {label}: {message.unsubscribe_url}"
         payload = {
             "phone": message.to,
             "sign_name": conf.get("SIGN_NAME", ""),

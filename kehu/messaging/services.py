@@ -152,7 +152,8 @@ def _render(delivery: Delivery) -> Outgoing:
     body = body.replace(PLACEHOLDER, url)
     if url and not in_body and delivery.channel != MessageChannel.SMS:
         # Every marketing message carries the link; SMS adds it inside the provider's template parameter.
-        body = f"{body}\n\n{_('不想再收到此类消息？退订：')}{url}"
+        footer = _("不想再收到此类消息？退订：")
+        body = f"{body}\n\n{footer}{url}"
     extra: dict[str, Any] = {"topic": delivery.topic}
     if delivery.channel in (MessageChannel.WECOM_ROBOT, MessageChannel.DINGTALK_ROBOT):
         extra["robot"] = Robot.objects.get(key=delivery.to)
