@@ -271,6 +271,8 @@ SPECTACULAR_SETTINGS = {
         "BoardStateEnum": "kehu.engagement.choices.BoardState",
         "NatureEnum": "kehu.customers.choices.Nature",
         "InfoSourceEnum": "kehu.customers.choices.InfoSource",
+        "MessageChannelEnum": "kehu.messaging.choices.MessageChannel",
+        "DeliveryStatusEnum": "kehu.messaging.choices.DeliveryStatus",
     },
 }
 

@@ -62,4 +62,5 @@ class ConsentSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and getattr(request, "user", None) is not None:
             # Only contacts of customers the user may edit can be given a consent record.
-            self.fields["contact"].queryset = Contact.objects.restrict(request.user, "edit")
+            field: Any = self.fields["contact"]
+            field.queryset = Contact.objects.restrict(request.user, "edit")
