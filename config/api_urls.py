@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("kehu.engagement.api.urls")),
     path("", include("kehu.servicedesk.api.urls")),
     path("", include("kehu.messaging.api.urls")),
+    path("", include("kehu.loyalty.api.urls")),
 ]

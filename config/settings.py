@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "kehu.servicedesk",
     "kehu.analytics",
     "kehu.messaging",
+    "kehu.loyalty",
 ]
 
 MIDDLEWARE = [
@@ -363,4 +364,15 @@ KEHU_MESSAGING = {
         "SECRET": env("KEHU_WECOM_SECRET"),
         "AGENT_ID": envint("KEHU_WECOM_AGENT_ID", 0),
     },
+}
+
+# --- loyalty (kehu.loyalty) ------------------------------------------------------------------------
+KEHU_LOYALTY = {
+    "APPROVAL_ABOVE": envint("KEHU_CAMPAIGN_APPROVAL_ABOVE", 200),  # a bigger audience needs an approval
+    "POINTS_PER_YUAN": env("KEHU_POINTS_PER_YUAN", "0.1"),
+    "VALID_DAYS": envint("KEHU_POINTS_VALID_DAYS", 730),
+    "TIER_WINDOW_DAYS": envint("KEHU_TIER_WINDOW_DAYS", 365),
+    "TIER_GRACE_DAYS": envint("KEHU_TIER_GRACE_DAYS", 90),
+    "REFERRAL_POINTS": envint("KEHU_REFERRAL_POINTS", 500),
+    "REFERRAL_CAP_PER_YEAR": envint("KEHU_REFERRAL_CAP_PER_YEAR", 5),
 }
