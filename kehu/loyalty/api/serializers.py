@@ -113,7 +113,7 @@ class PointsChangeSerializer(serializers.Serializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["customer"]
-        field.queryset = _customers_for(self.context, "edit")
+        field.queryset = _customers_for(self.context, "view")
 
 
 class ReferralSerializer(serializers.ModelSerializer):
