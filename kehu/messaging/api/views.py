@@ -6,7 +6,10 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from kehu.access.audit import log_access
 from kehu.core.api import choice_param, int_param
 
 from .. import selectors, services
@@ -36,6 +39,24 @@ class ConsentViewSet(
         data = dict(serializer.validated_data)
         serializer.instance = services.consent_record(actor=self.request.user, source="api", **data)
 
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        record = self.get_object()
+        log_access(
+            user=request.user,
+            action="view",
+            customer=record.customer,
+            request=request,
+            object_type="consent",
+            object_id=record.pk,
+            detail={"via": "api"},
+        )
+        return Response(self.get_serializer(record).data)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        _log_list(request, "consents", response)
+        return response
+
 
 @extend_schema(
     tags=["messaging"],
@@ -62,3 +83,35 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             status=choice_param(request, "status", DeliveryStatus.values),
             channel=choice_param(request, "channel", MessageChannel.values),
         )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        record = self.get_object()
+        log_access(
+            user=request.user,
+            action="view",
+            customer=record.customer,
+            request=request,
+            object_type="delivery",
+            object_id=record.pk,
+            detail={"via": "api"},
+        )
+        return Response(self.get_serializer(record).data)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        _log_list(request, "deliveries", response)
+        return response
+
+
+def _log_list(request: Request, what: str, response: Response) -> None:
+    """A list read is logged once per page (who, which filter, how many rows)."""
+    rows = len((response.data or {}).get("results", [])) if isinstance(response.data, dict) else 0
+    log_access(
+        user=request.user,
+        action="api_read",
+        request=request,
+        object_type=what,
+        query=request.GET.urlencode()[:200],
+        rows=rows,
+        detail={"via": "api"},
+    )

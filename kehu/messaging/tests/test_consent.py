@@ -176,3 +176,17 @@ def test_consents_api_records_evidence_and_is_scoped(api_for, customer_with_cont
     assert bad.status_code == 400 and "topic" in bad.json()
     assert api_for("sales").get("/api/consents/?contact=x").status_code == 400
     assert ConsentRecord.objects.unscoped("test").count() == 1
+
+
+def test_api_reads_of_consents_and_deliveries_are_logged(api_for, customer_with_contact, users):
+    from kehu.access.models import AccessLog
+
+    _customer, contact = customer_with_contact
+    consent_record(actor=users["sales"], contact=contact, topic="news", granted=False)
+    queue(users, contact)
+    api = api_for("sales")
+    assert api.get(f"/api/consents/?contact={contact.pk}").status_code == 200
+    assert len(api.get("/api/deliveries/").json()["results"]) == 1
+    logged = AccessLog.objects.filter(user=users["sales"], action="api_read")
+    assert {row.object_type for row in logged} == {"consents", "deliveries"}
+    assert api.get("/api/deliveries/?status=lost").status_code == 400
