@@ -306,10 +306,15 @@ def care_plan(*, today: dt.date | None = None) -> int:
 def _purchase_items(rules: Rules, customer_ids: list[int], *, today: dt.date, end: dt.date) -> list[CareItem]:
     """One anniversary per purchase (关怀1: 购买纪念日), on the day it was bought, a year or more ago."""
     items: list[CareItem] = []
-    # Month/day inside the horizon: filter in Python over the batch's purchases older than a year.
+    # Only purchases whose month and day fall inside the horizon (a 30-day horizon: ~31 pairs).
+    days = Q(pk__in=[])
+    day = today
+    while day <= end:
+        days |= Q(occurred_on__month=day.month, occurred_on__day=day.day)
+        day += dt.timedelta(days=1)
     purchases = (
         Transaction.objects.unscoped("the nightly care plan reads purchases")
-        .filter(customer_id__in=customer_ids, occurred_on__lte=today - dt.timedelta(days=300))
+        .filter(days, customer_id__in=customer_ids, occurred_on__lte=today - dt.timedelta(days=300))
         .select_related("customer")
         .only("id", "occurred_on", "product", "customer__id", "customer__owner_id", "customer__grade")
     )

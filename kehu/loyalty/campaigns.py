@@ -322,6 +322,19 @@ def rsvp_answer(*, recipient: CampaignRecipient, answer: str) -> CampaignRecipie
     return recipient
 
 
+@transaction.atomic
+def campaign_attendance(*, actor: Any, campaign: Campaign, customer_ids: list[int], attended: bool) -> int:
+    """After the event: who came (出席); the report and follow-ups read it."""
+    require_marketing(actor)
+    if campaign.kind != CampaignKind.EVENT:
+        raise DomainError(_("该活动无需回复。"))
+    return int(
+        CampaignRecipient.objects.unscoped("the campaign's own rows")
+        .filter(campaign=campaign, group=RecipientGroup.TARGET, customer_id__in=customer_ids)
+        .update(attended=attended)
+    )
+
+
 # --- the report ----------------------------------------------------------------------------------------
 
 
@@ -333,6 +346,7 @@ class Report:
     suppressed: int
     failed: int
     rsvp_yes: int
+    attended: int
     ordered_target: int
     ordered_holdout: int
     rate_target: float
@@ -382,6 +396,7 @@ def campaign_report(campaign: Campaign, *, window_days: int = 30) -> Report:
         suppressed=status["suppressed"],
         failed=status["failed"],
         rsvp_yes=recipients.filter(rsvp=Rsvp.YES).count(),
+        attended=recipients.filter(attended=True).count(),
         ordered_target=x1,
         ordered_holdout=x2,
         rate_target=round(p1, 4),

@@ -72,6 +72,7 @@ class ReportSerializer(serializers.Serializer):
     suppressed = serializers.IntegerField()
     failed = serializers.IntegerField()
     rsvp_yes = serializers.IntegerField()
+    attended = serializers.IntegerField()
     ordered_target = serializers.IntegerField()
     ordered_holdout = serializers.IntegerField()
     rate_target = serializers.FloatField()
@@ -128,3 +129,8 @@ class ReferralSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["referee"]
         field.queryset = _customers_for(self.context, "edit")
+
+
+class AttendanceSerializer(serializers.Serializer):
+    customers = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=5000)
+    attended = serializers.BooleanField()

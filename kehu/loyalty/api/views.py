@@ -22,6 +22,7 @@ from kehu.messaging.selectors import deliveries_for
 from .. import campaigns, points, referrals, tiers
 from ..models import Campaign, ContentTemplate, PointsAccount, PointsEntry, Referral, Segment, Tier
 from .serializers import (
+    AttendanceSerializer,
     CampaignSerializer,
     PointsChangeSerializer,
     PointsEntrySerializer,
@@ -124,6 +125,17 @@ class CampaignViewSet(
         campaign = self.get_object()
         page = self.paginate_queryset(deliveries_for(request.user, related=f"campaign:{campaign.pk}"))
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
+
+    @extend_schema(request=AttendanceSerializer, responses={200: None})
+    @action(detail=True, methods=["post"])
+    def attendance(self, request: Request, pk: str | None = None) -> Response:
+        serializer = AttendanceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        updated = campaigns.campaign_attendance(
+            actor=request.user, campaign=self.get_object(), customer_ids=data["customers"], attended=data["attended"]
+        )
+        return Response({"updated": updated})
 
     @extend_schema(responses=ReportSerializer)
     @action(detail=True, methods=["get"])

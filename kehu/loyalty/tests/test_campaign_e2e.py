@@ -181,7 +181,12 @@ def test_a_campaign_to_1000_customers(
     assert client.post(rsvp, {"answer": "yes"}).status_code == 200
     unsubscribe = re.search(r"http://localhost:8000(/m/u/\S+)", text).group(1)
     assert client.post(unsubscribe, {"scope": "all"}).status_code == 200
+    came = mkt.post(
+        f"/api/campaigns/{cid}/attendance/", {"customers": [sent_one.customer_id], "attended": True}, format="json"
+    )
+    assert came.json() == {"updated": 1}
     report = mkt.get(f"/api/campaigns/{cid}/report/").json()
+    assert report["attended"] == 1
     assert report["rsvp_yes"] == 1 and report["target"] == N - len(holdout) and report["holdout"] == len(holdout)
     assert report["sent"] == len(expected_sent) and report["suppressed"] == len(expected_suppressed)
     assert report["ci_low"] <= report["difference"] <= report["ci_high"]
