@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("kehu.access.api.urls")),
     path("", include("kehu.engagement.api.urls")),
     path("", include("kehu.servicedesk.api.urls")),
+    path("", include("kehu.messaging.api.urls")),
+    path("", include("kehu.loyalty.api.urls")),
 ]

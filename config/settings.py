@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "kehu.engagement",
     "kehu.servicedesk",
     "kehu.analytics",
+    "kehu.messaging",
+    "kehu.loyalty",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +283,8 @@ SPECTACULAR_SETTINGS = {
         "BoardStateEnum": "kehu.engagement.choices.BoardState",
         "NatureEnum": "kehu.customers.choices.Nature",
         "InfoSourceEnum": "kehu.customers.choices.InfoSource",
+        "MessageChannelEnum": "kehu.messaging.choices.MessageChannel",
+        "DeliveryStatusEnum": "kehu.messaging.choices.DeliveryStatus",
     },
 }
 
@@ -381,3 +385,40 @@ KEHU = {
 
 # `make bench` serves bare reference views at /_bench/ (kehu/core/benchrefs.py); off everywhere else.
 KEHU_BENCH_REFS = envbool("KEHU_BENCH_REFS", False)
+
+# --- outbound messages (kehu.messaging) -------------------------------------------------------------
+# Endpoints are the company's own (its SMS provider, WeCom tenant); nothing else is contacted.
+KEHU_MESSAGING = {
+    # The address the public pages (unsubscribe, RSVP) are reached at from outside.
+    "PUBLIC_URL": env("KEHU_PUBLIC_URL", "http://localhost:8000"),
+    "HTTP_TIMEOUT": envint("KEHU_MESSAGING_HTTP_TIMEOUT", 10),
+    "UNSUBSCRIBE_MAX_AGE_DAYS": envint("KEHU_UNSUBSCRIBE_MAX_AGE_DAYS", 365),
+    "SMS": {
+        "ENDPOINT": env("KEHU_SMS_ENDPOINT"),
+        "ACCESS_KEY": env("KEHU_SMS_ACCESS_KEY"),
+        "SECRET": env("KEHU_SMS_SECRET"),
+        "SIGN_NAME": env("KEHU_SMS_SIGN_NAME"),
+        # topic -> the provider's approved template id; "default" for the rest
+        "TEMPLATES": {
+            k.strip(): v.strip()
+            for k, _sep, v in (p.partition("=") for p in env("KEHU_SMS_TEMPLATES").split(",") if "=" in p)
+        },
+    },
+    "WECOM_APP": {
+        "API_BASE": env("KEHU_WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
+        "CORP_ID": env("KEHU_WECOM_CORP_ID"),
+        "SECRET": env("KEHU_WECOM_SECRET"),
+        "AGENT_ID": envint("KEHU_WECOM_AGENT_ID", 0),
+    },
+}
+
+# --- loyalty (kehu.loyalty) ------------------------------------------------------------------------
+KEHU_LOYALTY = {
+    "APPROVAL_ABOVE": envint("KEHU_CAMPAIGN_APPROVAL_ABOVE", 200),  # a bigger audience needs an approval
+    "POINTS_PER_YUAN": env("KEHU_POINTS_PER_YUAN", "0.1"),
+    "VALID_DAYS": envint("KEHU_POINTS_VALID_DAYS", 730),
+    "TIER_WINDOW_DAYS": envint("KEHU_TIER_WINDOW_DAYS", 365),
+    "TIER_GRACE_DAYS": envint("KEHU_TIER_GRACE_DAYS", 90),
+    "REFERRAL_POINTS": envint("KEHU_REFERRAL_POINTS", 500),
+    "REFERRAL_CAP_PER_YEAR": envint("KEHU_REFERRAL_CAP_PER_YEAR", 5),
+}

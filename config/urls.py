@@ -15,6 +15,8 @@ urlpatterns = [
     path("service/", include("kehu.servicedesk.urls")),
     path("analytics/", include("kehu.analytics.urls")),
     path("admin/", admin.site.urls),
+    path("m/", include("kehu.messaging.urls")),
+    path("l/", include("kehu.loyalty.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,9 +1,10 @@
 """The signed-in user from the cache instead of a query on every request.
 
 Django's ModelBackend reads the user row on every request. It changes rarely, so it is cached by
-primary key and dropped from the cache whenever the row is saved or deleted (signals connected in AccountsConfig.ready). The cache
-is shared by every web process (a file cache on one machine, Redis when REDIS_URL is set), so a
-deactivation or a password change in one process is seen by the others on their next request.
+primary key and dropped from the cache whenever the row is saved or deleted (signals connected in
+AccountsConfig.ready). The cache is shared by every web process (a file cache on one machine,
+Redis when REDIS_URL is set), so a deactivation or a password change in one process is seen by
+the others on their next request.
 """
 
 from __future__ import annotations

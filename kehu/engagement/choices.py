@@ -40,6 +40,7 @@ class CareKind(models.TextChoices):
     BIRTHDAY = "birthday", _("生日")
     FESTIVAL = "festival", _("节日")
     ANNIVERSARY = "anniversary", _("合作周年")
+    PURCHASE = "purchase", _("购买纪念日")
 
 
 class CareAction(models.TextChoices):
@@ -49,6 +50,7 @@ class CareAction(models.TextChoices):
 
 class CareStatus(models.TextChoices):
     PLANNED = "planned", _("待办")
+    QUEUED = "queued", _("发送中")
     SENT = "sent", _("已送达")
     SKIPPED = "skipped", _("不发送")
 

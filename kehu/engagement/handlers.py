@@ -101,6 +101,60 @@ on_demand_done = _event_followup(FollowUpType.SATISFACTION, "demand")
 on_major_upgrade = _event_followup(FollowUpType.SPECIAL, "upgrade")
 
 
+# kehu.messaging's channels -> the interaction channels of the timeline
+MESSAGE_CHANNELS = {
+    "email": "email",
+    "sms": "sms",
+    "wecom_robot": "wechat",
+    "wecom_app": "wechat",
+    "dingtalk_robot": "other",
+    "letter": "other",
+}
+
+
+def on_message_sent(
+    *,
+    delivery_id: int,
+    customer_id: int | None,
+    channel: str,
+    subject: str = "",
+    related: str = "",
+    contact_id: int | None = None,
+    actor_id: int | None = None,
+    topic: str = "",
+    **_payload: Any,
+) -> None:
+    """A message that went out to a customer lands on its timeline as an interaction; a care
+    greeting or gift sent through messaging marks its care item as sent."""
+    from .care import care_item_delivered
+    from .models import Interaction
+    from .services import interaction_search_document
+
+    if customer_id is None or channel not in MESSAGE_CHANNELS:
+        return
+    customer = _customer(customer_id)
+    if customer is None:
+        return
+    marker = f"[#{delivery_id}]"
+    if Interaction.objects.filter(customer_id=customer_id, outcome=marker).exists():
+        return  # the event came twice
+    interaction = Interaction(
+        customer=customer,
+        contact_id=contact_id,
+        channel=MESSAGE_CHANNELS[channel],
+        occurred_at=timezone.now(),
+        subject=(subject or _("发送消息"))[:200],
+        content=_("已通过%(channel)s发送：%(subject)s")
+        % {"channel": _payload.get("channel_label") or channel, "subject": subject or topic},
+        outcome=marker,
+        actor_id=actor_id or customer.owner_id,
+    )
+    interaction.search_text = interaction_search_document(interaction)
+    interaction.save()
+    if related.startswith("care_item:"):
+        care_item_delivered(item_id=int(related.split(":", 1)[1]), delivery_id=delivery_id)
+
+
 def connect() -> None:
     from kehu.core import events
 
@@ -112,3 +166,4 @@ def connect() -> None:
     events.subscribe("problem_closed", on_problem_closed)
     events.subscribe("demand_done", on_demand_done)
     events.subscribe("major_upgrade", on_major_upgrade)
+    events.subscribe("message_sent", on_message_sent)

@@ -266,6 +266,11 @@ class CareItem(TimeStampedModel):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     sent_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     record = models.CharField(_("发送内容"), max_length=300, blank=True)
+    # Gifts (by grade, as CareRule says) need approval before they are bought and sent.
+    gift = models.CharField(_("礼品"), max_length=120, blank=True)
+    budget = models.DecimalField(_("预算（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    approved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
     # customer:contact:kind:occasion:date, so a sweep run twice plans nothing twice.
     key = models.CharField(max_length=120, unique=True, editable=False)
 
@@ -289,6 +294,28 @@ class CareItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.occasion} {self.customer_id} {self.occasion_on}"
+
+
+class CareRule(models.Model):
+    """The care policy as data: for an occasion kind (and optionally one occasion, e.g. 春节) and a
+    grade ("" = every grade), a greeting or a gift with its budget, sent `lead_days` ahead."""
+
+    kind = models.CharField(_("类型"), max_length=16, choices=CareKind.choices)
+    occasion = models.CharField(_("场合"), max_length=60, blank=True, help_text=_("留空表示该类型的全部场合"))
+    grade = models.CharField(_("客户等级"), max_length=1, blank=True, help_text=_("留空表示全部等级"))
+    action = models.CharField(_("方式"), max_length=16, choices=CareAction.choices, default=CareAction.GREETING)
+    gift = models.CharField(_("礼品"), max_length=120, blank=True)
+    budget = models.DecimalField(_("预算（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    lead_days = models.PositiveSmallIntegerField(_("提前天数"), default=1)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("关怀规则")
+        verbose_name_plural = _("关怀规则")
+        ordering = ["kind", "occasion", "grade", "action"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occasion or '*'} {self.grade or '*'} {self.get_action_display()}"
 
 
 class BoardItem(TimeStampedModel, VersionedModel):

@@ -24,6 +24,7 @@ from . import defaults, planning
 from .choices import (
     BoardPeriod,
     BoardState,
+    CareAction,
     CareStatus,
     FollowUpStatus,
     FollowUpType,
@@ -678,11 +679,44 @@ def care_item_record(*, actor: Any, item: CareItem, status: str, record: str = "
         raise InvalidTransition(_("该关怀事项已处理。"))
     if status == CareStatus.SENT and not record.strip():
         raise DomainError(_("请填写发送的问候或礼品。"), field_errors={"record": [_("请填写发送的问候或礼品。")]})
+    if status == CareStatus.SENT and item.action == CareAction.GIFT and item.approved_at is None:
+        raise InvalidTransition(_("礼品须先经批准。"))
     item.status = status
     item.record = record.strip()[:300]
     item.sent_at = timezone.now()
     item.sent_by = actor
     item.save(update_fields=["status", "record", "sent_at", "sent_by", "updated_at"])
+    if status == CareStatus.SENT:
+        # Every greeting and gift lands on the customer's timeline (关怀: planned and recorded).
+        interaction = Interaction(
+            customer=item.customer,
+            contact=item.contact,
+            channel=Channel.VISIT if item.action == CareAction.GIFT else Channel.OTHER,
+            occurred_at=item.sent_at,
+            subject=f"{item.get_action_display()} · {item.occasion}"[:200],
+            content=item.record,
+            actor=actor,
+        )
+        interaction.search_text = interaction_search_document(interaction)
+        interaction.save()
+    return item
+
+
+@transaction.atomic
+def care_gift_approve(*, actor: Any, item: CareItem) -> CareItem:
+    """A gift is bought only after a manager approved it and its budget (SPEC M9: gifts with approval)."""
+    from kehu.access import roles
+
+    _require_view(actor, item.customer)
+    if item.action != CareAction.GIFT:
+        raise InvalidTransition(_("只有礼品需要批准。"))
+    if not (roles.is_manager(actor) or roles.is_marketing_manager_or_above(actor)):
+        raise DomainError(_("只有经理可以批准礼品。"))
+    if item.status != CareStatus.PLANNED or item.approved_at is not None:
+        raise InvalidTransition(_("该关怀事项已处理。"))
+    item.approved_by = actor
+    item.approved_at = timezone.now()
+    item.save(update_fields=["approved_by", "approved_at", "updated_at"])
     return item
 
 

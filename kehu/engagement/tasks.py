@@ -47,6 +47,15 @@ def reminders_periodic() -> None:
     reminders_sweep()
 
 
+@db_periodic_task(crontab(minute="30", hour="8"))
+def care_greetings_periodic() -> None:
+    """08:30 (inside the usual sending window): queue the greetings that are due; kehu.messaging sends
+    them, holding any for quiet hours and checking each person's consent."""
+    from .care import care_send_due
+
+    care_send_due()
+
+
 @bulk_periodic_task(crontab(minute="20", hour="1"))
 def nightly_planning() -> None:
     """01:20: plans for new customers, the half-year clock of key customers, the care calendar."""

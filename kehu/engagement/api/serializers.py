@@ -162,6 +162,10 @@ class CareItemSerializer(ScopedModelSerializer):
             "status",
             "sent_at",
             "record",
+            "gift",
+            "budget",
+            "approved_by",
+            "approved_at",
         ]
         read_only_fields = fields
 
@@ -195,6 +199,17 @@ class BoardMoveSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
     state = serializers.ChoiceField(choices=BoardState.choices, required=False)
     planned_on = serializers.DateField(required=False)
+
+
+class CareOccasionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    display = serializers.CharField(source="label")
+    on = serializers.DateField()
+    statutory = serializers.BooleanField()
+    lunar = serializers.BooleanField()
+    off_from = serializers.DateField(allow_null=True)
+    off_until = serializers.DateField(allow_null=True)
+    origin = serializers.CharField(source="source")
 
 
 class WorkdaySerializer(serializers.Serializer):
