@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("kehu.access.api.urls")),
     path("", include("kehu.engagement.api.urls")),
     path("", include("kehu.servicedesk.api.urls")),
+    path("", include("kehu.feedback.api.urls")),
 ]

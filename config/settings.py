@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "kehu.engagement",
     "kehu.servicedesk",
     "kehu.analytics",
+    "kehu.feedback",
 ]
 
 MIDDLEWARE = [
@@ -334,4 +335,11 @@ KEHU = {
     # "raise": an unrestricted read of a customer-owned model inside a request is an error (fail
     # closed); "warn": logged only. See kehu/access/scoping.py.
     "SCOPE_GUARD": env("KEHU_SCOPE_GUARD", "warn"),
+    # Surveys: no survey within this many days of another or of a complaint follow-up (quiet period).
+    "SURVEY_QUIET_DAYS": envint("KEHU_SURVEY_QUIET_DAYS", 30),
+    # Public signed-link pages: requests per minute and client address before 429.
+    "PUBLIC_RATE_PER_MINUTE": envint("KEHU_PUBLIC_RATE_PER_MINUTE", 60),
 }
+# Key of the survey and self-update links (kehu/feedback/links.py); not SECRET_KEY. Unset: derived
+# from SECRET_KEY, which is fine for development; set it in production so that the two rotate apart.
+KEHU_LINK_KEY = env("KEHU_LINK_KEY")
