@@ -255,7 +255,10 @@ def wave_create(
             .values_list("pk", flat=True)
         )
         if len(chosen) != len(wanted):
-            raise DomainError(_("有客户不存在或您无权查看。"), field_errors={"customers": [str(pk) for pk in sorted(wanted - set(chosen))]})
+            raise DomainError(
+                _("有客户不存在或您无权查看。"),
+                field_errors={"customers": [str(pk) for pk in sorted(wanted - set(chosen))]},
+            )
         stored_segment: dict[str, Any] = {}
     else:
         stored_segment = _validate_segment(segment)
