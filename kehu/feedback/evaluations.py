@@ -178,8 +178,9 @@ def evaluation_create(
     data, its figure written as the basis. A final score other than the total needs a remark."""
     if not can_evaluate(actor):
         raise DomainError(_("只有客服部或市场营销经理以上人员可以评估客户关系。"))
-    if not Customer.objects.restrict(actor, "edit").filter(pk=customer.pk).exists():
-        raise DomainError(_("客户不存在或您无权编辑。"), field_errors={"customer": [_("客户不存在或您无权编辑。")]})
+    # Customer service evaluates the customers it may open (五), whoever owns the archive.
+    if not Customer.objects.restrict(actor, "view").filter(pk=customer.pk).exists():
+        raise DomainError(_("客户不存在或您无权查看。"), field_errors={"customer": [_("客户不存在或您无权查看。")]})
     scores = {str(k): v for k, v in (scores or {}).items()}
     basis = {str(k): str(v)[:300] for k, v in (basis or {}).items()}
     remarks_by_indicator = {str(k): str(v)[:300] for k, v in (remarks_by_indicator or {}).items()}

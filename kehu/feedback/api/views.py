@@ -158,7 +158,7 @@ class EvaluationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         log_access(
             user=request.user,
             action="view",
-            customer=evaluation.customer_id,
+            customer=evaluation.customer,
             request=request,
             object_type="evaluation",
             object_id=evaluation.pk,
