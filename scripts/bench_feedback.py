@@ -70,7 +70,14 @@ def seed(n: int) -> None:
     from kehu.accounts.models import User
     from kehu.customers.models import Customer
     from kehu.feedback import links, text
-    from kehu.feedback.models import SurveyAnswer, SurveyInvitation, SurveyResponse, SurveyTemplate, SurveyWave
+    from kehu.feedback.models import (
+        SurveyAnswer,
+        SurveyInvitation,
+        SurveyKeyword,
+        SurveyResponse,
+        SurveyTemplate,
+        SurveyWave,
+    )
 
     rng = random.Random(12)
     owner, _ = User.objects.get_or_create(username="bench_mgr", defaults={"department": "marketing", "level": 20})
@@ -134,9 +141,15 @@ def seed(n: int) -> None:
         ]
         SurveyResponse.objects.bulk_create(responses, batch_size=2000)
         rows = []
-        for response in SurveyResponse.objects.unscoped("bench").filter(wave=wave).values_list("pk", "customer_id"):
+        words = []
+        responses_rows = (
+            SurveyResponse.objects.unscoped("bench").filter(wave=wave).values_list("pk", "customer_id", "grade")
+        )
+        for response in responses_rows:
             for q in questions:
-                answer = SurveyAnswer(response_id=response[0], wave=wave, question=q, customer_id=response[1])
+                answer = SurveyAnswer(
+                    response_id=response[0], wave=wave, question=q, customer_id=response[1], grade=response[2]
+                )
                 if q.kind == "rating":
                     answer.number = rng.randint(1, 5)
                 elif q.kind == "nps":
@@ -146,8 +159,13 @@ def seed(n: int) -> None:
                     if not comment:
                         continue
                     answer.text, answer.keywords = comment, keywords[comment]
+                    words += [
+                        SurveyKeyword(wave=wave, response_id=response[0], grade=response[2], keyword=w)
+                        for w in keywords[comment]
+                    ]
                 rows.append(answer)
         SurveyAnswer.objects.bulk_create(rows, batch_size=5000)
+        SurveyKeyword.objects.bulk_create(words, batch_size=5000)
         SurveyInvitation.objects.unscoped("bench").filter(pk__in=[i for i, _c in answered]).update(
             status="completed", completed_at=now
         )

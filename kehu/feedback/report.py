@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .choices import Privacy, QuestionKind, WaveStatus
-from .models import SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse, SurveyWave
+from .models import SurveyAnswer, SurveyInvitation, SurveyKeyword, SurveyQuestion, SurveyResponse, SurveyWave
 
 MIN_ANONYMOUS = 5
 WHY = "aggregates of a wave the user may see (no row leaves this module without restrict)"
@@ -102,11 +102,21 @@ def _segment_q(segment: dict[str, Any], prefix: str) -> Q:
     return q
 
 
+def _answer_segment_q(segment: dict[str, Any]) -> Q:
+    """The segment on answers and keywords: their own grade column, the response's region."""
+    q = Q()
+    if segment.get("grade"):
+        q &= Q(grade__in=list(segment["grade"]))
+    if segment.get("region"):
+        q &= Q(response__region__icontains=segment["region"])
+    return q
+
+
 def _scored(wave: SurveyWave, segment: dict[str, Any]) -> dict[int, Counter[int]]:
     """{question id: Counter(value -> n)} of the rating and NPS answers (one grouped query)."""
     rows = (
         SurveyAnswer.objects.unscoped(WHY)
-        .filter(_segment_q(segment, "response__"), wave=wave, number__isnull=False)
+        .filter(_answer_segment_q(segment), wave=wave, number__isnull=False)
         .values_list("question_id", "number")
         .annotate(n=Count("id"))
         .order_by()
@@ -164,7 +174,7 @@ def wave_report(user: Any, wave: SurveyWave, *, segment: dict[str, Any] | None =
     if choice_ids:
         for question_id, choices in (
             SurveyAnswer.objects.unscoped(WHY)
-            .filter(_segment_q(segment, "response__"), wave=wave, question_id__in=choice_ids)
+            .filter(_answer_segment_q(segment), wave=wave, question_id__in=choice_ids)
             .values_list("question_id", "choices")
         ):
             choice_counts[question_id].update(choices)
@@ -199,21 +209,19 @@ def wave_report(user: Any, wave: SurveyWave, *, segment: dict[str, Any] | None =
 
 def _themes(wave: SurveyWave, segment: dict[str, Any], top: int = 12) -> list[tuple[str, int]]:
     """Free-text comments grouped by their jieba keywords (cut when stored): theme -> comments."""
-    counter: Counter[str] = Counter()
-    for keywords in (
-        SurveyAnswer.objects.unscoped(WHY)
-        .filter(_segment_q(segment, "response__"), wave=wave)
-        .exclude(keywords=[])
-        .values_list("keywords", flat=True)
-    ):
-        counter.update(set(keywords))
-    return counter.most_common(top)
+    return [
+        (keyword, n)
+        for keyword, n in SurveyKeyword.objects.filter(_answer_segment_q(segment), wave=wave)
+        .values_list("keyword")
+        .annotate(n=Count("id"))
+        .order_by("-n", "keyword")[:top]
+    ]
 
 
 def _comments(user: Any, wave: SurveyWave, segment: dict[str, Any], limit: int = 50) -> list[dict[str, Any]]:
     rows = (
         SurveyAnswer.objects.restrict(user, "view")
-        .filter(_segment_q(segment, "response__"), wave=wave)
+        .filter(_answer_segment_q(segment), wave=wave, question__kind=QuestionKind.TEXT)
         .exclude(text="")
         .select_related("customer", "question")
         .order_by("-id")[:limit]
@@ -241,14 +249,19 @@ def previous_wave(wave: SurveyWave) -> SurveyWave | None:
 
 def _grade_rows(wave: SurveyWave) -> dict[str, dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
-    for grade, avg, n in (
+    rating_ids = list(wave.template.questions.filter(kind=QuestionKind.RATING).values_list("pk", flat=True))
+    for grade, avg in (
         SurveyAnswer.objects.unscoped(WHY)
-        .filter(wave=wave, question__kind=QuestionKind.RATING)
-        .values_list("response__grade")
-        .annotate(avg=Avg("number"), n=Count("response_id", distinct=True))
-        .order_by("response__grade")
+        .filter(wave=wave, question_id__in=rating_ids, number__isnull=False)
+        .values_list("grade")
+        .annotate(avg=Avg("number"))
+        .order_by("grade")
     ):
-        rows[grade] = {"grade": grade, "rating": round(float(avg), 2) if avg is not None else None, "n": n}
+        rows[grade] = {"grade": grade, "rating": round(float(avg), 2) if avg is not None else None, "n": 0}
+    for grade, n in (
+        SurveyResponse.objects.unscoped(WHY).filter(wave=wave).values_list("grade").annotate(n=Count("id")).order_by()
+    ):
+        rows.setdefault(grade, {"grade": grade, "rating": None, "n": 0})["n"] = n
     for grade, n, promoters, detractors in (
         SurveyResponse.objects.unscoped(WHY)
         .filter(wave=wave, nps__isnull=False)

@@ -27,6 +27,7 @@ from .models import (
     Dimension,
     SurveyAnswer,
     SurveyInvitation,
+    SurveyKeyword,
     SurveyQuestion,
     SurveyResponse,
     SurveyTemplate,
@@ -572,7 +573,13 @@ def response_submit(*, invitation: SurveyInvitation, answers: Any) -> SurveyResp
         if question.pk not in cleaned:
             continue
         value = cleaned[question.pk]
-        row = SurveyAnswer(response=response, wave=wave, question=question, customer=None if anonymous else customer)
+        row = SurveyAnswer(
+            response=response,
+            wave=wave,
+            question=question,
+            customer=None if anonymous else customer,
+            grade=customer.grade,
+        )
         if question.kind in (QuestionKind.RATING, QuestionKind.NPS):
             row.number = value
         elif question.kind == QuestionKind.SINGLE:
@@ -584,6 +591,10 @@ def response_submit(*, invitation: SurveyInvitation, answers: Any) -> SurveyResp
             row.keywords = text.keywords(value)
         rows.append(row)
     SurveyAnswer.objects.bulk_create(rows)
+    words = {word for row in rows for word in row.keywords}
+    SurveyKeyword.objects.bulk_create(
+        [SurveyKeyword(wave=wave, response=response, grade=customer.grade, keyword=word[:40]) for word in sorted(words)]
+    )
     SurveyInvitation.objects.unscoped("the customer behind a signed link").filter(pk=locked.pk).update(
         completed_at=now,
         status=InvitationStatus.COMPLETED,
