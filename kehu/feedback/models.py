@@ -160,6 +160,8 @@ class SurveyWave(TimeStampedModel):
     low_nps = models.PositiveSmallIntegerField(_("低分阈值（NPS）"), default=6)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    # The site address the links were sent with: the worker's reminders reuse it.
+    link_base = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("调查批次")

@@ -360,7 +360,8 @@ def wave_send(*, actor: Any, wave: SurveyWave, base_url: str) -> int:
         ).update(status=InvitationStatus.SENT, sent_at=now)
     wave.status = WaveStatus.SENT
     wave.sent_at = wave.sent_at or now
-    wave.save(update_fields=["status", "sent_at", "updated_at"])
+    wave.link_base = base_url[:200]
+    wave.save(update_fields=["status", "sent_at", "link_base", "updated_at"])
     return len(sent_ids)
 
 
@@ -383,6 +384,37 @@ def wave_remind(*, actor: Any, wave: SurveyWave, base_url: str) -> int:
                 reminders=invitation.reminders + 1, last_reminded_at=now
             )
             reminded += 1
+    return reminded
+
+
+REMIND_AFTER_DAYS = 5
+MAX_REMINDERS = 2
+
+
+def reminders_sweep(*, now: dt.datetime | None = None) -> int:
+    """The worker's daily run: e-mail waves remind whoever has not answered REMIND_AFTER_DAYS after the
+    invitation or the last reminder (at most MAX_REMINDERS times); waves past their closing date close."""
+    now = now or timezone.now()
+    SurveyWave.objects.filter(status=WaveStatus.SENT, closes_on__lt=timezone.localdate(now)).update(
+        status=WaveStatus.CLOSED, updated_at=now
+    )
+    cutoff = now - dt.timedelta(days=REMIND_AFTER_DAYS)
+    reminded = 0
+    for wave in SurveyWave.objects.filter(status=WaveStatus.SENT, channel=DeliveryChannel.EMAIL).exclude(link_base=""):
+        due = (
+            SurveyInvitation.objects.unscoped("the worker reminds non-responders of every wave")
+            .filter(wave=wave, completed_at__isnull=True, sent_at__lte=cutoff, expires_at__gt=now)
+            .filter(reminders__lt=MAX_REMINDERS)
+            .filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=cutoff))
+            .select_related("customer", "contact", "wave")
+        )
+        for invitation in due.iterator(chunk_size=500):
+            with transaction.atomic():
+                if _deliver(invitation, wave.link_base, reminder=True):
+                    SurveyInvitation.objects.unscoped("the invitation just reminded").filter(pk=invitation.pk).update(
+                        reminders=invitation.reminders + 1, last_reminded_at=now
+                    )
+                    reminded += 1
     return reminded
 
 

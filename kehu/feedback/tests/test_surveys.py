@@ -331,3 +331,29 @@ def test_report_exports_to_excel_and_pdf(
     assert page.status_code == 200 and "33.3" in page.content.decode()
     links_page = client.get(f"/feedback/waves/{wave['id']}/links/")
     assert links_page.status_code == 200 and links_page.content.decode().count("<svg") == 3
+
+
+def test_worker_reminds_non_responders_and_closes_past_waves(
+    api_for: Any, demo_customers: list[Any], template: Any, outbox: list[dict[str, Any]], client: Any
+) -> None:
+    from kehu.feedback.surveys import MAX_REMINDERS, reminders_sweep
+
+    api = api_for("mkt_mgr")
+    wave = _wave(api, template, [c.pk for c in demo_customers[:3]])
+    api.post(f"/api/survey-waves/{wave['id']}/send/")
+    first = _invitations(api, wave["id"])[0]
+    client.post(first["url"], {"answers": _answers(template, [4, 4, 4, 4, 4], 9)}, content_type="application/json")
+    outbox.clear()
+    assert reminders_sweep() == 0  # too early
+    later = timezone.now() + dt.timedelta(days=6)
+    assert reminders_sweep(now=later) == 2
+    assert all(
+        m["subject"].startswith("【提醒】") and m["related"] != f"survey_invitation:{first['id']}" for m in outbox
+    )
+    assert reminders_sweep(now=later) == 0  # once per interval
+    reminders_sweep(now=later + dt.timedelta(days=6))
+    assert reminders_sweep(now=later + dt.timedelta(days=12)) == 0  # at most MAX_REMINDERS
+    assert SurveyInvitation.objects.unscoped("test").filter(reminders=MAX_REMINDERS).count() == 2
+    SurveyWave.objects.filter(pk=wave["id"]).update(closes_on=timezone.localdate() - dt.timedelta(days=1))
+    reminders_sweep()
+    assert SurveyWave.objects.get(pk=wave["id"]).status == "closed"
