@@ -12,9 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from kehu.access.audit import log_access
 from kehu.core.exceptions import DomainError
 
 from . import exports, report, selectors, surveys, text
+from .forms import WaveForm
 
 
 def _segment(request: HttpRequest) -> dict[str, Any]:
@@ -29,9 +31,46 @@ def wave_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def wave_new(request: HttpRequest) -> HttpResponse:
+    form = WaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        segment = form.segment()
+        try:
+            wave = surveys.wave_create(
+                actor=request.user,
+                name=data["name"],
+                template=data["template"],
+                closes_on=data["closes_on"],
+                segment=segment or None,
+                customers=None,
+                privacy=data["privacy"],
+                channel=data["channel"],
+                low_rating=data["low_rating"],
+                low_nps=data["low_nps"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("feedback:wave", pk=wave.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "feedback/wave_form.html", {"form": form}, status=status)
+
+
+@login_required
 def wave_detail(request: HttpRequest, pk: int) -> HttpResponse:
     wave = selectors.get_wave_for(request.user, pk)
     summary = report.wave_report(request.user, wave, segment=_segment(request))
+    if summary.comments or summary.by_customer:
+        log_access(
+            user=request.user,
+            action="view",
+            request=request,
+            object_type="survey_wave",
+            object_id=wave.pk,
+            rows=len(summary.comments) + len(summary.by_customer),
+            detail={"segment": summary.segment},
+        )
     return render(
         request,
         "feedback/report.html",
