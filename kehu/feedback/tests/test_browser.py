@@ -70,4 +70,5 @@ def test_customer_answers_on_a_phone_reload_keeps_answers_second_submit_refused(
     assert SurveyResponse.objects.unscoped("test").count() == 1
 
     phone.click("[data-testid=lang-en]")
-    phone.wait_for_selector("[data-testid=public-message]")
+    phone.wait_for_selector("[data-testid=lang-zh]")
+    assert "submitted once" in phone.text_content("[data-testid=public-message]")
