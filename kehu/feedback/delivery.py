@@ -9,9 +9,16 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from kehu.core.exceptions import DomainError
+
 
 def send(*, channel: str, to: Any, subject: str, body: str, customer: Any, contact: Any, related: str) -> Any:
-    services = importlib.import_module("kehu.messaging.services")
+    try:
+        services = importlib.import_module("kehu.messaging.services")
+    except ModuleNotFoundError as exc:  # before kehu.messaging is installed: a clear refusal, not a 500
+        raise DomainError(_("消息发送模块未安装，无法发送电子邮件；请改用二维码或企业微信/钉钉消息文本。")) from exc
     return services.message_send(
         actor=None,
         channel=channel,

@@ -357,3 +357,78 @@ def test_worker_reminds_non_responders_and_closes_past_waves(
     SurveyWave.objects.filter(pk=wave["id"]).update(closes_on=timezone.localdate() - dt.timedelta(days=1))
     reminders_sweep()
     assert SurveyWave.objects.get(pk=wave["id"]).status == "closed"
+
+
+def test_conditional_question_is_required_only_when_shown(users: dict[str, Any]) -> None:
+    from kehu.core.exceptions import DomainError
+    from kehu.feedback import surveys
+
+    template = surveys.template_create(
+        actor=users["cs_lead"],
+        code="after-visit",
+        name="回访问卷",
+        questions=[
+            {"kind": "single", "text": "问题是否已解决？", "options": ["是", "否"]},
+            {"kind": "text", "text": "还有哪些未解决？", "show_if": 0, "show_if_values": ["否"]},
+            {"kind": "multiple", "text": "您希望的联系方式", "options": ["电话", "邮件", "微信"], "required": False},
+        ],
+    )
+    first, second, third = surveys.questions_of(template)
+    assert surveys.clean_answers(
+        [first, second, third], {str(first.pk): "是", str(second.pk): "忽略"}, partial=False
+    ) == {first.pk: "是"}
+    with pytest.raises(DomainError):
+        surveys.clean_answers([first, second, third], {str(first.pk): "否"}, partial=False)
+    cleaned = surveys.clean_answers(
+        [first, second, third],
+        {str(first.pk): ["否"], str(second.pk): "发票", str(third.pk): ["微信", "电话"]},
+        partial=False,
+    )
+    assert cleaned == {first.pk: "否", second.pk: "发票", third.pk: ["电话", "微信"]}
+    with pytest.raises(DomainError):
+        surveys.clean_answers([first], {str(first.pk): "也许"}, partial=False)
+
+
+def test_grade_schedule_decides_who_is_due(users: dict[str, Any], api_for: Any, template: Any, outbox: Any) -> None:
+    from kehu.customers import services
+    from kehu.feedback import surveys
+
+    made = {
+        grade: services.customer_create(
+            actor=users["mkt_mgr"], owner=users["sales"], name=f"{grade}级测试客户有限公司", grade=grade
+        )
+        for grade in "AB"
+    }
+    wave = surveys.wave_create(
+        actor=users["mkt_mgr"],
+        name="上半年",
+        template=template,
+        closes_on=timezone.localdate() + dt.timedelta(days=5),
+        customers=[c.pk for c in made.values()],
+        channel="qr",
+    )
+    surveys.wave_send(actor=users["mkt_mgr"], wave=wave, base_url="http://testserver")
+    # 200 days later: A (twice a year, every 182 days) is due again, B (once a year) is not.
+    SurveyInvitation.objects.unscoped("test").update(sent_at=timezone.now() - dt.timedelta(days=200))
+    due = set(surveys.segment_customers(users["mkt_mgr"], {"due": True}).values_list("pk", flat=True))
+    assert made["A"].pk in due and made["B"].pk not in due
+
+
+def test_email_wave_without_the_messaging_app_is_a_clear_400(
+    api_for: Any, demo_customers: list[Any], template: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    real = importlib.import_module
+
+    def missing(name: str, *args: Any) -> Any:
+        if name == "kehu.messaging.services":
+            raise ModuleNotFoundError(name)
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", missing)
+    api = api_for("mkt_mgr")
+    wave = _wave(api, template, [demo_customers[0].pk])
+    response = api.post(f"/api/survey-waves/{wave['id']}/send/")
+    assert response.status_code == 400 and "消息发送模块" in response.json()["detail"]
+    assert SurveyWave.objects.get(pk=wave["id"]).status == "draft"
