@@ -271,6 +271,7 @@ SPECTACULAR_SETTINGS = {
         "BoardStateEnum": "kehu.engagement.choices.BoardState",
         "NatureEnum": "kehu.customers.choices.Nature",
         "InfoSourceEnum": "kehu.customers.choices.InfoSource",
+        "DeliveryChannelEnum": "kehu.feedback.choices.DeliveryChannel",
     },
 }
 
