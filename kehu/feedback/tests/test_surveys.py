@@ -432,3 +432,39 @@ def test_email_wave_without_the_messaging_app_is_a_clear_400(
     response = api.post(f"/api/survey-waves/{wave['id']}/send/")
     assert response.status_code == 400 and "消息发送模块" in response.json()["detail"]
     assert SurveyWave.objects.get(pk=wave["id"]).status == "draft"
+
+
+def test_change_against_the_previous_wave_per_customer_and_grade_and_segment_reports(
+    api_for: Any, demo_customers: list[Any], template: Any, outbox: Any, client: Any
+) -> None:
+    api = api_for("mkt_mgr")
+    chosen = [c for c in demo_customers if c.grade in "BC"][:4]
+    ratings_before, ratings_now = (2, 3, 4, 5), (4, 3, 5, 5)
+    waves = []
+    for ratings in (ratings_before, ratings_now):
+        # The previous wave went out half a year ago: outside the quiet period.
+        SurveyInvitation.objects.unscoped("test").update(sent_at=timezone.now() - dt.timedelta(days=180))
+        wave = _wave(api, template, [c.pk for c in chosen])
+        api.post(f"/api/survey-waves/{wave['id']}/send/")
+        by_customer = {i["customer"]: i["url"] for i in _invitations(api, wave["id"])}
+        for customer, value in zip(chosen, ratings, strict=True):
+            client.post(
+                by_customer[customer.pk],
+                {"answers": _answers(template, [value] * 5, 8)},
+                content_type="application/json",
+            )
+        waves.append(wave)
+    report = api.get(f"/api/survey-waves/{waves[1]['id']}/report/").json()
+    assert report["previous_wave"] == waves[0]["id"]
+    changes = {row["customer_id"]: row["change"] for row in report["by_customer"]}
+    assert changes == {
+        c.pk: float(now - before) for c, before, now in zip(chosen, ratings_before, ratings_now, strict=True)
+    }
+    for grade in {c.grade for c in chosen}:
+        mine = [(b, n) for c, b, n in zip(chosen, ratings_before, ratings_now, strict=True) if c.grade == grade]
+        row = next(r for r in report["by_grade"] if r["grade"] == grade)
+        assert row["rating"] == round(sum(n for _b, n in mine) / len(mine), 2)
+        assert row["rating_before"] == round(sum(b for b, _n in mine) / len(mine), 2)
+        segment = api.get(f"/api/survey-waves/{waves[1]['id']}/report/?grade={grade}").json()
+        assert segment["responded"] == len(mine) and segment["invited"] == len(mine)
+    assert api.get(f"/api/survey-waves/{waves[1]['id']}/report/?grade=Z").status_code == 400
