@@ -85,28 +85,35 @@ def _status_for(exc: DomainError) -> int:
 
 def _question_views(questions: list[Any], values: dict[str, Any]) -> list[dict[str, Any]]:
     english = (get_language() or "").startswith("en")
+    given = {int(k): v for k, v in values.items() if str(k).isdigit()}
     views = []
     for q in questions:
         value = values.get(str(q.pk))
         chosen = [str(v) for v in value] if isinstance(value, list) else ([str(value)] if value is not None else [])
-        scale: list[int] = []
+        # Options as strings with their checked state, prepared here: the template only prints them
+        # (a localised number per option was most of the page's rendering time).
+        points: list[str] = []
         if q.kind == QuestionKind.RATING:
-            scale = list(range(1, 6))
+            points = [str(n) for n in range(1, 6)]
         elif q.kind == QuestionKind.NPS:
-            scale = list(range(0, 11))
+            points = [str(n) for n in range(0, 11)]
+        scale = [(p, p in chosen) for p in points]
+        options = [(o, o in chosen) for o in q.options]
         dimension = ""
         if q.dimension is not None:
             dimension = q.dimension.name_en if english and q.dimension.name_en else q.dimension.name
         views.append(
             {
                 "q": q,
+                "id": str(q.pk),
+                "show_if": str(q.show_if_id) if q.show_if_id else "",
                 "label": q.text_en if english and q.text_en else q.text,
                 "dimension": dimension,
                 "scale": scale,
-                "chosen": chosen,
+                "options": options,
                 "text": value if isinstance(value, str) and q.kind == QuestionKind.TEXT else "",
                 "show_if_values": json.dumps(q.show_if_values, ensure_ascii=False),
-                "hidden": not surveys.visible(q, {int(k): v for k, v in values.items() if str(k).isdigit()}),
+                "hidden": not surveys.visible(q, given),
             }
         )
     return views
