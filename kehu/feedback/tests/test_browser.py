@@ -72,3 +72,38 @@ def test_customer_answers_on_a_phone_reload_keeps_answers_second_submit_refused(
     phone.click("[data-testid=lang-en]")
     phone.wait_for_selector("[data-testid=lang-zh]")
     assert "submitted once" in phone.text_content("[data-testid=public-message]")
+
+
+def test_conditional_question_appears_only_for_its_answer(phone: Any, users: dict[str, Any]) -> None:
+    from kehu.customers import services
+
+    template = surveys.template_create(
+        actor=users["cs_lead"],
+        code="resolved",
+        name="问题解决回访",
+        questions=[
+            {"kind": "single", "text": "问题是否已解决？", "options": ["是", "否"]},
+            {"kind": "text", "text": "还有哪些未解决？", "show_if": 0, "show_if_values": ["否"]},
+        ],
+    )
+    customer = services.customer_create(actor=users["cs_lead"], owner=users["sales"], name="宁波海联电子有限公司")
+    wave = surveys.wave_create(
+        actor=users["cs_lead"],
+        name="回访",
+        template=template,
+        closes_on=timezone.localdate() + dt.timedelta(days=3),
+        customers=[customer.pk],
+        channel="qr",
+    )
+    surveys.wave_send(actor=users["cs_lead"], wave=wave, base_url=phone.base_url)
+    invitation = wave.invitations.model.objects.unscoped("test").get(wave=wave)
+    first, second = surveys.questions_of(template)
+    phone.goto(phone.base_url + surveys.invitation_path(invitation))
+    assert not phone.is_visible(f"#question-{second.pk}")
+    phone.click(f"#question-{first.pk} label:has-text('否')")
+    assert phone.is_visible(f"#question-{second.pk}")
+    phone.click(f"#question-{first.pk} label:has-text('是')")
+    assert not phone.is_visible(f"#question-{second.pk}")
+    phone.click("[data-testid=submit]")
+    phone.wait_for_selector("[data-testid=public-message]")
+    assert SurveyResponse.objects.unscoped("test").get().answers.count() == 1
