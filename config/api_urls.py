@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("kehu.servicedesk.api.urls")),
     path("", include("kehu.messaging.api.urls")),
     path("", include("kehu.loyalty.api.urls")),
+    path("", include("kehu.feedback.api.urls")),
 ]

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "kehu.analytics",
     "kehu.messaging",
     "kehu.loyalty",
+    "kehu.feedback",
 ]
 
 MIDDLEWARE = [
@@ -285,6 +286,7 @@ SPECTACULAR_SETTINGS = {
         "InfoSourceEnum": "kehu.customers.choices.InfoSource",
         "MessageChannelEnum": "kehu.messaging.choices.MessageChannel",
         "DeliveryStatusEnum": "kehu.messaging.choices.DeliveryStatus",
+        "DeliveryChannelEnum": "kehu.feedback.choices.DeliveryChannel",
     },
 }
 
@@ -381,6 +383,10 @@ KEHU = {
     # growing delays start; failures of one address (any usernames) within 10 minutes before it waits.
     "LOGIN_FAILURE_LIMIT": envint("KEHU_LOGIN_FAILURE_LIMIT", 5),
     "LOGIN_IP_FAILURE_LIMIT": envint("KEHU_LOGIN_IP_FAILURE_LIMIT", 30),
+    # Surveys: no survey within this many days of another or of a complaint follow-up (quiet period).
+    "SURVEY_QUIET_DAYS": envint("KEHU_SURVEY_QUIET_DAYS", 30),
+    # Public signed-link pages: requests per minute and client address before 429.
+    "PUBLIC_RATE_PER_MINUTE": envint("KEHU_PUBLIC_RATE_PER_MINUTE", 60),
 }
 
 # `make bench` serves bare reference views at /_bench/ (kehu/core/benchrefs.py); off everywhere else.
@@ -422,3 +428,6 @@ KEHU_LOYALTY = {
     "REFERRAL_POINTS": envint("KEHU_REFERRAL_POINTS", 500),
     "REFERRAL_CAP_PER_YEAR": envint("KEHU_REFERRAL_CAP_PER_YEAR", 5),
 }
+# Key of the survey and self-update links (kehu/feedback/links.py); not SECRET_KEY. Unset: derived
+# from SECRET_KEY, which is fine for development; set it in production so that the two rotate apart.
+KEHU_LINK_KEY = env("KEHU_LINK_KEY")

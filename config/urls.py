@@ -14,6 +14,8 @@ urlpatterns = [
     path("engagement/", include("kehu.engagement.urls")),
     path("service/", include("kehu.servicedesk.urls")),
     path("analytics/", include("kehu.analytics.urls")),
+    path("feedback/", include("kehu.feedback.urls")),
+    path("f/", include("kehu.feedback.public_urls")),
     path("admin/", admin.site.urls),
     path("m/", include("kehu.messaging.urls")),
     path("l/", include("kehu.loyalty.urls")),

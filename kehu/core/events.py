@@ -24,6 +24,8 @@ Known events and their payload keys:
 - problem_closed: ticket_id, customer_id, actor_id
 - demand_done: demand_id, customer_id, actor_id
 - major_upgrade: customer_id, actor_id, note
+- survey_low_score: customer_id, response_id, wave_id, note, actor_id (feedback publishes it when an
+  answer is at or below the wave's threshold; engagement plans a follow-up due in 2 working days)
 - followup_completed: followup_id, customer_id, source_type, source_id, satisfaction, actor_id
   (engagement publishes it; servicedesk marks the follow-up of the complaint or ticket it came from as met)
 """

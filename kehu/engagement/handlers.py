@@ -155,6 +155,29 @@ def on_message_sent(
         care_item_delivered(item_id=int(related.split(":", 1)[1]), delivery_id=delivery_id)
 
 
+def on_survey_low_score(*, customer_id: int, response_id: int, note: str = "", **_payload: Any) -> None:
+    """A survey score at or below the wave's threshold: a follow-up visit due in 2 PRC working days,
+    on the customer's timeline (issue 12). Runs after commit, also inside the public page's request,
+    so it reads as the system does."""
+    from kehu.access.scoping import unguarded
+    from kehu.core.workcalendar import add_working_days
+
+    from .services import followup_plan
+
+    with unguarded():
+        customer = _customer(customer_id)
+        if customer is None:
+            return
+        followup_plan(
+            customer=customer,
+            type=FollowUpType.SPECIAL,
+            due_on=add_working_days(timezone.localdate(), 2),
+            source_type="survey",
+            source_id=str(response_id),
+            note=note[:300],
+        )
+
+
 def connect() -> None:
     from kehu.core import events
 
@@ -167,3 +190,5 @@ def connect() -> None:
     events.subscribe("demand_done", on_demand_done)
     events.subscribe("major_upgrade", on_major_upgrade)
     events.subscribe("message_sent", on_message_sent)
+
+    events.subscribe("survey_low_score", on_survey_low_score)
