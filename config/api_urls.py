@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("kehu.access.api.urls")),
     path("", include("kehu.engagement.api.urls")),
     path("", include("kehu.servicedesk.api.urls")),
+    path("", include("kehu.conversations.api.urls")),
+    path("", include("kehu.knowledge.api.urls")),
 ]

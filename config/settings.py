@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "kehu.engagement",
     "kehu.servicedesk",
     "kehu.analytics",
+    "kehu.knowledge",
+    "kehu.conversations",
 ]
 
 MIDDLEWARE = [
@@ -334,4 +336,17 @@ KEHU = {
     # "raise": an unrestricted read of a customer-owned model inside a request is an error (fail
     # closed); "warn": logged only. See kehu/access/scoping.py.
     "SCOPE_GUARD": env("KEHU_SCOPE_GUARD", "warn"),
+    # Channels (M13): office hours for response targets counted in working hours; sites allowed to embed
+    # the web-chat widget (CSP frame-ancestors, CORS); webhook secrets of the inbound adapters.
+    "WORK_HOURS": env("KEHU_WORK_HOURS", "09:00-18:00"),
+    "CHAT_ORIGINS": [o.strip() for o in env("KEHU_CHAT_ORIGINS").split(",") if o.strip()],
+    "CHANNELS": {
+        "SMS_SECRET": env("KEHU_SMS_WEBHOOK_SECRET"),
+        "WECOM_TOKEN": env("KEHU_WECOM_TOKEN"),
+        "WECOM_AES_KEY": env("KEHU_WECOM_AES_KEY"),
+        "WECOM_CORP_ID": env("KEHU_WECOM_CORP_ID"),
+        "DINGTALK_SECRET": env("KEHU_DINGTALK_SECRET"),
+    },
+    "ASSISTANT_ANSWER_CONFIDENCE": float(env("KEHU_ASSISTANT_ANSWER_CONFIDENCE", "0.6")),
+    "ASSISTANT_OFFER_CONFIDENCE": float(env("KEHU_ASSISTANT_OFFER_CONFIDENCE", "0.3")),
 }

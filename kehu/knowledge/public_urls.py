@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("help/", views.help_home, name="help"),
+    path("help/<int:pk>/", views.help_article, name="help_article"),
+]
