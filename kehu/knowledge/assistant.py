@@ -2,8 +2,9 @@
 
 `ask(question, audience)` ranks the articles the audience may read (visitors: public; staff: internal
 and public; drafts never) and returns the best article with a confidence in [0, 1]:
-coverage (the share of the question's weight, by idf, that the best article contains; words no
-article knows count as rare words) damped when the runner-up is almost as good. The index is built
+coverage (the share of the question's known words, weighted by idf, that the best article
+contains), lowered for each word no article knows and for matches on common words only, and damped
+when the runner-up is almost as good. The index is built
 once per process and rebuilt when KnowledgeState.stamp changes (every article or synonym write
 bumps it), so asking costs one tiny query plus the ranking. See docs/adr/0014-channels-knowledge.md.
 """
@@ -24,6 +25,8 @@ from .tokens import Analyzer, default_synonym_groups
 K1 = 1.2
 B = 0.75
 TITLE_WEIGHT = 3  # a word of the title counts as three words of the body
+UNKNOWN_WORD_FACTOR = 0.85
+SPECIFIC_SHARE = 0.6  # the best article must match at least this share of a rare word's weight
 
 
 def thresholds() -> tuple[float, float]:
@@ -86,12 +89,14 @@ class Index:
             return result
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, float] = defaultdict(float)
-        total_weight = 0.0
+        known_weight = 0.0
+        unknown = 0
         for token in tokens:
             idf = self.idf.get(token)
-            total_weight += idf if idf is not None else self.unknown_idf
             if idf is None:
+                unknown += 1
                 continue
+            known_weight += idf
             for doc, tf in self.postings[token]:
                 if public_only and not self.public[doc]:
                     continue
@@ -103,11 +108,19 @@ class Index:
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:limit]
         top = ranked[0][1]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        # Words no article contains make the question less likely to be about the best article, but
+        # a visitor's filler words ("东西", "怎么弄") should not sink a clear match: each costs 15 %.
+        unknown_penalty = UNKNOWN_WORD_FACTOR**unknown
+        # A match on common words only (each in many articles) is not evidence of an answer.
+        specific = min(1.0, matched[ranked[0][0]] / (SPECIFIC_SHARE * self.unknown_idf))
         for position, (doc, score) in enumerate(ranked):
-            coverage = matched[doc] / total_weight if total_weight else 0.0
+            coverage = matched[doc] / known_weight if known_weight else 0.0
             # a near tie with the runner-up means the question does not single out one article
             separation = 1.0 - (runner_up / top) ** 4 if position == 0 and top else 0.0
-            confidence = coverage * (0.8 + 0.2 * separation) if position == 0 else coverage * 0.8 * score / top
+            if position == 0:
+                confidence = coverage * unknown_penalty * specific * (0.8 + 0.2 * separation)
+            else:
+                confidence = coverage * unknown_penalty * specific * 0.8 * score / top
             result.hits.append(Hit(self.ids[doc], self.titles[doc], score, round(min(confidence, 1.0), 4)))
         return result
 

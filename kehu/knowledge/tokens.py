@@ -48,13 +48,26 @@ class Analyzer:
                     self.tokenizer.add_word(word, freq=2000)
         self._lock = threading.Lock()
 
+    def _cut(self, run: str) -> list[str]:
+        """jieba's search mode (long words also as their known 2- and 3-character parts), except for
+        synonym words, which stay whole: their parts would be words no article knows."""
+        words: list[str] = []
+        freq = self.tokenizer.FREQ
+        for word in self.tokenizer.lcut(run):
+            if len(word) > 2 and word not in self.canonical:
+                for n in (2, 3):
+                    if len(word) > n:
+                        words += [word[i : i + n] for i in range(len(word) - n + 1) if freq.get(word[i : i + n])]
+            words.append(word)
+        return words
+
     def tokens(self, text: str) -> list[str]:
         text = unicodedata.normalize("NFKC", text or "").lower()
         result: list[str] = []
         for run in _RUNS.findall(text):
             if _CJK.match(run):
                 with self._lock:  # jieba's lazy initialisation is not thread-safe
-                    words = self.tokenizer.lcut_for_search(run)
+                    words = self._cut(run)
                 # single characters are noise for ranking, unless the run is one character
                 words = [w for w in words if len(w) > 1] or ([run] if len(run) == 1 else [])
             else:
