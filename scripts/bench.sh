@@ -3,3 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python scripts/bench.py "$@"
+.venv/bin/python scripts/bench_assistant.py
