@@ -66,7 +66,12 @@ def on_mail_replied(*, mail_id: int, actor_id: int | None = None, **_payload: ob
         if conversation is None:
             return
         Message.objects.create(
-            conversation=conversation, sender=Sender.AGENT, author=actor, body=mail.body, at=mail.at, external_id=mail.message_id
+            conversation=conversation,
+            sender=Sender.AGENT,
+            author=actor,
+            body=mail.body,
+            at=mail.at,
+            external_id=mail.message_id,
         )
         if conversation.first_response_at is None:
             services._first_response(conversation, actor, mail.at)

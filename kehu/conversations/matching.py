@@ -29,7 +29,7 @@ def digits(value: str) -> str:
 def handle_key(channel: str, handle: str) -> str:
     """The normalised address of a sender, blind-indexed: phones by digits, others lower-cased."""
     value = digits(handle) if channel in ("phone", "sms") else (handle or "").strip().lower()
-    return blind_index(f"{channel in ('phone', 'sms') and 'tel' or channel}:{value}") if value else ""
+    return blind_index(f"{(channel in ('phone', 'sms') and 'tel') or channel}:{value}") if value else ""
 
 
 def by_phone(number: str) -> tuple[Any, Any]:
@@ -72,7 +72,9 @@ def match(channel: str, handle: str) -> tuple[Any, Any]:
     """(customer, contact) or (None, None)."""
     key = handle_key(channel, handle)
     if key:
-        identity = Identity.objects.unscoped(WHY).filter(channel=channel, handle_index=key).select_related("customer").first()
+        identity = (
+            Identity.objects.unscoped(WHY).filter(channel=channel, handle_index=key).select_related("customer").first()
+        )
         if identity is not None:
             return identity.customer, None
     if channel in ("phone", "sms"):

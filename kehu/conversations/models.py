@@ -60,19 +60,28 @@ class ResponseTarget(models.Model):
 
 class Conversation(models.Model):
     channel = models.CharField(_("渠道"), max_length=16, choices=ChannelKind.choices)
-    state = models.CharField(_("状态"), max_length=10, choices=ConversationState.choices, default=ConversationState.WAITING)
+    state = models.CharField(
+        _("状态"), max_length=10, choices=ConversationState.choices, default=ConversationState.WAITING
+    )
     customer = models.ForeignKey(
         "customers.Customer", verbose_name=_("客户"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     contact = models.ForeignKey(
-        "customers.Contact", verbose_name=_("联系人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "customers.Contact",
+        verbose_name=_("联系人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     handle = models.CharField(_("来源地址"), max_length=200, blank=True)
     handle_index = models.CharField(max_length=64, blank=True, editable=False)
     visitor_name = models.CharField(_("访客称呼"), max_length=80, blank=True)
     subject = models.CharField(_("主题"), max_length=200, blank=True)
     queue = models.CharField(_("队列"), max_length=32, choices=Department.choices, default=Department.CUSTOMER_SERVICE)
-    assignee = models.ForeignKey(USER, verbose_name=_("处理人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assignee = models.ForeignKey(
+        USER, verbose_name=_("处理人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     arrived_at = models.DateTimeField(_("到达时间"), default=timezone.now)
     last_message_at = models.DateTimeField(_("最近消息"), default=timezone.now)
     # the response clock: from waiting_since (arrival; for chat, the hand-over) to the first human answer
@@ -128,7 +137,9 @@ class Conversation(models.Model):
 class Message(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     sender = models.CharField(_("发送方"), max_length=10, choices=Sender.choices)
-    author = models.ForeignKey(USER, verbose_name=_("客服"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        USER, verbose_name=_("客服"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     body = models.TextField(_("内容"))
     at = models.DateTimeField(_("时间"), default=timezone.now)
     article_id = models.PositiveBigIntegerField(_("引用文章"), null=True, blank=True)
@@ -164,8 +175,12 @@ class Call(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", verbose_name=_("客户"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls")
-    agent = models.ForeignKey(USER, verbose_name=_("坐席"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    agent = models.ForeignKey(
+        USER, verbose_name=_("坐席"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     rang_at = models.DateTimeField(_("振铃时间"))
     answered_at = models.DateTimeField(_("接听时间"), null=True, blank=True)
     ended_at = models.DateTimeField(_("挂断时间"), null=True, blank=True)
@@ -183,7 +198,9 @@ class Call(models.Model):
         verbose_name = _("通话")
         verbose_name_plural = _("通话")
         constraints = [
-            models.UniqueConstraint(fields=["external_id"], condition=~Q(external_id=""), name="conv_call_external_once")
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="conv_call_external_once"
+            )
         ]
         indexes = [
             models.Index(fields=["customer", "id"]),

@@ -43,7 +43,10 @@ def conversations_for(
 
 def get_conversation_for(user: Any, pk: int, action: str = "view") -> Conversation:
     conversation = (
-        Conversation.objects.restrict(user, action).select_related("customer", "assignee", "contact").filter(pk=pk).first()
+        Conversation.objects.restrict(user, action)
+        .select_related("customer", "assignee", "contact")
+        .filter(pk=pk)
+        .first()
     )
     if conversation is None:
         raise Http404(_("会话不存在或您无权查看。"))

@@ -157,7 +157,9 @@ class AssistantTurn:
     offered: list[dict[str, Any]]
 
 
-def _assistant_says(conversation: Conversation, body: str, *, article_id: int | None = None, confidence: float | None = None) -> Message:
+def _assistant_says(
+    conversation: Conversation, body: str, *, article_id: int | None = None, confidence: float | None = None
+) -> Message:
     return Message.objects.create(
         conversation=conversation, sender=Sender.ASSISTANT, body=body, article_id=article_id, confidence=confidence
     )
@@ -290,9 +292,8 @@ def _log_on_timeline(conversation: Conversation, actor: Any) -> None:
     """The conversation on the customer's contact timeline (engagement's interaction log), once."""
     if conversation.customer_id is None or conversation.timeline_logged or actor is None:
         return
-    from kehu.engagement.services import interaction_log
-
     from kehu.access.scoping import unguarded
+    from kehu.engagement.services import interaction_log
 
     try:
         # unguarded: engagement's permission check still goes through policy.customers_for, which the
@@ -300,14 +301,17 @@ def _log_on_timeline(conversation: Conversation, actor: Any) -> None:
         with transaction.atomic(), unguarded():
             interaction_log(
                 actor=actor,
-                customer=conversation.customer,
-                channel=TIMELINE_CHANNEL.get(conversation.channel, "other"),
+                customer=conversation.customer,  # type: ignore[arg-type]
+                channel=TIMELINE_CHANNEL.get(ChannelKind(conversation.channel), "other"),
                 content=transcript(conversation)[:5000],
                 occurred_at=conversation.arrived_at,
                 subject=_("会话 #%(id)s：%(subject)s") % {"id": conversation.pk, "subject": conversation.subject[:80]},
                 contact=conversation.contact,
             )
-    except (DomainError, PermissionDenied):  # an agent who may not open the archive: the conversation stays readable here
+    except (
+        DomainError,
+        PermissionDenied,
+    ):  # an agent who may not open the archive: the conversation stays readable here
         log.info("conversation %s not logged on the timeline for %s", conversation.pk, actor)
         return
     Conversation.objects.filter(pk=conversation.pk).update(timeline_logged=True)
@@ -401,7 +405,9 @@ def conversation_link_customer(*, actor: Any, conversation: Conversation, custom
     locked.save(update_fields=["customer"])
     if locked.handle_index:
         Identity.objects.unscoped(WHY).update_or_create(
-            channel=locked.channel, handle_index=locked.handle_index, defaults={"customer": customer, "linked_by": actor}
+            channel=locked.channel,
+            handle_index=locked.handle_index,
+            defaults={"customer": customer, "linked_by": actor},
         )
     Call.objects.unscoped(WHY).filter(conversation=locked, customer__isnull=True).update(customer=customer)
     if locked.first_response_at is not None:
@@ -422,7 +428,9 @@ def conversation_convert(
         raise DomainError(_("无效的类型。"), field_errors={"kind": [_("无效的类型。")]})
     locked = _check_edit(actor, conversation)
     if locked.outcome:
-        raise DomainError(_("该会话已关联 %(number)s。") % {"number": locked.linked_number or locked.get_outcome_display()})
+        raise DomainError(
+            _("该会话已关联 %(number)s。") % {"number": locked.linked_number or locked.get_outcome_display()}
+        )
     if kind == Outcome.CONSULTATION:
         locked.outcome = kind
         locked.save(update_fields=["outcome"])
@@ -445,13 +453,23 @@ def conversation_convert(
         with unguarded():
             if kind == Outcome.COMPLAINT:
                 record = desk.complaint_create(
-                    actor=actor, customer=locked.customer, channel=channel, reason=text, request=summary,
-                    contact_name=locked.visitor_name, received_at=locked.arrived_at,
+                    actor=actor,
+                    customer=locked.customer,
+                    channel=channel,
+                    reason=text,
+                    request=summary,
+                    contact_name=locked.visitor_name,
+                    received_at=locked.arrived_at,
                 )
             elif kind == Outcome.TICKET:
                 record = desk.ticket_create(
-                    actor=actor, customer=locked.customer, title=summary, description=text, channel=channel,
-                    contact_name=locked.visitor_name, reported_at=locked.arrived_at,
+                    actor=actor,
+                    customer=locked.customer,
+                    title=summary,
+                    description=text,
+                    channel=channel,
+                    contact_name=locked.visitor_name,
+                    reported_at=locked.arrived_at,
                 )
             else:
                 record = desk.demand_create(actor=actor, customer=locked.customer, description=text)
@@ -582,9 +600,11 @@ def _answered(conversation: Conversation, agent: Any, at: dt.datetime) -> None:
 
 
 def _callbacks_done(number_index: str, agent: Any, at: dt.datetime) -> None:
-    pending = Call.objects.unscoped(WHY).filter(
-        number_index=number_index, callback=CallbackState.PENDING, rang_at__lte=at
-    ).select_related("conversation")
+    pending = (
+        Call.objects.unscoped(WHY)
+        .filter(number_index=number_index, callback=CallbackState.PENDING, rang_at__lte=at)
+        .select_related("conversation")
+    )
     for missed in pending:
         if missed.conversation is not None:
             _answered(missed.conversation, agent, at)

@@ -16,7 +16,6 @@ from typing import Any
 from django.utils import timezone
 
 from .choices import ChannelKind
-from .models import Conversation
 from .services import target_for
 
 
@@ -55,7 +54,7 @@ class Row:
 
 
 def month_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
-    """"2026-10" -> [2026-10-01 00:00, 2026-11-01 00:00) local time; ValueError if malformed."""
+    """ "2026-10" -> [2026-10-01 00:00, 2026-11-01 00:00) local time; ValueError if malformed."""
     year_text, month_text = period.split("-")
     if len(year_text) != 4 or len(month_text) != 2:
         raise ValueError(period)
@@ -73,7 +72,14 @@ def channel_stats(queryset: Any, *, period: str, now: dt.datetime | None = None)
     rows = (
         queryset.filter(waiting_since__gte=start, waiting_since__lt=end)
         .order_by()
-        .values_list("channel", "first_responder_id", "first_responder__username", "first_response_at", "due_at", "response_seconds")
+        .values_list(
+            "channel",
+            "first_responder_id",
+            "first_responder__username",
+            "first_response_at",
+            "due_at",
+            "response_seconds",
+        )
     )
     targets = {c: target_for(c) for c in ChannelKind.values}
     by_channel: dict[str, Row] = {c: Row(c, str(ChannelKind(c).label)) for c in ChannelKind.values}

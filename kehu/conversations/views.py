@@ -39,7 +39,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if channel and channel not in ChannelKind.values:
         return HttpResponseBadRequest(_("无效的渠道。"))
     queryset = selectors.conversations_for(
-        request.user, state=state, channel=channel, unmatched=params.get("unmatched") == "1", mine=params.get("mine") == "1"
+        request.user,
+        state=state,
+        channel=channel,
+        unmatched=params.get("unmatched") == "1",
+        mine=params.get("mine") == "1",
     )
     before = _int(params.get("before"))
     if before:
@@ -73,8 +77,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = selectors.get_conversation_for(request.user, pk)
     if conversation.customer_id:
         log_access(
-            user=request.user, action="view", customer=conversation.customer, request=request,
-            object_type="conversation", object_id=conversation.pk,
+            user=request.user,
+            action="view",
+            customer=conversation.customer,
+            request=request,
+            object_type="conversation",
+            object_id=conversation.pk,
         )
     return render(request, "conversations/detail.html", _detail_context(request, conversation))
 
@@ -105,7 +113,9 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = selectors.get_conversation_for(request.user, pk, "edit")
     try:
         services.conversation_reply(
-            actor=request.user, conversation=conversation, body=request.POST.get("body", ""),
+            actor=request.user,
+            conversation=conversation,
+            body=request.POST.get("body", ""),
             article_id=_int(request.POST.get("article")),
         )
     except (DomainError, PermissionDenied) as error:
@@ -135,7 +145,9 @@ def link_customer(request: HttpRequest, pk: int) -> HttpResponse:
     from kehu.customers.models import Customer
 
     conversation = selectors.get_conversation_for(request.user, pk, "edit")
-    customer = Customer.objects.restrict(request.user, "list").filter(pk=_int(request.POST.get("customer"))).first()
+    customer = (
+        Customer.objects.restrict(request.user, "list").filter(pk=_int(request.POST.get("customer")) or 0).first()
+    )
     if customer is None:
         return _error_response(request, DomainError(_("客户不存在或您无权查看。")), pk)
     try:
@@ -152,7 +164,9 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = selectors.get_conversation_for(request.user, pk, "edit")
     try:
         services.conversation_convert(
-            actor=request.user, conversation=conversation, kind=request.POST.get("kind", ""),
+            actor=request.user,
+            conversation=conversation,
+            kind=request.POST.get("kind", ""),
             existing_number=request.POST.get("existing_number", "")[:32],
         )
     except (DomainError, PermissionDenied) as error:
@@ -196,7 +210,11 @@ def calls(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "conversations/calls.html",
-        {"rows": rows[:PAGE_SIZE], "next_before": rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None, "callback": callback},
+        {
+            "rows": rows[:PAGE_SIZE],
+            "next_before": rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None,
+            "callback": callback,
+        },
     )
 
 
@@ -217,7 +235,7 @@ def callback_done(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def calls_import(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
-    if upload is None or upload.size > 5 * 1024 * 1024:
+    if upload is None or (upload.size or 0) > 5 * 1024 * 1024:
         messages.error(request, _("请选择不超过 5 MB 的 CSV 文件。"))
         return redirect("conversations:calls")
     try:
@@ -245,9 +263,18 @@ def screen_pop(request: HttpRequest) -> HttpResponse:
     call = selectors.screen_pop_for(request.user)
     customer = None
     if call is not None and call.customer_id:
-        customer = Customer.objects.restrict(request.user, "view").filter(pk=call.customer_id).select_related("owner").first()
+        customer = (
+            Customer.objects.restrict(request.user, "view").filter(pk=call.customer_id).select_related("owner").first()
+        )
         if customer is not None:
-            log_access(user=request.user, action="view", customer=customer, request=request, object_type="screen_pop", object_id=call.pk)
+            log_access(
+                user=request.user,
+                action="view",
+                customer=customer,
+                request=request,
+                object_type="screen_pop",
+                object_id=call.pk,
+            )
     return render(request, "conversations/partials/screen_pop.html", {"call": call, "customer": customer})
 
 

@@ -92,7 +92,7 @@ def _embed_decorators(view: Any) -> Any:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response._csp_config = _embed_csp()  # type: ignore[attr-defined]  (what csp_override sets)
+        response._csp_config = _embed_csp()  # type: ignore[attr-defined]
         return response
 
     return csrf_exempt(xframe_options_exempt(wrapped))
@@ -106,7 +106,9 @@ def embed_messages(request: HttpRequest) -> HttpResponse:
     conversation = conversation_from(request.GET.get("t", ""))
     return _cors(
         request,
-        render(request, "conversations/partials/embed_messages.html", {"items": _visible(conversation), "c": conversation}),
+        render(
+            request, "conversations/partials/embed_messages.html", {"items": _visible(conversation), "c": conversation}
+        ),
     )
 
 
@@ -136,7 +138,12 @@ def embed_send(request: HttpRequest) -> HttpResponse:
         render(
             request,
             "conversations/partials/embed_messages.html",
-            {"items": _visible(turn.conversation), "c": turn.conversation, "token": token_for(turn.conversation), "sent": True},
+            {
+                "items": _visible(turn.conversation),
+                "c": turn.conversation,
+                "token": token_for(turn.conversation),
+                "sent": True,
+            },
         ),
     )
 

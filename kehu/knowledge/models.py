@@ -54,7 +54,9 @@ class Article(TimeStampedModel, VersionedModel):
         Category, verbose_name=_("分类"), null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="articles")
-    author = models.ForeignKey(USER, verbose_name=_("作者"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        USER, verbose_name=_("作者"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     review_requested_at = models.DateTimeField(_("提交审核时间"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         USER, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -176,8 +178,8 @@ class SynonymGroup(models.Model):
 
 
 class KnowledgeState(models.Model):
-    """One row: a generation counter bumped by every write that changes what the assistant may use,
-    so each process (via the stamp) rebuilds its in-memory index only when something changed (one tiny query per ask)."""
+    """One row: a stamp renewed by every write that changes what the assistant may use, so each
+    process rebuilds its in-memory index only when something changed (one tiny query per ask)."""
 
     # a fresh random stamp per write (not a counter: a rolled-back write must not let a later one
     # reuse the stamp of an index that no longer matches the table)

@@ -19,7 +19,9 @@ def readable_statuses(user: Any) -> tuple[str, ...]:
     return (ArticleStatus.INTERNAL, ArticleStatus.PUBLIC)
 
 
-def articles_for(user: Any, *, status: str = "", category_id: int | None = None, language: str = "", tag: str = "") -> QuerySet[Article]:
+def articles_for(
+    user: Any, *, status: str = "", category_id: int | None = None, language: str = "", tag: str = ""
+) -> QuerySet[Article]:
     queryset = Article.objects.filter(status__in=readable_statuses(user)).select_related("category")
     if status:
         queryset = queryset.filter(status=status)
@@ -43,4 +45,6 @@ def suggestions(user: Any, text: str, *, limit: int = 3) -> list[dict[str, Any]]
     if not text.strip():
         return []
     result = ask(text[:500], public_only=False, limit=limit)
-    return [{"id": h.article_id, "title": h.title, "confidence": h.confidence} for h in result.hits if h.confidence > 0.1]
+    return [
+        {"id": h.article_id, "title": h.title, "confidence": h.confidence} for h in result.hits if h.confidence > 0.1
+    ]

@@ -42,7 +42,9 @@ COUNTERS = {
 
 def can_edit(user: Any) -> bool:
     """Service desk staff and technical support write articles (they meet the problems)."""
-    return roles.is_active(user) and (roles.is_service_desk(user) or roles.is_tech_support(user) or roles.is_admin(user))
+    return roles.is_active(user) and (
+        roles.is_service_desk(user) or roles.is_tech_support(user) or roles.is_admin(user)
+    )
 
 
 def can_review(user: Any) -> bool:
@@ -241,8 +243,12 @@ def _draft_text(kind: str, record: Any) -> tuple[str, str]:
             part
             for part in (
                 _("问题：%(text)s") % {"text": record.description},
-                _("原因：%(text)s") % {"text": record.root_cause or record.analysis_result} if (record.root_cause or record.analysis_result) else "",
-                _("解决方法：%(text)s") % {"text": record.solution or record.closing_process} if (record.solution or record.closing_process) else "",
+                _("原因：%(text)s") % {"text": record.root_cause or record.analysis_result}
+                if (record.root_cause or record.analysis_result)
+                else "",
+                _("解决方法：%(text)s") % {"text": record.solution or record.closing_process}
+                if (record.solution or record.closing_process)
+                else "",
                 _("处理结果：%(text)s") % {"text": record.closing_result} if record.closing_result else "",
                 _("预防措施：%(text)s") % {"text": record.prevention} if record.prevention else "",
             )
@@ -307,7 +313,9 @@ def article_draft_from(*, actor: Any, kind: str, pk: int) -> Article:
 # --- unanswered questions -------------------------------------------------------------------------------
 
 
-def unanswered_record(*, question: str, confidence: float, best_article_id: int | None, conversation_id: int | None) -> None:
+def unanswered_record(
+    *, question: str, confidence: float, best_article_id: int | None, conversation_id: int | None
+) -> None:
     UnansweredQuestion.objects.create(
         question=(question or "").strip()[:500],
         confidence=confidence,
@@ -316,7 +324,9 @@ def unanswered_record(*, question: str, confidence: float, best_article_id: int 
     )
 
 
-def _group(questions: list[UnansweredQuestion], tokens: dict[int, set[str]], threshold: float = 0.34) -> list[list[UnansweredQuestion]]:
+def _group(
+    questions: list[UnansweredQuestion], tokens: dict[int, set[str]], threshold: float = 0.34
+) -> list[list[UnansweredQuestion]]:
     groups: list[tuple[set[str], list[UnansweredQuestion]]] = []
     for q in questions:
         words = tokens[q.pk]

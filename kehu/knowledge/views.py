@@ -37,7 +37,11 @@ def article_list(request: HttpRequest) -> HttpResponse:
         rows: list[Any] = list(Article.objects.filter(pk__in=[h.article_id for h in hits]).select_related("category"))
         order = {h.article_id: i for i, h in enumerate(hits)}
         rows.sort(key=lambda a: order[a.pk])
-        rows += list(selectors.articles_for(request.user, status=ArticleStatus.DRAFT).filter(title__icontains=q)[:10]) if services.can_edit(request.user) else []
+        rows += (
+            list(selectors.articles_for(request.user, status=ArticleStatus.DRAFT).filter(title__icontains=q)[:10])
+            if services.can_edit(request.user)
+            else []
+        )
         next_before = None
     else:
         queryset = selectors.articles_for(request.user, status=status, category_id=_int(request.GET.get("category")))
@@ -50,8 +54,15 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "knowledge/list.html",
-        {"rows": rows, "q": q, "status": status, "statuses": ArticleStatus.choices, "next_before": next_before,
-         "can_edit": services.can_edit(request.user), "categories": Category.objects.all()},
+        {
+            "rows": rows,
+            "q": q,
+            "status": status,
+            "statuses": ArticleStatus.choices,
+            "next_before": next_before,
+            "can_edit": services.can_edit(request.user),
+            "categories": Category.objects.all(),
+        },
     )
 
 
@@ -64,14 +75,25 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "knowledge/detail.html",
-        {"a": article, "versions": article.versions.select_related("editor")[:20], "can_edit": services.can_edit(request.user),
-         "can_review": services.can_review(request.user), "statuses": ArticleStatus.choices},
+        {
+            "a": article,
+            "versions": article.versions.select_related("editor")[:20],
+            "can_edit": services.can_edit(request.user),
+            "can_review": services.can_review(request.user),
+            "statuses": ArticleStatus.choices,
+        },
     )
 
 
 def _form_context(article: Article | None, data: Any = None, errors: Any = None) -> dict[str, Any]:
-    return {"a": article, "data": data or {}, "errors": errors or {}, "languages": Language.choices,
-            "categories": Category.objects.all(), "statuses": ArticleStatus.choices}
+    return {
+        "a": article,
+        "data": data or {},
+        "errors": errors or {},
+        "languages": Language.choices,
+        "categories": Category.objects.all(),
+        "statuses": ArticleStatus.choices,
+    }
 
 
 @login_required
@@ -84,25 +106,45 @@ def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if not services.can_edit(request.user) and not services.can_review(request.user):
         raise PermissionDenied(_("您无权编写知识文章。"))
     if request.method != "POST":
-        data = {"title": article.title, "body": article.body, "language": article.language,
-                "tags": ", ".join(t.name for t in article.tags.all()), "category": article.category_id} if article else {}
+        data = (
+            {
+                "title": article.title,
+                "body": article.body,
+                "language": article.language,
+                "tags": ", ".join(t.name for t in article.tags.all()),
+                "category": article.category_id,
+            }
+            if article
+            else {}
+        )
         return render(request, "knowledge/form.html", _form_context(article, data))
     post = request.POST
-    category = Category.objects.filter(pk=_int(post.get("category"))).first()
+    category = Category.objects.filter(pk=_int(post.get("category")) or 0).first()
     try:
         if article is None:
             article = services.article_create(
-                actor=request.user, title=post.get("title", ""), body=post.get("body", ""),
-                language=post.get("language", Language.ZH_HANS), category=category, tags=post.get("tags", ""),
+                actor=request.user,
+                title=post.get("title", ""),
+                body=post.get("body", ""),
+                language=post.get("language", Language.ZH_HANS),
+                category=category,
+                tags=post.get("tags", ""),
             )
         else:
             article = services.article_update(
-                actor=request.user, article=article, title=post.get("title", ""), body=post.get("body", ""),
-                language=post.get("language", article.language), category=category, tags=post.get("tags", ""),
+                actor=request.user,
+                article=article,
+                title=post.get("title", ""),
+                body=post.get("body", ""),
+                language=post.get("language", article.language),
+                category=category,
+                tags=post.get("tags", ""),
             )
         upload = request.FILES.get("attachment")
         if upload is not None:
-            services.article_attach(actor=request.user, article=article, filename=upload.name or "", content=upload.read())
+            services.article_attach(
+                actor=request.user, article=article, filename=upload.name or "", content=upload.read()
+            )
     except DomainError as error:
         messages.error(request, error.message)
         return render(request, "knowledge/form.html", _form_context(article, post, error.field_errors), status=400)
@@ -155,7 +197,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def feedback(request: HttpRequest, pk: int) -> HttpResponse:
-    """"Did this help?" on the help page (anyone) and in Kehu."""
+    """ "Did this help?" on the help page (anyone) and in Kehu."""
     article = selectors.get_article_for(request.user, pk)
     if article is None:
         raise Http404(_("文章不存在或您无权查看。"))
@@ -173,7 +215,11 @@ def help_home(request: HttpRequest) -> HttpResponse:
         order = {h.article_id: i for i, h in enumerate(hits)}
         rows.sort(key=lambda a: order[a.pk])
     else:
-        rows = list(Article.objects.filter(status=ArticleStatus.PUBLIC).select_related("category").order_by("category__order", "-id")[:100])
+        rows = list(
+            Article.objects.filter(status=ArticleStatus.PUBLIC)
+            .select_related("category")
+            .order_by("category__order", "-id")[:100]
+        )
     return render(request, "knowledge/help.html", {"rows": rows, "q": q})
 
 

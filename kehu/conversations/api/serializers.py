@@ -21,9 +21,27 @@ class ConversationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Conversation
         fields = [
-            "id", "channel", "state", "customer", "customer_name", "visitor_name", "subject", "queue", "assignee",
-            "arrived_at", "last_message_at", "waiting_since", "due_at", "breached_at", "first_response_at",
-            "first_responder", "response_seconds", "assistant_misses", "handed_over_at", "outcome", "linked_number",
+            "id",
+            "channel",
+            "state",
+            "customer",
+            "customer_name",
+            "visitor_name",
+            "subject",
+            "queue",
+            "assignee",
+            "arrived_at",
+            "last_message_at",
+            "waiting_since",
+            "due_at",
+            "breached_at",
+            "first_response_at",
+            "first_responder",
+            "response_seconds",
+            "assistant_misses",
+            "handed_over_at",
+            "outcome",
+            "linked_number",
             "closed_at",
         ]
 
@@ -67,8 +85,21 @@ class CallSerializer(serializers.ModelSerializer):
     class Meta:
         model = Call
         fields = [
-            "id", "external_id", "direction", "number", "customer", "customer_name", "conversation", "agent",
-            "rang_at", "answered_at", "ended_at", "recording_url", "missed", "callback", "callback_done_at",
+            "id",
+            "external_id",
+            "direction",
+            "number",
+            "customer",
+            "customer_name",
+            "conversation",
+            "agent",
+            "rang_at",
+            "answered_at",
+            "ended_at",
+            "recording_url",
+            "missed",
+            "callback",
+            "callback_done_at",
         ]
 
 

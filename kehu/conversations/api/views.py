@@ -75,8 +75,14 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         conversation = self.get_object()
         if conversation.customer_id:
-            log_access(user=request.user, action="api_read", customer=conversation.customer, request=request,
-                       object_type="conversation", object_id=conversation.pk)
+            log_access(
+                user=request.user,
+                action="api_read",
+                customer=conversation.customer,
+                request=request,
+                object_type="conversation",
+                object_id=conversation.pk,
+            )
         items = list(selectors.messages_of(request.user, conversation))
         return Response(ConversationDetailSerializer(conversation, context={"messages": items}).data)
 
@@ -97,7 +103,10 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             if not roles.is_service_desk(request.user) and customer is None:
                 raise PermissionDenied(_("只有客服部可以登记未匹配的来访。"))
             message = services.inbound_receive(
-                channel=data["channel"], handle=data["handle"], body=data["body"], customer=customer,
+                channel=data["channel"],
+                handle=data["handle"],
+                body=data["body"],
+                customer=customer,
                 visitor_name=data["visitor_name"],
             )
             conversation = message.conversation
@@ -116,7 +125,9 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         serializer.is_valid(raise_exception=True)
         conversation = self._edit()
         services.conversation_reply(
-            actor=request.user, conversation=conversation, body=serializer.validated_data["body"],
+            actor=request.user,
+            conversation=conversation,
+            body=serializer.validated_data["body"],
             article_id=serializer.validated_data["article"],
         )
         conversation.refresh_from_db()
@@ -129,7 +140,9 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         serializer.is_valid(raise_exception=True)
         conversation = self._edit()
         customer = _customer(request.user, serializer.validated_data["customer"])
-        conversation = services.conversation_link_customer(actor=request.user, conversation=conversation, customer=customer)
+        conversation = services.conversation_link_customer(
+            actor=request.user, conversation=conversation, customer=customer
+        )
         return Response(ConversationSerializer(conversation).data)
 
     @extend_schema(request=ConvertSerializer, responses=ConversationSerializer)
@@ -137,7 +150,9 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def convert(self, request: Request, pk: str | None = None) -> Response:
         serializer = ConvertSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        conversation = services.conversation_convert(actor=request.user, conversation=self._edit(), **serializer.validated_data)
+        conversation = services.conversation_convert(
+            actor=request.user, conversation=self._edit(), **serializer.validated_data
+        )
         return Response(ConversationSerializer(conversation).data)
 
     @extend_schema(request=None, responses=ConversationSerializer)
@@ -200,8 +215,11 @@ def assistant_ask(request: Request) -> Response:
         if conversation is None:
             raise ValidationError({"conversation": [_("会话不存在或您无权处理。")]})
     turn = services.chat_ask(
-        question=data["question"], conversation=conversation, visitor_name=data["visitor_name"],
-        handle=data["contact"], public_only=False,
+        question=data["question"],
+        conversation=conversation,
+        visitor_name=data["visitor_name"],
+        handle=data["contact"],
+        public_only=False,
     )
     return Response(
         {
@@ -215,7 +233,9 @@ def assistant_ask(request: Request) -> Response:
     )
 
 
-@extend_schema(parameters=[OpenApiParameter("period", str, required=True, description="YYYY-MM")], responses={200: dict})
+@extend_schema(
+    parameters=[OpenApiParameter("period", str, required=True, description="YYYY-MM")], responses={200: dict}
+)
 @api_view(["GET"])
 def channel_stats(request: Request) -> Response:
     period = request.query_params.get("period", "")

@@ -35,9 +35,13 @@ def company_site(tmp_path: Path, live_server: Any) -> Iterator[str]:
     server.shutdown()
 
 
-def test_visitor_is_handed_over_and_the_agent_answers(browser: Any, page: Any, users: Any, company_site: str, settings: Any, customer: Any) -> None:
+def test_visitor_is_handed_over_and_the_agent_answers(
+    browser: Any, page: Any, users: Any, company_site: str, settings: Any, customer: Any
+) -> None:
     settings.KEHU = {**settings.KEHU, "CHAT_ORIGINS": [company_site]}
-    visitor_context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 390, "height": 844})
+    visitor_context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 390, "height": 844}
+    )
     visitor_context.set_default_timeout(15_000)
     visitor = visitor_context.new_page()
     errors: list[str] = []

@@ -17,7 +17,12 @@ from ..choices import ArticleStatus, Language
 from .serializers import ArticleSerializer, ArticleWriteSerializer, DraftFromSerializer, PublishSerializer
 
 
-@extend_schema(parameters=[OpenApiParameter("status", str, enum=ArticleStatus.values), OpenApiParameter("language", str, enum=Language.values)])
+@extend_schema(
+    parameters=[
+        OpenApiParameter("status", str, enum=ArticleStatus.values),
+        OpenApiParameter("language", str, enum=Language.values),
+    ]
+)
 class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ArticleSerializer
 
@@ -38,14 +43,20 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=ArticleWriteSerializer, responses=ArticleSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         article = self.get_object()
+        sent = request.data.dict() if hasattr(request.data, "dict") else dict(request.data)
         serializer = ArticleWriteSerializer(
-            data={"title": article.title, "body": article.body, "language": article.language, **request.data}
+            data={"title": article.title, "body": article.body, "language": article.language, **sent}
         )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         article = services.article_update(
-            actor=request.user, article=article, title=data["title"], body=data["body"], language=data["language"],
-            category=article.category, tags=data["tags"] if "tags" in request.data else None,
+            actor=request.user,
+            article=article,
+            title=data["title"],
+            body=data["body"],
+            language=data["language"],
+            category=article.category,
+            tags=data["tags"] if "tags" in request.data else None,
         )
         if "status" in request.data and data["status"] != article.status:
             article = services.article_publish(actor=request.user, article=article, status=data["status"])
@@ -56,7 +67,9 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def publish(self, request: Request, pk: str | None = None) -> Response:
         serializer = PublishSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        article = services.article_publish(actor=request.user, article=self.get_object(), status=serializer.validated_data["status"])
+        article = services.article_publish(
+            actor=request.user, article=self.get_object(), status=serializer.validated_data["status"]
+        )
         return Response(ArticleSerializer(article).data)
 
     @extend_schema(request=DraftFromSerializer, responses=ArticleSerializer)
@@ -64,5 +77,7 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def draft_from(self, request: Request) -> Response:
         serializer = DraftFromSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        article = services.article_draft_from(actor=request.user, kind=serializer.validated_data["kind"], pk=serializer.validated_data["id"])
+        article = services.article_draft_from(
+            actor=request.user, kind=serializer.validated_data["kind"], pk=serializer.validated_data["id"]
+        )
         return Response(ArticleSerializer(article).data, status=status.HTTP_201_CREATED)

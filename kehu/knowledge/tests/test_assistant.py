@@ -42,13 +42,20 @@ def test_a_draft_is_never_used_even_when_it_matches_best(kb: Any) -> None:
 
 
 def test_internal_articles_are_for_staff_only(users: dict[str, Any]) -> None:
-    internal = services.article_create(actor=users["cs_lead"], title="内部报价折扣权限", body="销售经理可以批准九五折以内的报价折扣。", status="internal")
+    internal = services.article_create(
+        actor=users["cs_lead"],
+        title="内部报价折扣权限",
+        body="销售经理可以批准九五折以内的报价折扣。",
+        status="internal",
+    )
     assert assistant.ask("报价折扣谁批准", public_only=True).best is None
     assert assistant.ask("报价折扣谁批准", public_only=False).best.article_id == internal.pk  # type: ignore[union-attr]
 
 
 def test_publishing_and_withdrawing_changes_what_the_assistant_uses(users: dict[str, Any]) -> None:
-    article = services.article_create(actor=users["cs"], title="发票抬头填错了怎么办", body="发票抬头填错可以申请作废重开，需在当月内提出。")
+    article = services.article_create(
+        actor=users["cs"], title="发票抬头填错了怎么办", body="发票抬头填错可以申请作废重开，需在当月内提出。"
+    )
     assert assistant.ask("发票抬头填错了").best is None
     services.article_publish(actor=users["cs_lead"], article=article, status="public")
     assert assistant.ask("发票抬头填错了").best.article_id == article.pk  # type: ignore[union-attr]
@@ -57,7 +64,9 @@ def test_publishing_and_withdrawing_changes_what_the_assistant_uses(users: dict[
 
 
 def test_synonyms_are_data(users: dict[str, Any]) -> None:
-    article = services.article_create(actor=users["cs_lead"], title="年检预约", body="设备年检请提前一周预约。", status="public")
+    article = services.article_create(
+        actor=users["cs_lead"], title="年检预约", body="设备年检请提前一周预约。", status="public"
+    )
     assert assistant.ask("年度检查怎么预约").confidence < 0.6
     services.synonyms_set(actor=users["cs_lead"], lines="年检 年度检查")
     result = assistant.ask("年度检查怎么预约")
