@@ -300,10 +300,12 @@ def _source_record(actor: Any, kind: str, pk: int) -> Any:
 def article_draft_from(*, actor: Any, kind: str, pk: int) -> Article:
     """One click on a closed ticket, complaint or a visit's findings: a draft with its text.
     The draft names no customer: an editor generalises it before review."""
+    if not can_edit(actor):
+        raise PermissionDenied(_("您无权编写知识文章。"))
+    record = _source_record(actor, kind, pk)
     existing = Article.objects.filter(source_kind=kind, source_id=str(pk)).first()
     if existing is not None:
         return existing
-    record = _source_record(actor, kind, pk)
     title, body = _draft_text(kind, record)
     return article_create(
         actor=actor, title=title or _("（待补充标题）"), body=body, source_kind=kind, source_id=str(pk)
