@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +17,7 @@ from kehu.core.exceptions import DomainError
 from . import selectors, services
 from .assistant import ask
 from .choices import ArticleStatus, Language
-from .models import Article, Category
+from .models import Article, ArticleAttachment, Category
 
 PAGE_SIZE = 50
 
@@ -204,6 +204,14 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
     kind = "helped" if request.POST.get("helped") == "1" else "not_helped"
     services.usage_record(article_id=article.pk, kind=kind, user=request.user)
     return render(request, "knowledge/partials/thanks.html", {})
+
+
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    """An article's attachment, for whoever may read the article (public ones without a login)."""
+    item = ArticleAttachment.objects.select_related("article").filter(pk=pk).first()
+    if item is None or item.article.status not in selectors.readable_statuses(request.user):
+        raise Http404(_("文章不存在或您无权查看。"))
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.filename)
 
 
 def help_home(request: HttpRequest) -> HttpResponse:

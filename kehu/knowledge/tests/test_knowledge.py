@@ -84,3 +84,13 @@ def test_suggestions_partial_on_case_pages(users: dict[str, Any], username: str,
     assert response.status_code == 200
     html = response.content.decode()
     assert "控制器报错 E42 的处理" in html and "kb-draft-from" in html
+
+
+def test_attachments_follow_the_article_status(users: dict[str, Any], client: Client) -> None:
+    article = services.article_create(actor=users["cs_lead"], title="接线图", body="见附件。", status="internal")
+    item = services.article_attach(actor=users["cs"], article=article, filename="../接线图.pdf", content=b"%PDF-1.4 test")
+    assert item.filename == "接线图.pdf"
+    assert client.get(f"/help/files/{item.pk}/").status_code == 404  # internal: not for the public
+    client.force_login(users["sales"])
+    response = client.get(f"/help/files/{item.pk}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 test"
