@@ -272,6 +272,16 @@ SPECTACULAR_SETTINGS = {
         "BoardStateEnum": "kehu.engagement.choices.BoardState",
         "NatureEnum": "kehu.customers.choices.Nature",
         "InfoSourceEnum": "kehu.customers.choices.InfoSource",
+        "ConversationChannelEnum": "kehu.conversations.choices.ChannelKind",
+        "ConversationStateEnum": "kehu.conversations.choices.ConversationState",
+        "ConversationOutcomeEnum": "kehu.conversations.choices.Outcome",
+        "MessageSenderEnum": "kehu.conversations.choices.Sender",
+        "CallDirectionEnum": "kehu.conversations.choices.CallDirection",
+        "CallbackStateEnum": "kehu.conversations.choices.CallbackState",
+        "ArticleStatusEnum": "kehu.knowledge.choices.ArticleStatus",
+        "ArticleLanguageEnum": "kehu.knowledge.choices.Language",
+        "ArticleSourceEnum": "kehu.knowledge.choices.ArticleSource",
+        "DraftSourceEnum": "kehu.knowledge.choices.DraftSource",
     },
 }
 

@@ -25,6 +25,14 @@ class ArticleSource(models.TextChoices):
     CONVERSATION = "conversation", _("会话")
 
 
+class DraftSource(models.TextChoices):
+    """What an article can be drafted from in one click."""
+
+    TICKET = "ticket", _("问题跟踪")
+    COMPLAINT = "complaint", _("客户投诉")
+    FOLLOWUP = "followup", _("回访发现")
+
+
 class UsageKind(models.TextChoices):
     VIEWED = "viewed", _("查看")
     USED = "used", _("用于回答")

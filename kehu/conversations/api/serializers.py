@@ -64,7 +64,7 @@ class ConversationCreateSerializer(serializers.Serializer):
     visitor_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
 
 
-class ReplySerializer(serializers.Serializer):
+class ConversationReplySerializer(serializers.Serializer):
     body = serializers.CharField(max_length=10_000)
     article = serializers.IntegerField(required=False, allow_null=True, default=None)
 

@@ -26,10 +26,10 @@ from .serializers import (
     CallSerializer,
     ConversationCreateSerializer,
     ConversationDetailSerializer,
+    ConversationReplySerializer,
     ConversationSerializer,
     ConvertSerializer,
     LinkSerializer,
-    ReplySerializer,
 )
 
 
@@ -118,10 +118,10 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             raise PermissionDenied(_("会话不存在或您无权处理。"))
         return conversation
 
-    @extend_schema(request=ReplySerializer, responses=ConversationSerializer)
+    @extend_schema(request=ConversationReplySerializer, responses=ConversationSerializer)
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk: str | None = None) -> Response:
-        serializer = ReplySerializer(data=request.data)
+        serializer = ConversationReplySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         conversation = self._edit()
         services.conversation_reply(

@@ -21,7 +21,9 @@ def _free_port() -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_mail_intake_and_reply_drive_the_email_conversation(users: dict[str, Any], customer: Any, settings: Any) -> None:
+def test_mail_intake_and_reply_drive_the_email_conversation(
+    users: dict[str, Any], customer: Any, settings: Any
+) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     port = _free_port()
     controller = mail.make_controller("127.0.0.1", port)

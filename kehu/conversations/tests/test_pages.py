@@ -54,7 +54,7 @@ def test_calls_page_and_csv_upload(users: dict[str, Any], customer: Any) -> None
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = _client(users, "cs")
-    csv = "caller,rang_at,ended_at\n021-55550000,2026-11-30 09:00,2026-11-30 09:00:40\n".encode()
+    csv = b"caller,rang_at,ended_at\n021-55550000,2026-11-30 09:00,2026-11-30 09:00:40\n"
     response = client.post("/conversations/calls/import/", {"file": SimpleUploadedFile("cdr.csv", csv, "text/csv")})
     assert response.status_code == 302
     page = client.get("/conversations/calls/?callback=pending").content.decode()

@@ -24,5 +24,7 @@ def test_the_phone_target_warns_then_escalates_once(users: dict[str, Any]) -> No
 def test_an_answered_conversation_is_never_escalated(users: dict[str, Any]) -> None:
     arrived = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
     conversation = services.inbound_receive(channel="phone", handle="13900000001", body="来电", at=arrived).conversation
-    services.conversation_reply(actor=users["cs"], conversation=conversation, body="您好", now=arrived + dt.timedelta(minutes=1))
+    services.conversation_reply(
+        actor=users["cs"], conversation=conversation, body="您好", now=arrived + dt.timedelta(minutes=1)
+    )
     assert conversations_sweep(now=arrived + dt.timedelta(hours=1)) == {"warned": 0, "breached": 0}

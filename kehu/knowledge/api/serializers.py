@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..choices import ArticleStatus, Language
+from ..choices import ArticleStatus, DraftSource, Language
 from ..models import Article
 
 
@@ -49,5 +49,5 @@ class PublishSerializer(serializers.Serializer):
 
 
 class DraftFromSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[("ticket", "ticket"), ("complaint", "complaint"), ("followup", "followup")])
+    kind = serializers.ChoiceField(choices=DraftSource.choices)
     id = serializers.IntegerField(min_value=1)

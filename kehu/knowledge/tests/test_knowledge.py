@@ -11,7 +11,9 @@ from kehu.knowledge.models import Article, UnansweredQuestion
 
 
 def test_api_creates_drafts_and_only_reviewers_publish(api_for: Any, users: dict[str, Any]) -> None:
-    created = api_for("cs").post("/api/kb/articles/", {"title": "如何校准传感器", "body": "先预热十分钟。"}, format="json")
+    created = api_for("cs").post(
+        "/api/kb/articles/", {"title": "如何校准传感器", "body": "先预热十分钟。"}, format="json"
+    )
     assert created.status_code == 201 and created.json()["status"] == "draft"
     refused = api_for("cs").post("/api/kb/articles/", {"title": "x", "body": "y", "status": "public"}, format="json")
     assert refused.status_code == 403
@@ -21,7 +23,12 @@ def test_api_creates_drafts_and_only_reviewers_publish(api_for: Any, users: dict
     pk = created.json()["id"]
     published = api_for("cs_lead").post(f"/api/kb/articles/{pk}/publish/", {"status": "public"}, format="json")
     assert published.status_code == 200 and published.json()["status"] == "public"
-    assert api_for("cs_lead").post("/api/kb/articles/", {"title": "t", "body": "b", "status": "internal"}, format="json").status_code == 201
+    assert (
+        api_for("cs_lead")
+        .post("/api/kb/articles/", {"title": "t", "body": "b", "status": "internal"}, format="json")
+        .status_code
+        == 201
+    )
     # an edit by a non-reviewer sends a published article back to review
     edited = api_for("cs").patch(f"/api/kb/articles/{pk}/", {"body": "先预热十五分钟。"}, format="json")
     assert edited.json()["status"] == "draft" and edited.json()["version"] == 3
@@ -36,10 +43,16 @@ def test_one_click_draft_from_a_closed_ticket(api_for: Any, users: dict[str, Any
     from kehu.servicedesk import services as desk
     from kehu.servicedesk.models import Ticket
 
-    customer = customer_services.customer_create(actor=users["sales2"], owner=users["sales2"], name="天讯科技", grade="B")
+    customer = customer_services.customer_create(
+        actor=users["sales2"], owner=users["sales2"], name="天讯科技", grade="B"
+    )
     with unguarded():
-        ticket = desk.ticket_create(actor=users["cs"], customer=customer, title="控制器开机报错 E42", description="开机即报 E42")
-    open_draft = api_for("tech").post("/api/kb/articles/draft-from/", {"kind": "ticket", "id": ticket.pk}, format="json")
+        ticket = desk.ticket_create(
+            actor=users["cs"], customer=customer, title="控制器开机报错 E42", description="开机即报 E42"
+        )
+    open_draft = api_for("tech").post(
+        "/api/kb/articles/draft-from/", {"kind": "ticket", "id": ticket.pk}, format="json"
+    )
     assert open_draft.status_code == 400  # not closed yet
     Ticket.objects.filter(pk=ticket.pk).update(state="closed", solution="更新固件到 2.3", root_cause="固件缺陷")
     made = api_for("tech").post("/api/kb/articles/draft-from/", {"kind": "ticket", "id": ticket.pk}, format="json")
@@ -48,14 +61,23 @@ def test_one_click_draft_from_a_closed_ticket(api_for: Any, users: dict[str, Any
     assert body["status"] == "draft" and body["title"] == "控制器开机报错 E42" and "更新固件到 2.3" in body["body"]
     again = api_for("tech").post("/api/kb/articles/draft-from/", {"kind": "ticket", "id": ticket.pk}, format="json")
     assert again.json()["id"] == body["id"]  # one draft per source
-    assert api_for("sales").post("/api/kb/articles/draft-from/", {"kind": "ticket", "id": ticket.pk}, format="json").status_code == 403
+    assert (
+        api_for("sales")
+        .post("/api/kb/articles/draft-from/", {"kind": "ticket", "id": ticket.pk}, format="json")
+        .status_code
+        == 403
+    )
 
 
 def test_help_page_is_public_and_counts_views_and_helped(users: dict[str, Any], client: Client) -> None:
-    public = services.article_create(actor=users["cs_lead"], title="退款多久到账", body="3 到 7 个工作日。", status="public")
+    public = services.article_create(
+        actor=users["cs_lead"], title="退款多久到账", body="3 到 7 个工作日。", status="public"
+    )
     internal = services.article_create(actor=users["cs_lead"], title="内部折扣", body="九五折。", status="internal")
     page = client.get("/help/")
-    assert page.status_code == 200 and "退款多久到账" in page.content.decode() and "内部折扣" not in page.content.decode()
+    assert (
+        page.status_code == 200 and "退款多久到账" in page.content.decode() and "内部折扣" not in page.content.decode()
+    )
     assert client.get(f"/help/{internal.pk}/").status_code == 404
     assert client.get(f"/help/{public.pk}/").status_code == 200
     assert "退款多久到账" in client.get("/help/", {"q": "退钱几天到"}).content.decode()
@@ -88,7 +110,9 @@ def test_suggestions_partial_on_case_pages(users: dict[str, Any], username: str,
 
 def test_attachments_follow_the_article_status(users: dict[str, Any], client: Client) -> None:
     article = services.article_create(actor=users["cs_lead"], title="接线图", body="见附件。", status="internal")
-    item = services.article_attach(actor=users["cs"], article=article, filename="../接线图.pdf", content=b"%PDF-1.4 test")
+    item = services.article_attach(
+        actor=users["cs"], article=article, filename="../接线图.pdf", content=b"%PDF-1.4 test"
+    )
     assert item.filename == "接线图.pdf"
     assert client.get(f"/help/files/{item.pk}/").status_code == 404  # internal: not for the public
     client.force_login(users["sales"])
