@@ -625,6 +625,32 @@ def call_callback_done(*, actor: Any, call: Call, at: dt.datetime | None = None)
     return locked
 
 
+@transaction.atomic
+def conversation_to_article(*, actor: Any, conversation: Conversation) -> Any:
+    """One click: the customer's question and the agents' answers become a draft knowledge article
+    (no names, numbers or addresses of the customer are copied: only the messages' text; an editor
+    generalises it before review)."""
+    from kehu.knowledge.models import Article
+    from kehu.knowledge.services import article_create
+
+    locked = _check_edit(actor, conversation)
+    existing = Article.objects.filter(source_kind="conversation", source_id=str(locked.pk)).first()
+    if existing is not None:
+        return existing
+    messages = list(locked.messages.order_by("id"))
+    answers = [m.body for m in messages if m.sender == Sender.AGENT]
+    if not answers:
+        raise DomainError(_("会话还没有人工答复，无法生成文章。"))
+    question = next((m.body for m in messages if m.sender == Sender.CUSTOMER), locked.subject)
+    return article_create(
+        actor=actor,
+        title=question[:200],
+        body="\n\n".join(answers),
+        source_kind="conversation",
+        source_id=str(locked.pk),
+    )
+
+
 def on_site_visit(*, actor: Any, customer: Any, body: str, at: dt.datetime | None = None) -> Conversation:
     """A customer at the front desk: recorded as a conversation answered on the spot by `actor`."""
     from kehu.customers.models import Customer

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/convert/", views.convert, name="convert"),
     path("<int:pk>/close/", views.close, name="close"),
     path("<int:pk>/take/", views.take, name="take"),
+    path("<int:pk>/to-article/", views.to_article, name="to_article"),
     path("calls/", views.calls, name="calls"),
     path("calls/import/", views.calls_import, name="calls_import"),
     path("calls/<int:pk>/callback-done/", views.callback_done, name="callback_done"),

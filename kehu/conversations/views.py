@@ -188,6 +188,18 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def to_article(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = selectors.get_conversation_for(request.user, pk, "edit")
+    try:
+        article = services.conversation_to_article(actor=request.user, conversation=conversation)
+    except (DomainError, PermissionDenied) as error:
+        return _error_response(request, error, pk)
+    messages.success(request, _("已生成文章草稿，请完善后提交审核。"))
+    return redirect("knowledge:edit", pk=article.pk)
+
+
+@login_required
+@require_POST
 def take(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = selectors.get_conversation_for(request.user, pk, "edit")
     try:

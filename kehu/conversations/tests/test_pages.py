@@ -62,3 +62,29 @@ def test_calls_page_and_csv_upload(users: dict[str, Any], customer: Any) -> None
     assert client.get("/conversations/calls/?callback=x").status_code == 400
     assert client.get("/conversations/stats/?period=2026-11").status_code == 200
     assert client.get("/conversations/stats/?period=11-2026").status_code == 400
+
+
+def test_a_human_answer_becomes_a_draft_article_in_one_click(users: dict[str, Any], customer: Any) -> None:
+    from kehu.knowledge.models import Article
+
+    pk = services.inbound_receive(channel="sms", handle="021-55550000", body="控制器 E42 报错怎么办").conversation_id
+    client = _client(users, "cs")
+    assert client.post(f"/conversations/{pk}/to-article/").status_code == 302  # no answer yet: refused
+    assert not Article.objects.exists()
+    client.post(f"/conversations/{pk}/reply/", {"body": "请把固件升级到 2.3 版，重启后即可。"})
+    response = client.post(f"/conversations/{pk}/to-article/")
+    article = Article.objects.get()
+    assert response["Location"] == f"/kb/{article.pk}/edit/"
+    assert article.status == "draft" and article.title == "控制器 E42 报错怎么办" and "固件" in article.body
+
+
+def test_an_on_site_visit_through_the_api(api_for: Any, customer: Any) -> None:
+    response = api_for("cs").post(
+        "/api/conversations/",
+        {"channel": "on_site", "body": "客户到前台咨询续约", "customer": customer.pk},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["first_response_at"] is not None and response.json()["customer"] == customer.pk
+    missing = api_for("cs").post("/api/conversations/", {"channel": "on_site", "body": "无客户"}, format="json")
+    assert missing.status_code == 400
