@@ -16,4 +16,6 @@ urlpatterns = [
     path("", include("kehu.messaging.api.urls")),
     path("", include("kehu.loyalty.api.urls")),
     path("", include("kehu.feedback.api.urls")),
+    path("", include("kehu.conversations.api.urls")),
+    path("", include("kehu.knowledge.api.urls")),
 ]

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "kehu.messaging",
     "kehu.loyalty",
     "kehu.feedback",
+    "kehu.knowledge",
+    "kehu.conversations",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +289,16 @@ SPECTACULAR_SETTINGS = {
         "MessageChannelEnum": "kehu.messaging.choices.MessageChannel",
         "DeliveryStatusEnum": "kehu.messaging.choices.DeliveryStatus",
         "DeliveryChannelEnum": "kehu.feedback.choices.DeliveryChannel",
+        "ConversationChannelEnum": "kehu.conversations.choices.ChannelKind",
+        "ConversationStateEnum": "kehu.conversations.choices.ConversationState",
+        "ConversationOutcomeEnum": "kehu.conversations.choices.Outcome",
+        "MessageSenderEnum": "kehu.conversations.choices.Sender",
+        "CallDirectionEnum": "kehu.conversations.choices.CallDirection",
+        "CallbackStateEnum": "kehu.conversations.choices.CallbackState",
+        "ArticleStatusEnum": "kehu.knowledge.choices.ArticleStatus",
+        "ArticleLanguageEnum": "kehu.knowledge.choices.Language",
+        "ArticleSourceEnum": "kehu.knowledge.choices.ArticleSource",
+        "DraftSourceEnum": "kehu.knowledge.choices.DraftSource",
     },
 }
 
@@ -387,6 +399,19 @@ KEHU = {
     "SURVEY_QUIET_DAYS": envint("KEHU_SURVEY_QUIET_DAYS", 30),
     # Public signed-link pages: requests per minute and client address before 429.
     "PUBLIC_RATE_PER_MINUTE": envint("KEHU_PUBLIC_RATE_PER_MINUTE", 60),
+    # Channels (M13): office hours for response targets counted in working hours; sites allowed to embed
+    # the web-chat widget (CSP frame-ancestors, CORS); webhook secrets of the inbound adapters.
+    "WORK_HOURS": env("KEHU_WORK_HOURS", "09:00-18:00"),
+    "CHAT_ORIGINS": [o.strip() for o in env("KEHU_CHAT_ORIGINS").split(",") if o.strip()],
+    "CHANNELS": {
+        "SMS_SECRET": env("KEHU_SMS_WEBHOOK_SECRET"),
+        "WECOM_TOKEN": env("KEHU_WECOM_TOKEN"),
+        "WECOM_AES_KEY": env("KEHU_WECOM_AES_KEY"),
+        "WECOM_CORP_ID": env("KEHU_WECOM_CORP_ID"),
+        "DINGTALK_SECRET": env("KEHU_DINGTALK_SECRET"),
+    },
+    "ASSISTANT_ANSWER_CONFIDENCE": float(env("KEHU_ASSISTANT_ANSWER_CONFIDENCE", "0.6")),
+    "ASSISTANT_OFFER_CONFIDENCE": float(env("KEHU_ASSISTANT_OFFER_CONFIDENCE", "0.3")),
 }
 
 # `make bench` serves bare reference views at /_bench/ (kehu/core/benchrefs.py); off everywhere else.

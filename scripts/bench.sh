@@ -10,3 +10,4 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   .venv/bin/python scripts/bench_import.py --database-url "$BENCH_DATABASE_URL"
 fi
 .venv/bin/python scripts/bench_feedback.py
+.venv/bin/python scripts/bench_assistant.py

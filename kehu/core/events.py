@@ -28,6 +28,8 @@ Known events and their payload keys:
   answer is at or below the wave's threshold; engagement plans a follow-up due in 2 working days)
 - followup_completed: followup_id, customer_id, source_type, source_id, satisfaction, actor_id
   (engagement publishes it; servicedesk marks the follow-up of the complaint or ticket it came from as met)
+- mail_received: mail_id, customer_id (servicedesk's mail intake; conversations mirrors it as an e-mail conversation)
+- mail_replied: mail_id, customer_id, actor_id (a reply from a case; conversations stops the e-mail response clock)
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from kehu.core import events
 from kehu.core.exceptions import DomainError
 from kehu.core.files import removed_on_error, save_verified
 
@@ -242,6 +243,7 @@ def mail_intake(raw: bytes, *, recipients: list[str] | None = None) -> MailMessa
             to_state=record.state,  # type: ignore[union-attr]
             note=_("客户来信：%(subject)s") % {"subject": subject},
         )
+    events.publish("mail_received", mail_id=mail.pk, customer_id=mail.customer_id)
     return mail
 
 
@@ -304,6 +306,7 @@ def mail_reply(*, actor: Any, record: Any, body: str, subject: str = "") -> Mail
         headers.update({"In-Reply-To": in_reply_to, "References": references})
     email = EmailMessage(subject=mail.subject, body=mail.body, to=[to], headers=headers)
     transaction.on_commit(lambda: email.send(fail_silently=False))
+    events.publish("mail_replied", mail_id=mail.pk, customer_id=mail.customer_id, actor_id=actor.pk)
     return mail
 
 
