@@ -14,8 +14,11 @@ Known events and their payload keys:
 - problem_closed: ticket_id, customer_id, actor_id
 - demand_done: demand_id, customer_id, actor_id
 - major_upgrade: customer_id, actor_id, note
-- followup_completed: followup_id, customer_id, source_type, source_id, satisfaction, actor_id
+- followup_completed: followup_id, customer_id, source_type, source_id, satisfaction, summary, actor_id
   (engagement publishes it; servicedesk marks the follow-up of the complaint or ticket it came from as met)
+- complaint_visited: complaint_id, customer_id, satisfaction, note, at (ISO), actor_id
+  (servicedesk publishes it when a complaint is closed with its visit; engagement marks the
+  complaint's follow-up done, so the one visit is recorded once and seen from both sides)
 """
 
 from __future__ import annotations

@@ -34,6 +34,8 @@ class Responsible(models.TextChoices):
     OWNER = "owner", _("客户负责人（销售）")
     CUSTOMER_SERVICE = "customer_service", _("客服部")
     TECH_SUPPORT = "tech_support", _("技术支持部")
+    # SOP 回访与复盘 "问题关闭后3个工作日内，由客服经理回访客户".
+    CS_MANAGER = "cs_manager", _("客服经理")
 
 
 class CareKind(models.TextChoices):

@@ -87,6 +87,38 @@ on_demand_done = _event_followup(FollowUpType.SATISFACTION, "demand")
 on_major_upgrade = _event_followup(FollowUpType.SPECIAL, "upgrade")
 
 
+def on_complaint_visited(
+    *,
+    complaint_id: int,
+    customer_id: int,
+    satisfaction: int | None = None,
+    note: str = "",
+    at: str = "",
+    actor_id: int | None = None,
+    **_payload: Any,
+) -> None:
+    """A complaint closed with its visit: the after-complaint follow-up is that same visit, done."""
+    import datetime as dt
+
+    from kehu.accounts.models import User
+
+    from .services import followup_done_elsewhere
+
+    customer = Customer.objects.select_related("owner").filter(pk=customer_id).first()
+    if customer is None:
+        return
+    followup_done_elsewhere(
+        type=FollowUpType.AFTER_COMPLAINT,
+        customer=customer,
+        source_type="complaint",
+        source_id=str(complaint_id),
+        satisfaction=satisfaction,
+        note=note or "",
+        done_at=dt.datetime.fromisoformat(at) if at else timezone.now(),
+        actor=User.objects.filter(pk=actor_id).first() if actor_id else None,
+    )
+
+
 def connect() -> None:
     from kehu.core import events
 
@@ -97,3 +129,4 @@ def connect() -> None:
     events.subscribe("problem_closed", on_problem_closed)
     events.subscribe("demand_done", on_demand_done)
     events.subscribe("major_upgrade", on_major_upgrade)
+    events.subscribe("complaint_visited", on_complaint_visited)

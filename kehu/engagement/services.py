@@ -11,7 +11,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.access import roles
 from kehu.access.policy import can
+from kehu.accounts.choices import Department
 from kehu.core import events, search
 from kehu.core.exceptions import DomainError, InvalidTransition
 from kehu.core.versioning import save_versioned
@@ -316,7 +318,9 @@ FOLLOWUP_RULES: dict[str, tuple[str, tuple[str, int]]] = {
     FollowUpType.SPECIAL: (Responsible.OWNER, ("workdays", 5)),
     FollowUpType.KEY_DEEP: (Responsible.OWNER, ("months", 6)),
     FollowUpType.AFTER_COMPLAINT: (Responsible.CUSTOMER_SERVICE, ("days", 7)),
-    FollowUpType.AFTER_PROBLEM: (Responsible.TECH_SUPPORT, ("workdays", 3)),
+    # SOP 回访与复盘 "问题关闭后3个工作日内，由客服经理回访客户" and 回访制度细则 二.2 (客服部 visits
+    # after enquiries, complaints and repairs): the customer-service manager, not technical support.
+    FollowUpType.AFTER_PROBLEM: (Responsible.CS_MANAGER, ("workdays", 3)),
     FollowUpType.SATISFACTION: (Responsible.CUSTOMER_SERVICE, ("workdays", 3)),
 }
 
@@ -338,7 +342,11 @@ def assignee_for(responsible: str, customer: Customer) -> Any:
 
     if responsible == Responsible.OWNER:
         return customer.owner
-    staff = list(User.objects.filter(is_active=True, department=responsible).order_by("level", "id")[:20])
+    if responsible == Responsible.CS_MANAGER:
+        service = User.objects.filter(is_active=True, department=Department.CUSTOMER_SERVICE).order_by("id")[:50]
+        staff = [u for u in service if roles.is_cs_supervisor(u)]
+    else:
+        staff = list(User.objects.filter(is_active=True, department=responsible).order_by("level", "id")[:20])
     if not staff:
         return customer.owner
     load = dict(
@@ -403,8 +411,6 @@ def followup_complete(
     done_at: dt.datetime | None = None,
 ) -> FollowUp:
     """Record the visit: answers, score, follow-up actions (routed to a department); logs the contact too."""
-    from kehu.accounts.choices import Department
-
     _require_view(actor, followup.customer)
     if followup.status != FollowUpStatus.PLANNED:
         raise InvalidTransition(_("该回访已完成或已取消。"))
@@ -464,7 +470,44 @@ def followup_complete(
         source_type=followup.source_type,
         source_id=followup.source_id,
         satisfaction=satisfaction,
+        summary="\n".join([summary.strip(), *lines]).strip(),
         actor_id=actor.pk,
+    )
+    return followup
+
+
+@transaction.atomic
+def followup_done_elsewhere(
+    *,
+    type: str,
+    customer: Customer,
+    source_type: str,
+    source_id: str,
+    satisfaction: int | None,
+    note: str,
+    done_at: dt.datetime,
+    actor: Any,
+) -> FollowUp:
+    """The visit was made and recorded on the record it follows (a complaint closed "with its visit",
+    客户投诉处理方案 八.1): the planned follow-up of that record is done with the same answers, so it is
+    not left 待回访 to turn overdue. Planned first if the event that plans it has not arrived yet.
+    Safe to run twice; a visit already done or cancelled is left as it is."""
+    followup = followup_plan(
+        customer=customer, type=type, start=timezone.localdate(done_at), source_type=source_type, source_id=source_id
+    )
+    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
+    if followup.status != FollowUpStatus.PLANNED:
+        return followup
+    followup.status = FollowUpStatus.DONE
+    followup.done_at = done_at
+    followup.done_by = actor
+    followup.on_time = timezone.localdate(done_at) <= followup.due_on
+    followup.satisfaction = satisfaction
+    followup.answers = {str(_("回访记录")): note} if note else {}
+    save_versioned(
+        followup,
+        expected_version=None,
+        fields=["status", "done_at", "done_by", "on_time", "satisfaction", "answers"],
     )
     return followup
 

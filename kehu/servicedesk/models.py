@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -292,7 +293,10 @@ class SlaTarget(models.Model):
 
     urgency = models.CharField(_("紧急程度"), max_length=8, choices=Urgency.choices, unique=True)
     response_minutes = models.PositiveIntegerField(_("响应时限（分钟）"))
-    analysis_hours = models.PositiveIntegerField(_("复杂问题分析报告时限（小时）"), default=24)
+    # At most 24 hours for every urgency (SOP 复杂问题 "24小时内形成《问题分析报告》").
+    analysis_hours = models.PositiveIntegerField(
+        _("复杂问题分析报告时限（小时）"), default=24, validators=[MinValueValidator(1), MaxValueValidator(24)]
+    )
     progress_hours = models.PositiveIntegerField(_("进度同步间隔（小时）"), default=24)
     follow_up_working_days = models.PositiveIntegerField(_("关闭后回访（工作日）"), default=3)
     warn_percent = models.PositiveSmallIntegerField(_("预警点（时限已用百分比）"), default=80)

@@ -219,6 +219,31 @@ def _complaint_after_sign_off(c: Complaint, actor: Any, data: dict[str, Any], no
     events.publish("complaint_handled", complaint_id=c.pk, customer_id=c.customer_id, actor_id=actor.pk)
 
 
+def _complaint_close(c: Complaint, actor: Any, data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """Closing with the visit: what was typed now, else what the visit in 联络与回访 recorded."""
+    satisfaction = data.get("satisfaction")
+    return {
+        "closed_at": now,
+        "satisfaction": c.satisfaction if satisfaction in (None, "") else int(satisfaction),
+        "follow_up_note": data.get("follow_up_note") or c.follow_up_note,
+    }
+
+
+def _complaint_after_close(c: Complaint, actor: Any, data: dict[str, Any], now: dt.datetime) -> None:
+    """The visit is recorded once: the contact engine's follow-up of this complaint is done with it
+    (engagement subscribes to "complaint_visited"), so it is not left 待回访 and never turns overdue."""
+    sla.timers_stop(c, now=now)
+    events.publish(
+        "complaint_visited",
+        complaint_id=c.pk,
+        customer_id=c.customer_id,
+        satisfaction=c.satisfaction,
+        note=c.follow_up_note,
+        at=now.isoformat(),
+        actor_id=actor.pk,
+    )
+
+
 # --- ticket hooks -------------------------------------------------------------------------------
 
 
@@ -291,7 +316,7 @@ PREPARE: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("complaint", "reject_plan"): lambda c, a, d, n: {"plan_approved_by": None, "plan_approved_at": None},
     ("complaint", "execute"): lambda c, a, d, n: {"executed_at": n},
     ("complaint", "sign_off"): _complaint_sign_off,
-    ("complaint", "close"): lambda c, a, d, n: {"closed_at": n},
+    ("complaint", "close"): _complaint_close,
     ("ticket", "assign"): _ticket_assign,
     ("ticket", "respond"): lambda t, a, d, n: {"responded_at": n, "owner": t.owner or a},
     ("ticket", "analyse"): lambda t, a, d, n: {"analysed_at": n},
@@ -312,7 +337,7 @@ AFTER: dict[tuple[str, str], Callable[..., Any]] = {
     ("complaint", "submit_plan"): _complaint_after_submit,
     ("complaint", "execute"): lambda c, a, d, n: sla.timers_stop(c, now=n, kinds=(TimerKind.DEADLINE,)),
     ("complaint", "sign_off"): _complaint_after_sign_off,
-    ("complaint", "close"): lambda c, a, d, n: sla.timers_stop(c, now=n),
+    ("complaint", "close"): _complaint_after_close,
     ("ticket", "assign"): lambda t, a, d, n: sla.timers_reassign(t),
     ("ticket", "respond"): _ticket_after_respond,
     ("ticket", "analyse"): _ticket_after_analyse,
@@ -330,7 +355,9 @@ AFTER: dict[tuple[str, str], Callable[..., Any]] = {
 
 
 @transaction.atomic
-def visit_recorded(*, kind: str, record_id: int, actor: Any, satisfaction: int | None, now: Any = None) -> bool:
+def visit_recorded(
+    *, kind: str, record_id: int, actor: Any, satisfaction: int | None, note: str = "", now: Any = None
+) -> bool:
     """A follow-up visit planned from this record was done in the contact engine (engagement's
     "followup_completed" event): the record's follow-up deadline is met. A closed ticket counts as
     followed up; a complaint still waits for customer service to close it, with the visit on its timeline.
@@ -345,6 +372,11 @@ def visit_recorded(*, kind: str, record_id: int, actor: Any, satisfaction: int |
         return False
     if kind == "ticket":
         Ticket.objects.filter(pk=record_id, followed_up_at__isnull=True).update(followed_up_at=now)
+    if kind == "complaint":
+        # Seen from the complaint too: its closing form starts from the visit's score and answers.
+        Complaint.objects.filter(pk=record_id, satisfaction__isnull=True).update(
+            satisfaction=satisfaction, follow_up_note=note[:5000]
+        )
     score = _("满意度 %(score)s/5") % {"score": satisfaction} if satisfaction else ""
     _log(
         record,
@@ -473,7 +505,7 @@ def ticket_create(
             ticket,
             kind=TimerKind.ANALYSIS,
             started_at=reported_at,
-            due_at=reported_at + dt.timedelta(hours=target.analysis_hours),
+            due_at=reported_at + dt.timedelta(hours=sla.analysis_hours(target)),
             warn_percent=target.warn_percent,
         )
     _log(ticket, actor=actor, action="create", from_state="", to_state=ticket.state, note=title[:300])

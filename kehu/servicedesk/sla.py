@@ -32,8 +32,17 @@ log = logging.getLogger(__name__)
 DEFAULT_TARGETS: dict[str, dict[str, int]] = {
     Urgency.HIGH: {"response_minutes": 10, "analysis_hours": 24, "progress_hours": 24},
     Urgency.MEDIUM: {"response_minutes": 120, "analysis_hours": 24, "progress_hours": 24},
-    Urgency.LOW: {"response_minutes": 480, "analysis_hours": 48, "progress_hours": 24},
+    Urgency.LOW: {"response_minutes": 480, "analysis_hours": 24, "progress_hours": 24},
 }
+
+
+# SOP 复杂问题: "复杂问题需成立专项小组，24小时内形成《问题分析报告》" — whatever the urgency. A target
+# row may shorten it, never lengthen it.
+COMPLEX_ANALYSIS_MAX_HOURS = 24
+
+
+def analysis_hours(target: SlaTarget) -> int:
+    return min(target.analysis_hours or COMPLEX_ANALYSIS_MAX_HOURS, COMPLEX_ANALYSIS_MAX_HOURS)
 
 
 def target_for(urgency: str) -> SlaTarget:

@@ -13,6 +13,7 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kehu.access import roles
 from kehu.accounts.choices import Department
 
 from .choices import ComplaintNature, ComplaintState, DemandState, HandlingType, TicketState
@@ -54,7 +55,9 @@ def is_cs(user: Any, record: Any = None) -> bool:
 
 
 def is_supervisor(user: Any, record: Any = None) -> bool:
-    return bool(user.is_cs_supervisor)
+    """客服主管 (customer service at manager level, or an administrator): approves plans, routes the
+    处理单 copy (客户投诉处理方案 五.2) and makes the visit after a problem closes (SOP 回访与复盘)."""
+    return roles.is_cs_supervisor(user)
 
 
 def complaint_handler(user: Any, complaint: Any) -> bool:
@@ -107,6 +110,17 @@ def _validate_satisfaction(record: Any, data: dict[str, Any]) -> dict[str, list[
     return {}
 
 
+def _validate_close(complaint: Any, data: dict[str, Any]) -> dict[str, list[str]]:
+    """One visit, recorded once (客户投诉处理方案 八.1): a visit already recorded in the contact engine
+    carries the score and the note; otherwise closing records the visit and needs both."""
+    errors = _validate_satisfaction(complaint, data)
+    if data.get("satisfaction") in (None, "") and complaint.satisfaction is None:
+        errors["satisfaction"] = [gettext("请填写“%(label)s”。") % {"label": gettext("满意度（1-5）")}]
+    if not (data.get("follow_up_note") or "").strip() and not complaint.follow_up_note:
+        errors["follow_up_note"] = [gettext("请填写“%(label)s”。") % {"label": gettext("回访记录")}]
+    return errors
+
+
 def _validate_reschedule(ticket: Any, data: dict[str, Any]) -> dict[str, list[str]]:
     new = data.get("planned_completion")
     if new is not None and ticket.planned_completion is not None and new <= ticket.planned_completion:
@@ -141,8 +155,9 @@ COMPLAINT: dict[str, Transition] = {
             _("转责任部门"),
             (C.ANALYSED,),
             C.ROUTED,
-            is_cs,
-            _("客服部"),
+            # 五.2 "客户服务主管向相关责任部门送达《客户投诉处理单》副本": the supervisor routes, not any CS staff.
+            is_supervisor,
+            _("客服主管"),
             (
                 Field("main_cause", "text", _("主要原因")),
                 Field("responsible_department", "department", _("责任部门")),
@@ -209,11 +224,12 @@ COMPLAINT: dict[str, Transition] = {
             C.CLOSED,
             is_cs,
             _("客服部"),
+            # Required unless the visit was already recorded in 联络与回访 (then its answers are on the record).
             (
-                Field("satisfaction", "int", _("满意度（1-5）")),
-                Field("follow_up_note", "text", _("回访记录")),
+                Field("satisfaction", "int", _("满意度（1-5）"), required=False),
+                Field("follow_up_note", "text", _("回访记录"), required=False),
             ),
-            validate=_validate_satisfaction,
+            validate=_validate_close,
         ),
     ]
 }
@@ -300,8 +316,9 @@ TICKET: dict[str, Transition] = {
             _("记录回访"),
             (T.CLOSED, T.REVIEWED),
             None,
-            ticket_worker,
-            _("技术支持部或客服部"),
+            # SOP 回访与复盘 "问题关闭后3个工作日内，由客服经理回访客户".
+            is_supervisor,
+            _("客服经理"),
             (Field("note", "text", _("回访结果"), model=False),),
         ),
         Transition(
