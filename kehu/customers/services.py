@@ -24,7 +24,9 @@ from .models import (
     ArchiveUpdate,
     Contact,
     Customer,
+    DOCUMENT_ORDER,
     CustomerDocument,
+    DocumentKind,
     DocumentVersion,
     Transaction,
 )
@@ -109,6 +111,43 @@ def _normalise_customer(customer: Customer) -> None:
 _COMPUTED = {"name_key", "phone_digits", "search_text"}
 
 
+def _check_annual_sales(annual_sales: dict[int, Any] | None) -> dict[int, Any]:
+    """客户档案表 "公司近3年销售业绩": one amount per year of the last three, never negative."""
+    from decimal import Decimal, InvalidOperation
+
+    this_year = timezone.localdate().year
+    cleaned: dict[int, Any] = {}
+    errors: list[str] = []
+    for year, amount in (annual_sales or {}).items():
+        try:
+            year = int(year)
+            value = Decimal(str(amount))
+        except (TypeError, ValueError, InvalidOperation):
+            errors.append(_("销售额须为数字：%(year)s") % {"year": year})
+            continue
+        if not this_year - 3 <= year <= this_year:
+            errors.append(
+                _("近三年销售额只记 %(first)s 至 %(last)s 年。") % {"first": this_year - 3, "last": this_year}
+            )
+        elif value < 0 or value >= Decimal("1e14"):
+            errors.append(_("%(year)s 年销售额无效。") % {"year": year})
+        else:
+            cleaned[year] = value
+    if errors:
+        raise DomainError(_("输入有误，请检查标出的字段。"), field_errors={"annual_sales": errors})
+    return cleaned
+
+
+def _check_account_manager(customer: Customer) -> None:
+    """The designated person must be able to open the archive (A 级: 市场营销经理级以上, 六.3)."""
+    from kehu.access.policy import can
+
+    person = customer.account_manager
+    if person is not None and customer.pk and not can(person, "view", customer):
+        message = _("%(person)s 无权查看该客户档案，不能担任专属客户经理。") % {"person": person}
+        raise DomainError(message, field_errors={"account_manager": [message]})
+
+
 @transaction.atomic
 def customer_create(
     *,
@@ -125,10 +164,12 @@ def customer_create(
         customer.info_source = source
     _normalise_customer(customer)
     _clean(customer, exclude=[*_COMPUTED, "score"])
+    annual_sales = _check_annual_sales(annual_sales)
     customer.search_text = customer_search_document(customer)
     customer._history_user = actor  # type: ignore[attr-defined]
     customer.save()
-    for year, amount in (annual_sales or {}).items():
+    _check_account_manager(customer)
+    for year, amount in annual_sales.items():
         AnnualSales.objects.create(customer=customer, year=year, amount=amount)
     _record_update(actor=actor, customer=customer, learned_at=learned_at, source=source, summary=_("新建档案"))
     events.publish("customer_created", customer_id=customer.pk, actor_id=actor.pk)
@@ -152,12 +193,19 @@ def customer_update(
         setattr(customer, name, value)
     _normalise_customer(customer)
     _clean(customer, exclude=[*_COMPUTED, "score", "archive_no"])
+    _check_account_manager(customer)
+    annual_sales = _check_annual_sales(annual_sales)
     customer.search_text = customer_search_document(customer)
     save_versioned(customer, expected_version=version, fields=[*fields, *_COMPUTED])
-    for year, amount in (annual_sales or {}).items():
+    for year, amount in annual_sales.items():
+        if AnnualSales.objects.filter(customer=customer, year=year).exclude(amount=amount).exists():
+            changed.append("annual_sales")
         AnnualSales.objects.update_or_create(customer=customer, year=year, defaults={"amount": amount})
     _history(customer, actor)
-    labels = [str(getattr(Customer._meta.get_field(n), "verbose_name", n)) for n in changed]
+    labels = [
+        str(_("近三年销售额")) if n == "annual_sales" else str(getattr(Customer._meta.get_field(n), "verbose_name", n))
+        for n in dict.fromkeys(changed)
+    ]
     summary = ", ".join(labels) or _("无字段变化")
     _record_update(actor=actor, customer=customer, learned_at=learned_at, source=source, summary=summary)
     return customer
@@ -208,6 +256,7 @@ def transaction_create(
     *, actor: Any, customer: Customer, occurred_on: dt.date, amount: Any, **fields: Any
 ) -> Transaction:
     record = Transaction(customer=customer, occurred_on=occurred_on, amount=amount, **fields)
+    record.number = (record.number or "").strip() or next_number("JY")
     if record.our_person_id is None:
         record.our_person = actor
     _clean(record, exclude=["customer"])
@@ -221,18 +270,48 @@ MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
 @transaction.atomic
-def document_upload(*, actor: Any, customer: Customer, title: str, file: UploadedFile) -> DocumentVersion:
-    """File a document; a second upload under the same title becomes its next version, the old one is kept."""
+def document_upload(
+    *,
+    actor: Any,
+    customer: Customer,
+    title: str,
+    file: UploadedFile,
+    kind: str = DocumentKind.ORIGINAL,
+    group: str = "",
+    pages: int | None = None,
+) -> DocumentVersion:
+    """File a document; a second upload under the same title becomes its next version, the old one is kept.
+
+    Kind, matter and page count follow 客户档案管理方案 四.1: "确保……每份文件的页数齐全", filed by kind,
+    ordered by the three 前后 (DOCUMENT_ORDER)."""
     title = " ".join((title or "").split())
+    kind = kind or DocumentKind.ORIGINAL
     if not title:
         raise DomainError(_("请填写文件名称。"), field_errors={"title": [_("请填写文件名称。")]})
+    if kind not in DocumentKind.values:
+        raise DomainError(_("文件类别无效。"), field_errors={"kind": [_("文件类别无效。")]})
+    if pages is not None and not 1 <= int(pages) <= 100000:
+        raise DomainError(_("页数须为正整数。"), field_errors={"pages": [_("页数须为正整数。")]})
     if not file or file.size is None or file.size == 0:
         raise DomainError(_("请选择要上传的文件。"), field_errors={"file": [_("请选择要上传的文件。")]})
     if file.size > MAX_DOCUMENT_BYTES:
         raise DomainError(_("文件不能超过 20 MB。"), field_errors={"file": [_("文件不能超过 20 MB。")]})
-    document, _created = CustomerDocument.objects.select_for_update().get_or_create(
-        customer=customer, title=title, defaults={"created_by": actor}
+    group = " ".join((group or "").split())[:120]
+    document, created = CustomerDocument.objects.select_for_update().get_or_create(
+        customer=customer,
+        title=title,
+        defaults={
+            "created_by": actor,
+            "kind": kind,
+            "kind_rank": DOCUMENT_ORDER[DocumentKind(kind)],
+            "group": group,
+            "pages": pages or 1,
+        },
     )
+    if not created:  # a new version may correct the kind, matter and page count
+        document.kind, document.kind_rank, document.group = kind, DOCUMENT_ORDER[DocumentKind(kind)], group
+        document.pages = pages or document.pages
+        document.save(update_fields=["kind", "kind_rank", "group", "pages", "updated_at"])
     number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     return DocumentVersion.objects.create(
         document=document,

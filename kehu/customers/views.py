@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -121,6 +121,7 @@ def _create(request: HttpRequest, form: NewCustomerForm, contact: dict[str, Any]
             actor=request.user,
             learned_at=form.cleaned_data["learned_at"],
             source=form.cleaned_data["source"],
+            annual_sales=form.annual_sales(),
             **form.customer_fields(),
         )
         if contact:
@@ -142,6 +143,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"],
                 learned_at=form.cleaned_data["learned_at"],
                 source=form.cleaned_data["source"],
+                annual_sales=form.annual_sales(),
                 **form.customer_fields(),
             )
         except ConflictError as error:
@@ -195,6 +197,7 @@ def _contact_view(contact: Contact, sensitive: bool) -> dict[str, Any]:
             "hobbies": masking.mask_text(contact.hobbies),
             "family": masking.mask_text(contact.family),
             "personal_phone": masking.mask_phone(contact.personal_phone),
+            "personal_address": masking.mask_text(contact.personal_address),
         }
     return {"contact": contact, **values}
 
@@ -300,9 +303,7 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.document_upload(
-                actor=request.user, customer=customer, title=form.cleaned_data["title"], file=form.cleaned_data["file"]
-            )
+            services.document_upload(actor=request.user, customer=customer, **form.cleaned_data)
         except DomainError as error:
             _add_errors(form, error)
         else:
@@ -363,13 +364,52 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_card(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.get_customer_for(request.user, pk, action="view")
     log_access(user=request.user, action="view", customer=customer, request=request, detail={"page": "card"})
-    context = {
+    return render(request, "customers/card.html", _card_context(request, customer))
+
+
+def _card_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    """客户关系卡 (关系维护方案 二.1): 客户姓名、工作单位、职位、住址、联系方式. The private address is
+    personal information: shown only with view_sensitive, and that read is logged."""
+    sensitive = can(request.user, "view_sensitive", customer)
+    contacts = list(customer.contacts.order_by("-is_main_contact", "-is_key_person", "id")[:12])
+    if sensitive and contacts:
+        log_access(
+            user=request.user, action="view_sensitive", customer=customer, request=request, object_type="contact"
+        )
+    return {
         "customer": customer,
-        "contacts": list(customer.contacts.order_by("-is_main_contact", "-is_key_person", "id")[:12]),
+        "contacts": [_contact_view(c, sensitive) for c in contacts],
         "transactions": selectors.recent_transactions(customer, limit=8),
         "printed_at": timezone.localtime(),
     }
-    return render(request, "customers/card.html", context)
+
+
+@login_required
+def important_cards(request: HttpRequest) -> HttpResponse:
+    """重要客户关系卡册 (关系维护方案 二.2 "对于重点客户应该单独管理，制作重要客户的客户关系卡"):
+    the cards of A-grade and core customers the user may open, kept apart from the general list."""
+    try:
+        after = int(request.GET.get("after", "") or 0)
+    except ValueError:
+        return HttpResponseBadRequest(_("参数 after 须为整数。"))
+    rows = selectors.important_customers_for(request.user, after=after, limit=51)
+    page, more = rows[:50], len(rows) > 50
+    log_access(user=request.user, action="list", request=request, rows=len(page), detail={"page": "important_cards"})
+    return render(
+        request,
+        "customers/important_cards.html",
+        {"customers": page, "next_after": page[-1].pk if more and page else None},
+    )
+
+
+@login_required
+def document_register(request: HttpRequest, pk: int) -> HttpResponse:
+    """卷内文件目录 (客户档案管理方案 四.1): filed order, kinds and running page numbers, printable."""
+    customer = selectors.get_customer_for(request.user, pk, action="view")
+    log_access(user=request.user, action="view", customer=customer, request=request, object_type="document")
+    rows = selectors.document_register(customer)
+    context = {"customer": customer, "rows": rows, "total_pages": rows[-1]["last_page"] if rows else 0}
+    return render(request, "customers/document_register.html", context)
 
 
 @login_required

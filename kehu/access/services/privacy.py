@@ -27,7 +27,7 @@ from ..models import AccessLog, PersonalDataConsent, RetentionReview
 
 # PIPL Art. 28 sensitive personal information of a key person, plus the personal details the
 # archive keeps beside them (the brief's "sensitive field group").
-SENSITIVE_FIELDS = ("birth_date", "family", "personal_phone", "hobbies", "education")
+SENSITIVE_FIELDS = ("birth_date", "family", "personal_phone", "hobbies", "education", "personal_address")
 IDENTITY_FIELDS = ("name", "mobile", "direct_line", "email")
 SKIPPED_IN_EXPORT = {"search_text", "personal_phone_index", "version"}
 

@@ -16,8 +16,35 @@ from ..models import Contact, Customer, GradeChange, GradingRun, ImportJob, Tran
 RESTRICTED_FIELDS = ("id", "name", "grade", "owner", "owner_name", "restricted")
 
 
+class AnnualSalesField(serializers.Field):
+    """客户档案表 "公司近3年销售业绩": read as [{"year", "amount"}], written as the same list (or {year: amount})."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", required=False, **kwargs)
+
+    def to_representation(self, customer: Customer) -> Any:
+        view = self.parent.context.get("view") if self.parent is not None else None
+        if getattr(view, "action", "") == "list":  # a list row does not fetch its sales (no N+1)
+            return None
+        return [{"year": s.year, "amount": str(s.amount)} for s in customer.annual_sales.order_by("-year")]
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, dict):
+            data = [{"year": year, "amount": amount} for year, amount in data.items()]
+        if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+            raise serializers.ValidationError(_('请以 [{"year": 2025, "amount": "100.00"}] 的形式提供近三年销售额。'))
+        sales: dict[int, Any] = {}
+        for row in data:
+            try:
+                sales[int(row["year"])] = row["amount"]
+            except (KeyError, TypeError, ValueError) as exc:
+                raise serializers.ValidationError(_("每一行须有年度（year）和金额（amount）。")) from exc
+        return {"annual_sales": sales}
+
+
 class CustomerSerializer(serializers.ModelSerializer):
     owner_name = serializers.CharField(source="owner.__str__", read_only=True)
+    annual_sales = AnnualSalesField()
     restricted = serializers.SerializerMethodField(
         help_text="true: the archive is closed to you (name, grade and owner only); request access to open it"
     )
@@ -41,6 +68,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "needs_review",
             "created_at",
             "updated_at",
+            "annual_sales",
             "learned_at",
             "learned_from",
             "restricted",
@@ -109,6 +137,7 @@ class ContactSerializer(serializers.ModelSerializer):
         "education": masking.mask_text,
         "hobbies": masking.mask_text,
         "family": masking.mask_text,
+        "personal_address": masking.mask_text,
     }
 
     def to_representation(self, instance: Contact) -> dict[str, Any]:
@@ -133,6 +162,7 @@ class TransactionSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "customer",
+            "number",
             "occurred_on",
             "place",
             "product",
@@ -143,6 +173,7 @@ class TransactionSerializer(serializers.ModelSerializer):
             "notes",
         ]
         read_only_fields = ["our_person"]
+        extra_kwargs = {"number": {"required": False, "help_text": "assigned (JY…) when left empty"}}
 
 
 class RegradeSerializer(serializers.Serializer):
@@ -195,3 +226,18 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "message",
         ]
         read_only_fields = [f for f in fields if f != "file"]
+
+
+class DocumentListSerializer(serializers.Serializer):
+    """卷内文件目录: one row per filed document in the policy's order, with its page range."""
+
+    seq = serializers.IntegerField()
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    group = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    pages = serializers.IntegerField()
+    first_page = serializers.IntegerField()
+    last_page = serializers.IntegerField()
+    versions = serializers.IntegerField()

@@ -27,6 +27,7 @@ from .serializers import (
     ContactSerializer,
     CustomerSerializer,
     CustomerUpdateSerializer,
+    DocumentListSerializer,
     GradeChangeSerializer,
     GradeProposalSerializer,
     GradingRunSerializer,
@@ -114,8 +115,17 @@ class CustomerViewSet(
             version=version,
             learned_at=learned_at,
             source=source,
+            annual_sales=data.get("annual_sales"),
             **fields,
         )
+
+    @extend_schema(responses=DocumentListSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def documents(self, request: Request, pk: str | None = None) -> Response:
+        """卷内文件目录 (客户档案管理方案 四.1): filed order and page numbers."""
+        customer = self.get_object()
+        log_access(user=request.user, action="view", customer=customer, request=request, object_type="document")
+        return Response(DocumentListSerializer(selectors.document_register(customer), many=True).data)
 
     @extend_schema(request=RegradeSerializer, responses=GradeChangeSerializer)
     @action(detail=True, methods=["post"])
