@@ -20,11 +20,11 @@ from kehu.core.numbering import next_number
 from kehu.core.versioning import save_versioned
 
 from .models import (
+    DOCUMENT_ORDER,
     AnnualSales,
     ArchiveUpdate,
     Contact,
     Customer,
-    DOCUMENT_ORDER,
     CustomerDocument,
     DocumentKind,
     DocumentVersion,
