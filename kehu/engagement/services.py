@@ -31,7 +31,16 @@ from .choices import (
     JobStatus,
     Responsible,
 )
-from .models import BoardItem, CareItem, ContactPlan, FollowUp, Interaction, MaintenancePolicy, ReplanJob
+from .models import (
+    BoardItem,
+    CareItem,
+    ContactPlan,
+    FollowUp,
+    FollowUpAction,
+    Interaction,
+    MaintenancePolicy,
+    ReplanJob,
+)
 
 REPLAN_BATCH = 2000
 
@@ -371,8 +380,12 @@ def followup_plan(
     source_id: str = "",
     note: str = "",
     actor: Any = None,
+    served_by_id: int | None = None,
 ) -> FollowUp:
-    """Plan a visit; one per (type, source): an event delivered twice plans it once."""
+    """Plan a visit; one per (type, source): an event delivered twice plans it once.
+
+    `served_by_id`: the staff member whose service the visit rates (the complaint's receiver, the
+    ticket's owner), so quality is summarised per person (投诉处理方案 八.2)."""
     if type not in FOLLOWUP_RULES:
         raise DomainError(_("回访类型无效。"), field_errors={"type": [_("回访类型无效。")]})
     if actor is not None:
@@ -392,6 +405,7 @@ def followup_plan(
         responsible=responsible,
         assignee=assignee_for(responsible, customer),
         due_on=due,
+        served_by_id=served_by_id,
     )
     return followup
 
@@ -409,8 +423,14 @@ def followup_complete(
     actions: str = "",
     action_department: str = "",
     done_at: dt.datetime | None = None,
+    attitude: int | None = None,
+    speed: int | None = None,
+    ability: int | None = None,
+    action_owner: Any = None,
+    action_due_on: dt.date | None = None,
 ) -> FollowUp:
-    """Record the visit: answers, score, follow-up actions (routed to a department); logs the contact too."""
+    """Record the visit: answers, score, service quality on its dimensions (服务态度、响应速度、解决能力),
+    follow-up actions routed to a department as a task with an owner and a due date; logs the contact too."""
     _require_view(actor, followup.customer)
     if followup.status != FollowUpStatus.PLANNED:
         raise InvalidTransition(_("该回访已完成或已取消。"))
@@ -423,6 +443,11 @@ def followup_complete(
         errors["action_department"] = [_("部门无效。")]
     if actions.strip() and not action_department:
         errors["action_department"] = [_("请选择后续行动的负责部门。")]
+    for name, value in (("attitude", attitude), ("speed", speed), ("ability", ability)):
+        if value is not None and not 1 <= int(value) <= 5:
+            errors[name] = [_("评分为 1 到 5 分。")]
+    if action_due_on is not None and action_due_on < timezone.localdate():
+        errors["action_due_on"] = [_("完成期限不能早于今天。")]
     if errors:
         raise DomainError(_("输入有误，请检查标出的字段。"), field_errors=errors)
     done_at = done_at or timezone.now()
@@ -435,6 +460,7 @@ def followup_complete(
     followup.satisfaction = satisfaction
     followup.actions = actions.strip()
     followup.action_department = action_department
+    followup.attitude, followup.speed, followup.ability = attitude, speed, ability
     save_versioned(
         followup,
         expected_version=version,
@@ -448,6 +474,9 @@ def followup_complete(
             "satisfaction",
             "actions",
             "action_department",
+            "attitude",
+            "speed",
+            "ability",
         ],
     )
     lines = [f"{q}: {a}" for q, a in followup.answers.items() if a]
@@ -462,6 +491,7 @@ def followup_complete(
         next_steps=followup.actions,
     )
     if followup.actions and action_department:
+        _action_task_create(followup, owner=action_owner, due_on=action_due_on)
         _route_actions(followup)
     events.publish(
         "followup_completed",
@@ -526,6 +556,49 @@ def _route_actions(followup: FollowUp) -> None:
     ) or User.objects.filter(is_active=True, department=followup.action_department)
     for user in receivers[:10]:
         notify(user=user, message=message, url=f"/engagement/followups/{followup.pk}/")
+
+
+ACTION_WORKING_DAYS = 5
+
+
+def _action_task_create(followup: FollowUp, *, owner: Any, due_on: dt.date | None) -> FollowUpAction:
+    """The routed action becomes a task: the chosen owner, else the department's manager (else any member),
+    due in ACTION_WORKING_DAYS working days unless a date was agreed."""
+    from kehu.accounts.models import User
+
+    if owner is None:
+        members = list(
+            User.objects.filter(is_active=True, department=followup.action_department).order_by("-level", "id")[:1]
+        )
+        owner = members[0] if members else followup.done_by or followup.assignee
+    return FollowUpAction.objects.create(
+        followup=followup,
+        customer=followup.customer,
+        description=followup.actions,
+        department=followup.action_department,
+        owner=owner,
+        due_on=due_on or add_working_days(timezone.localdate(), ACTION_WORKING_DAYS),
+    )
+
+
+@transaction.atomic
+def followup_action_complete(*, actor: Any, action: FollowUpAction, note: str) -> FollowUpAction:
+    """The owner (or their department's manager) records what was done."""
+    if action.status != FollowUpAction.Status.OPEN:
+        raise InvalidTransition(_("该任务已完成。"))
+    if not (
+        actor.pk == action.owner_id
+        or roles.is_admin(actor)
+        or (roles.is_manager(actor) and roles.in_department(actor, action.department))
+    ):
+        raise DomainError(_("只有负责人或该部门经理可以完成此任务。"))
+    if not (note or "").strip():
+        raise DomainError(_("请填写处理结果。"), field_errors={"note": [_("请填写处理结果。")]})
+    action.status = FollowUpAction.Status.DONE
+    action.done_at = timezone.now()
+    action.done_note = note.strip()
+    action.save(update_fields=["status", "done_at", "done_note", "updated_at"])
+    return action
 
 
 @transaction.atomic

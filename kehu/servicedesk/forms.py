@@ -110,6 +110,7 @@ class ComplaintForm(_IntakeForm):
     category = forms.ChoiceField(label=_("投诉内容分类"), choices=ComplaintCategory.choices)
     product = forms.CharField(label=_("品名"), max_length=120, required=False)
     quantity = forms.IntegerField(label=_("数量"), min_value=0, initial=0, required=False)
+    unit = forms.CharField(label=_("单位（台、件、套……）"), max_length=16, required=False)
     reason = forms.CharField(label=_("投诉理由（事件经过）"), widget=forms.Textarea(attrs={"rows": 4}))
     request = forms.CharField(label=_("投诉要求"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     received_at = forms.DateTimeField(
@@ -136,6 +137,12 @@ class DemandForm(_IntakeForm):
     planned_completion = forms.DateField(
         label=_("计划完成时间"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    progress_every_days = forms.IntegerField(
+        label=_("进度反馈周期（天）"), min_value=1, max_value=90, initial=7, required=False
+    )
+
+    def clean_progress_every_days(self) -> int:
+        return self.cleaned_data.get("progress_every_days") or 7
 
 
 class UnmatchedForm(_IntakeForm):

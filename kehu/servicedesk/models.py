@@ -56,6 +56,13 @@ def _service_desk_q(department_field: str, person_fields: tuple[str, ...]) -> An
 CASE_NEEDS = {"view": "view", "edit": "view"}
 
 
+def _task_group_q(user: Any) -> Q:
+    """The members of a complex problem's task group (SOP "复杂问题需成立专项小组") work on it."""
+    if not roles.is_active(user):
+        return Q(pk__in=[])
+    return Q(pk__in=TicketMember.objects.filter(user=user).values("ticket_id"))
+
+
 def _through_cases(kinds: tuple[str, ...] = ("complaint", "ticket", "demand"), prefix: str = "") -> Any:
     """Timeline entries, timers and mail belong to a complaint, a ticket or a demand: visible with it."""
 
@@ -91,6 +98,8 @@ class Complaint(TimeStampedModel, VersionedModel):
     request = models.TextField(_("投诉要求"), blank=True)
     product = models.CharField(_("品名"), max_length=120, blank=True)
     quantity = models.PositiveIntegerField(_("数量"), default=0)
+    # 客户投诉统计表 "品名 数量 单位": the unit the quantity is counted in (台, 件, 套 ...).
+    unit = models.CharField(_("单位"), max_length=16, blank=True)
     state = models.CharField(_("状态"), max_length=16, choices=ComplaintState.choices, default=ComplaintState.RECEIVED)
     # analysis
     responsible = models.BooleanField(_("我方责任"), null=True, blank=True)
@@ -204,7 +213,11 @@ class Ticket(TimeStampedModel, VersionedModel):
     reviewed_at = models.DateTimeField(_("复盘时间"), null=True, blank=True)
 
     objects = RestrictedManager()
-    access_scope = Scope(customer="customer", needs=CASE_NEEDS, also=_service_desk_q("department", ("owner",)))
+    access_scope = Scope(
+        customer="customer",
+        needs=CASE_NEEDS,
+        also=lambda user, action: _service_desk_q("department", ("owner",))(user, action) | _task_group_q(user),
+    )
 
     class Meta:
         verbose_name = _("问题跟踪")
@@ -243,6 +256,11 @@ class Demand(TimeStampedModel, VersionedModel):
     planned_completion = models.DateField(_("计划完成时间"), null=True, blank=True)
     customer_feedback = models.TextField(_("客户反馈"), blank=True)
     progress_note = models.TextField(_("进度说明"), blank=True)
+    # SOP 需求挖掘与跟进 "定期向客户反馈进度": every N days while open; the PROGRESS timer reminds.
+    progress_every_days = models.PositiveSmallIntegerField(
+        _("进度反馈周期（天）"), default=7, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    last_progress_at = models.DateTimeField(_("最近进度反馈"), null=True, blank=True)
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = RestrictedManager()
@@ -261,6 +279,60 @@ class Demand(TimeStampedModel, VersionedModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class TicketMember(models.Model):
+    """专项小组: the people (from several departments) working a complex problem (SOP 问题分析与定位)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("组长")
+        MEMBER = "member", _("组员")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="task_group")
+    user = models.ForeignKey(USER, verbose_name=_("成员"), on_delete=models.PROTECT, related_name="+")
+    department = models.CharField(_("部门"), max_length=32, choices=Department.choices, blank=True)
+    role = models.CharField(_("角色"), max_length=8, choices=Role.choices, default=Role.MEMBER)
+    added_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedManager()
+    access_scope = Scope(
+        customer="ticket__customer", needs={"view": "view"}, also=lambda u, a: _through_cases(("ticket",))(u, a)
+    )
+
+    class Meta:
+        verbose_name = _("专项小组成员")
+        verbose_name_plural = _("专项小组成员")
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="servicedesk_member_once")]
+        indexes = [models.Index(fields=["user", "ticket"])]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.user_id}"
+
+
+class TicketMilestone(models.Model):
+    """A major point of a confirmed plan (修复完成、测试通过): reached, and told to the customer."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("节点"), max_length=200)
+    planned_at = models.DateTimeField(_("计划时间"), null=True, blank=True)
+    reached_at = models.DateTimeField(_("达成时间"), null=True, blank=True)
+    told_customer_at = models.DateTimeField(_("告知客户时间"), null=True, blank=True)
+    told_note = models.TextField(_("告知内容"), blank=True)
+    reached_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = RestrictedManager()
+    access_scope = Scope(
+        customer="ticket__customer", needs={"view": "view"}, also=lambda u, a: _through_cases(("ticket",))(u, a)
+    )
+
+    class Meta:
+        verbose_name = _("方案节点")
+        verbose_name_plural = _("方案节点")
+        ordering = ["ticket", "planned_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class TimelineEntry(models.Model):

@@ -121,6 +121,13 @@ def _validate_close(complaint: Any, data: dict[str, Any]) -> dict[str, list[str]
     return errors
 
 
+def _validate_analyse_ticket(ticket: Any, data: dict[str, Any]) -> dict[str, list[str]]:
+    """SOP 问题分析与定位: "复杂问题需成立专项小组" — a complex problem's report comes from its task group."""
+    if ticket.is_complex and ticket.task_group.count() < 2:
+        return {"analysis_result": [gettext("复杂问题须先成立专项小组（至少两名成员）再提交分析报告。")]}
+    return {}
+
+
 def _validate_reschedule(ticket: Any, data: dict[str, Any]) -> dict[str, list[str]]:
     new = data.get("planned_completion")
     if new is not None and ticket.planned_completion is not None and new <= ticket.planned_completion:
@@ -261,6 +268,7 @@ TICKET: dict[str, Transition] = {
                 Field("analysis_result", "text", _("分析结果")),
                 Field("planned_completion", "datetime", _("预计解决时间"), required=False),
             ),
+            validate=_validate_analyse_ticket,
         ),
         Transition(
             "confirm_plan",
@@ -374,6 +382,16 @@ DEMAND: dict[str, Transition] = {
             demand_worker,
             _("责任部门或客服部"),
             (Field("progress_note", "text", _("完成说明"), required=False),),
+        ),
+        Transition(
+            # SOP 需求挖掘与跟进 "针对可落地需求，明确内部责任人与解决时限".
+            "assign",
+            _("指派负责人"),
+            (D.RESEARCHING, D.DEVELOPING),
+            None,
+            demand_worker,
+            _("责任部门或客服部"),
+            (Field("owner", "user", _("负责人")), NOTE),
         ),
         Transition(
             "feedback",
