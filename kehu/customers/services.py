@@ -6,7 +6,7 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Model
@@ -393,3 +393,34 @@ def _customer_foreign_keys() -> list[type[Model]]:
         ):
             models.append(model)
     return models
+
+
+def product_upgrade_delivered(*, actor: Any, product: str, note: str = "") -> int:
+    """A major upgrade of `product` is delivered: every active customer who bought it gets a special-situation
+    visit (客户回访制度细则 三.2 "公司推出重大产品升级或服务改进……时，及时进行特殊情况回访"), through the
+    "major_upgrade" event engagement plans from. Announced by marketing managers and above. Returns how many."""
+    from kehu.access import roles
+
+    if not roles.is_marketing_manager_or_above(actor):
+        raise PermissionDenied(_("只有市场营销经理及以上可以发布重大升级。"))
+    product = " ".join((product or "").split())
+    if not product:
+        raise DomainError(_("请填写产品名称。"), field_errors={"product": [_("请填写产品名称。")]})
+    buyers = (
+        Transaction.objects.unscoped("an upgrade reaches every buyer of the product, whoever keeps the archive")
+        .filter(product=product, customer__is_archived=False)
+        .values_list("customer_id", flat=True)
+        .distinct()
+        .order_by("customer_id")
+    )
+    count, last = 0, 0
+    text = (note or "").strip()[:250] or _("重大升级：%(product)s") % {"product": product}
+    while True:
+        batch = list(buyers.filter(customer_id__gt=last)[:1000])
+        if not batch:
+            return count
+        with transaction.atomic():
+            for customer_id in batch:
+                events.publish("major_upgrade", customer_id=customer_id, actor_id=actor.pk, note=text)
+        count += len(batch)
+        last = batch[-1]

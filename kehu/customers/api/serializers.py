@@ -241,3 +241,8 @@ class DocumentListSerializer(serializers.Serializer):
     first_page = serializers.IntegerField()
     last_page = serializers.IntegerField()
     versions = serializers.IntegerField()
+
+
+class ProductUpgradeSerializer(serializers.Serializer):
+    product = serializers.CharField(max_length=200, help_text="the product as recorded on transactions")
+    note = serializers.CharField(max_length=250, required=False, allow_blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -32,6 +33,7 @@ from .serializers import (
     GradeProposalSerializer,
     GradingRunSerializer,
     ImportJobSerializer,
+    ProductUpgradeSerializer,
     RegradeSerializer,
     TransactionSerializer,
 )
@@ -232,3 +234,17 @@ class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, views
     def commit(self, request: Request, pk: str | None = None) -> Response:
         job = imports.import_commit(actor=request.user, job=self.get_object())
         return Response(ImportJobSerializer(job).data)
+
+
+class ProductUpgradeView(APIView):
+    """POST {product, note}: a major upgrade delivered; its buyers get a special-situation visit (回访制度细则 三.2)."""
+
+    @extend_schema(tags=["customers"], request=ProductUpgradeSerializer, responses={202: None, 400: None, 403: None})
+    def post(self, request: Request) -> Response:
+        serializer = ProductUpgradeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            count = services.product_upgrade_delivered(actor=request.user, **serializer.validated_data)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
+        return Response({"customers": count}, status=status.HTTP_202_ACCEPTED)
