@@ -20,6 +20,8 @@ class FollowUpType(models.TextChoices):
     AFTER_COMPLAINT = "after_complaint", _("投诉处理后回访")
     AFTER_PROBLEM = "after_problem", _("问题关闭后回访")
     SATISFACTION = "satisfaction", _("需求完成满意度回访")
+    # 回访制度细则 二.2 "对客户咨询、投诉、报修等问题处理后的回访".
+    AFTER_CONSULTATION = "after_consultation", _("咨询处理后回访")
 
 
 class FollowUpStatus(models.TextChoices):

@@ -99,6 +99,7 @@ on_complaint_handled = _event_followup(FollowUpType.AFTER_COMPLAINT, "complaint"
 on_problem_closed = _event_followup(FollowUpType.AFTER_PROBLEM, "ticket")
 on_demand_done = _event_followup(FollowUpType.SATISFACTION, "demand")
 on_major_upgrade = _event_followup(FollowUpType.SPECIAL, "upgrade")
+on_consultation_closed = _event_followup(FollowUpType.AFTER_CONSULTATION, "consultation")
 
 
 def on_complaint_visited(
@@ -156,3 +157,4 @@ def connect() -> None:
     events.subscribe("demand_done", on_demand_done)
     events.subscribe("major_upgrade", on_major_upgrade)
     events.subscribe("complaint_visited", on_complaint_visited)
+    events.subscribe("consultation_closed", on_consultation_closed)

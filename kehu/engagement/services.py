@@ -331,6 +331,7 @@ FOLLOWUP_RULES: dict[str, tuple[str, tuple[str, int]]] = {
     # after enquiries, complaints and repairs): the customer-service manager, not technical support.
     FollowUpType.AFTER_PROBLEM: (Responsible.CS_MANAGER, ("workdays", 3)),
     FollowUpType.SATISFACTION: (Responsible.CUSTOMER_SERVICE, ("workdays", 3)),
+    FollowUpType.AFTER_CONSULTATION: (Responsible.CUSTOMER_SERVICE, ("workdays", 3)),
 }
 
 

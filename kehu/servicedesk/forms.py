@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kehu.access.policy import customers_for
 from kehu.accounts.choices import Department
 
-from .choices import ComplaintCategory, DemandType, IntakeChannel, Urgency
+from .choices import ComplaintCategory, ConsultationTopic, DemandType, IntakeChannel, Urgency
 from .workflow import Field, Transition
 
 
@@ -143,6 +143,16 @@ class DemandForm(_IntakeForm):
 
     def clean_progress_every_days(self) -> int:
         return self.cleaned_data.get("progress_every_days") or 7
+
+
+class ConsultationForm(_IntakeForm):
+    description = forms.CharField(label=_("咨询内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    type = forms.ChoiceField(label=_("咨询类型"), choices=ConsultationTopic.choices)
+    channel = forms.ChoiceField(label=_("咨询方式"), choices=IntakeChannel.choices, initial=IntakeChannel.PHONE)
+    contact_name = forms.CharField(label=_("联系人"), max_length=80, required=False)
+    contact_phone = forms.CharField(label=_("联系方式"), max_length=120, required=False)
+    department = forms.ChoiceField(label=_("责任部门"), choices=Department.choices, initial=Department.CUSTOMER_SERVICE)
+    owner = forms.ModelChoiceField(label=_("负责人"), queryset=_user_queryset(), required=False, empty_label="—")
 
 
 class UnmatchedForm(_IntakeForm):

@@ -21,6 +21,8 @@ from .choices import (
     ComplaintCategory,
     ComplaintNature,
     ComplaintState,
+    ConsultationState,
+    ConsultationTopic,
     DemandState,
     DemandType,
     HandlingType,
@@ -41,7 +43,9 @@ def _service_desk_q(department_field: str, person_fields: tuple[str, ...]) -> An
 
     def who(user: Any, action: str) -> Q:
         if roles.is_service_desk(user):
-            return Q()
+            # Not Q(): an empty Q is dropped when OR-ed with the archive rule, which left customer service
+            # without the cases of A-grade customers it may not open.
+            return Q(pk__isnull=False)
         q = Q(pk__in=[])
         dept = roles.department(user)
         if dept:
@@ -63,11 +67,11 @@ def _task_group_q(user: Any) -> Q:
     return Q(pk__in=TicketMember.objects.filter(user=user).values("ticket_id"))
 
 
-def _through_cases(kinds: tuple[str, ...] = ("complaint", "ticket", "demand"), prefix: str = "") -> Any:
+def _through_cases(kinds: tuple[str, ...] = ("complaint", "ticket", "demand", "consultation"), prefix: str = "") -> Any:
     """Timeline entries, timers and mail belong to a complaint, a ticket or a demand: visible with it."""
 
     def who(user: Any, action: str) -> Q:
-        models_by_kind = {"complaint": Complaint, "ticket": Ticket, "demand": Demand}
+        models_by_kind = {"complaint": Complaint, "ticket": Ticket, "demand": Demand, "consultation": Consultation}
         q = Q(pk__in=[])
         for kind in kinds:
             q |= Q(**{f"{prefix}{kind}__in": models_by_kind[kind].objects.restrict(user, "view").values("pk")})
@@ -281,6 +285,60 @@ class Demand(TimeStampedModel, VersionedModel):
         return self.number
 
 
+class Consultation(TimeStampedModel, VersionedModel):
+    """客户咨询: 咨询 → 记录 → 处理 → 跟踪 → 回访 (软件行业客户关系维护制度 第四章 3 "客户服务流程应包括
+    客户咨询、问题记录、问题处理、反馈跟踪、客户回访等环节。每个环节均需指定责任人")."""
+
+    number = models.CharField(_("咨询编号"), max_length=32, unique=True)
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("客户名称"), on_delete=models.PROTECT, related_name="consultations"
+    )
+    contact_name = models.CharField(_("联系人"), max_length=80, blank=True)
+    contact_phone = models.CharField(_("联系方式"), max_length=120, blank=True)
+    channel = models.CharField(_("咨询方式"), max_length=16, choices=IntakeChannel.choices, default=IntakeChannel.PHONE)
+    received_at = models.DateTimeField(_("咨询时间"), default=timezone.now)
+    receiver = models.ForeignKey(
+        USER, verbose_name=_("记录人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    type = models.CharField(
+        _("咨询类型"), max_length=16, choices=ConsultationTopic.choices, default=ConsultationTopic.PRODUCT
+    )
+    description = models.TextField(_("咨询内容"))
+    department = models.CharField(
+        _("责任部门"), max_length=32, choices=Department.choices, default=Department.CUSTOMER_SERVICE
+    )
+    owner = models.ForeignKey(
+        USER, verbose_name=_("负责人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(
+        _("状态"), max_length=16, choices=ConsultationState.choices, default=ConsultationState.RECORDED
+    )
+    answer = models.TextField(_("处理结果（答复）"), blank=True)
+    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    tracking_note = models.TextField(_("跟踪事项"), blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+
+    objects = RestrictedManager()
+    access_scope = Scope(
+        customer="customer", needs=CASE_NEEDS, also=_service_desk_q("department", ("receiver", "owner"))
+    )
+
+    class Meta:
+        verbose_name = _("客户咨询")
+        verbose_name_plural = _("客户咨询")
+        indexes = [
+            models.Index(fields=["state", "id"]),
+            models.Index(fields=["customer", "id"]),
+            models.Index(fields=["owner", "id"]),
+            models.Index(fields=["receiver", "id"]),
+            models.Index(fields=["department", "id"]),
+            models.Index(fields=["type", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
 class TicketMember(models.Model):
     """专项小组: the people (from several departments) working a complex problem (SOP 问题分析与定位)."""
 
@@ -341,6 +399,9 @@ class TimelineEntry(models.Model):
     complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline")
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline")
     demand = models.ForeignKey(Demand, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline")
+    consultation = models.ForeignKey(
+        "Consultation", null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
+    )
     actor = models.ForeignKey(USER, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("时间"), default=timezone.now)
     action = models.CharField(_("操作"), max_length=40)
@@ -387,6 +448,9 @@ class SlaTimer(models.Model):
     complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="timers")
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="timers")
     demand = models.ForeignKey(Demand, null=True, blank=True, on_delete=models.CASCADE, related_name="timers")
+    consultation = models.ForeignKey(
+        "Consultation", null=True, blank=True, on_delete=models.CASCADE, related_name="timers"
+    )
     kind = models.CharField(_("时限"), max_length=16, choices=TimerKind.choices)
     owner = models.ForeignKey(USER, verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL)
     department = models.CharField(_("部门"), max_length=32, choices=Department.choices, blank=True)

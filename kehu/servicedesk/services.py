@@ -28,6 +28,8 @@ from .choices import (
     ComplaintCategory,
     ComplaintNature,
     ComplaintState,
+    ConsultationState,
+    ConsultationTopic,
     DemandState,
     DemandType,
     IntakeChannel,
@@ -35,16 +37,21 @@ from .choices import (
     TimerKind,
     Urgency,
 )
-from .models import Complaint, Demand, Ticket, TimelineEntry
+from .models import Complaint, Consultation, Demand, Ticket, TimelineEntry
 from .sla import sla_sweep  # noqa: F401  (the SLA sweep is a service too; the worker calls it every minute)
 from .workflow import WORKFLOWS, Transition
 
-MODELS: dict[str, type[Model]] = {"complaint": Complaint, "ticket": Ticket, "demand": Demand}
-STATES = {"complaint": ComplaintState, "ticket": TicketState, "demand": DemandState}
+MODELS: dict[str, type[Model]] = {
+    "complaint": Complaint,
+    "ticket": Ticket,
+    "demand": Demand,
+    "consultation": Consultation,
+}
+STATES = {"complaint": ComplaintState, "ticket": TicketState, "demand": DemandState, "consultation": ConsultationState}
 
 
 def kind_of(record: Any) -> str:
-    return {Complaint: "complaint", Ticket: "ticket", Demand: "demand"}[type(record)]
+    return {Complaint: "complaint", Ticket: "ticket", Demand: "demand", Consultation: "consultation"}[type(record)]
 
 
 def _log(record: Any, *, actor: Any, action: str, from_state: str, to_state: str, note: str = "", at=None) -> None:  # type: ignore[no-untyped-def]
@@ -337,6 +344,17 @@ def _demand_after_complete(d: Demand, actor: Any, data: dict[str, Any], now: dt.
     events.publish("demand_done", demand_id=d.pk, customer_id=d.customer_id, actor_id=actor.pk)
 
 
+def _consultation_after_close(z: Consultation, actor: Any, data: dict[str, Any], now: dt.datetime) -> None:
+    """The flow ends with 客户回访: engagement plans the visit after the consultation (客服部, 回访制度细则 二.2)."""
+    events.publish(
+        "consultation_closed",
+        consultation_id=z.pk,
+        customer_id=z.customer_id,
+        actor_id=actor.pk,
+        handler_id=z.owner_id or z.receiver_id,
+    )
+
+
 PREPARE: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("complaint", "analyse"): _complaint_analyse,
     ("complaint", "route"): lambda c, a, d, n: {"sheet_no": c.sheet_no or next_number("CL")},
@@ -356,6 +374,8 @@ PREPARE: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("ticket", "review"): lambda t, a, d, n: {"reviewed_at": n},
     ("demand", "complete"): lambda d, a, data, n: {"done_at": n},
     ("demand", "report_progress"): lambda d, a, data, n: {"last_progress_at": n},
+    ("consultation", "handle"): lambda z, a, d, n: {"handled_at": n, "owner": z.owner or a},
+    ("consultation", "close"): lambda z, a, d, n: {"closed_at": n},
     # an empty date keeps the planned completion the demand already has
     ("demand", "start_development"): lambda d, a, data, n: {
         "planned_completion": data["planned_completion"] or d.planned_completion
@@ -380,6 +400,7 @@ AFTER: dict[tuple[str, str], Callable[..., Any]] = {
     ("demand", "complete"): _demand_after_complete,
     ("demand", "report_progress"): _demand_after_progress,
     ("demand", "assign"): _demand_after_assign,
+    ("consultation", "close"): _consultation_after_close,
 }
 
 
@@ -395,11 +416,18 @@ def visit_recorded(
     followed up; a complaint still waits for customer service to close it, with the visit on its timeline.
     Safe to run twice: a record whose follow-up timer is already stopped is left alone."""
     now = now or timezone.now()
-    record: Complaint | Ticket | None = None
+    record: Complaint | Ticket | Consultation | None = None
     if kind == "complaint":
         record = Complaint.objects.filter(pk=record_id).first()
     elif kind == "ticket":
         record = Ticket.objects.filter(pk=record_id).first()
+    elif kind == "consultation":
+        # No deadline timer of its own: the visit is logged on its timeline once.
+        record = Consultation.objects.filter(pk=record_id).first()
+        if record is None or record.timeline.filter(action="visited").exists():
+            return False
+        _log(record, actor=actor, action="visited", from_state=record.state, to_state=record.state, note=note[:2000])
+        return True
     if record is None or not sla.timers_stop(record, now=now, kinds=(TimerKind.FOLLOW_UP,)):
         return False
     if kind == "ticket":
@@ -666,3 +694,46 @@ def ticket_milestone_reach(*, actor: Any, milestone: Any, told_note: str, now: d
         Ticket.objects.filter(pk=ticket.pk).update(last_progress_at=now)
         _ticket_after_progress_start(ticket, actor, {}, now)
     return milestone
+
+
+@transaction.atomic
+def consultation_create(
+    *,
+    actor: Any,
+    customer: Any,
+    description: str,
+    type: str = ConsultationTopic.PRODUCT,
+    channel: str = IntakeChannel.PHONE,
+    contact_name: str = "",
+    contact_phone: str = "",
+    department: str = Department.CUSTOMER_SERVICE,
+    owner: Any = None,
+    received_at: dt.datetime | None = None,
+) -> Consultation:
+    """客户咨询 recorded (咨询 → 记录): who asked what, by which channel, and who is responsible."""
+    errors: dict[str, list[str]] = {}
+    _require(errors, customer=customer, description=description)
+    if type not in ConsultationTopic.values:
+        errors["type"] = [_("无效的咨询类型。")]
+    if channel not in IntakeChannel.values:
+        errors["channel"] = [_("无效的咨询方式。")]
+    if department not in Department.values:
+        errors["department"] = [_("无效的部门。")]
+    if errors:
+        raise DomainError(_("咨询未登记，请检查输入。"), field_errors=errors)
+    _check_customer(actor, customer)
+    consultation = Consultation.objects.create(
+        number=next_number("ZX"),
+        customer=customer,
+        description=description.strip(),
+        type=type,
+        channel=channel,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        department=department,
+        owner=owner,
+        receiver=actor,
+        received_at=received_at or timezone.now(),
+    )
+    _log(consultation, actor=actor, action="create", from_state="", to_state=consultation.state, note=description[:300])
+    return consultation

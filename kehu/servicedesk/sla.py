@@ -26,7 +26,7 @@ from kehu.accounts.choices import Department, Level
 from kehu.core import workcalendar
 
 from .choices import TimerKind, Urgency
-from .models import Complaint, Demand, SlaTarget, SlaTimer, Ticket
+from .models import Complaint, Consultation, Demand, SlaTarget, SlaTimer, Ticket
 
 log = logging.getLogger(__name__)
 DEFAULT_TARGETS: dict[str, dict[str, int]] = {
@@ -66,6 +66,8 @@ def _record_kw(record: Any) -> dict[str, Any]:
         return {"complaint": record}
     if isinstance(record, Ticket):
         return {"ticket": record}
+    if isinstance(record, Consultation):
+        return {"consultation": record}
     return {"demand": record}
 
 
@@ -105,11 +107,11 @@ def timers_reassign(record: Any) -> None:
 
 
 def _record_of(timer: SlaTimer) -> Any:
-    return timer.complaint or timer.ticket or timer.demand
+    return timer.complaint or timer.ticket or timer.demand or timer.consultation
 
 
 def record_url(record: Any) -> str:
-    kind = {Complaint: "complaint", Ticket: "ticket", Demand: "demand"}[type(record)]
+    kind = {Complaint: "complaint", Ticket: "ticket", Demand: "demand", Consultation: "consultation"}[type(record)]
     return reverse(f"servicedesk:{kind}_detail", args=[record.pk])
 
 
@@ -149,7 +151,7 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, 
     open_q = Q(stopped_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True)
     warned = breached = 0
     to_warn = SlaTimer.objects.filter(open_q, warned_at__isnull=True, warn_at__lte=now, due_at__gt=now)
-    for timer in to_warn.select_related("owner", "complaint", "ticket", "demand")[:batch]:
+    for timer in to_warn.select_related("owner", "complaint", "ticket", "demand", "consultation")[:batch]:
         with transaction.atomic():
             if not SlaTimer.objects.filter(pk=timer.pk, warned_at__isnull=True).update(warned_at=now):
                 continue
@@ -164,7 +166,7 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, 
                 notify(user=user, message=message, url=record_url(record))
             warned += 1
     to_breach = SlaTimer.objects.filter(open_q, due_at__lte=now)
-    for timer in to_breach.select_related("owner__manager", "complaint", "ticket", "demand")[:batch]:
+    for timer in to_breach.select_related("owner__manager", "complaint", "ticket", "demand", "consultation")[:batch]:
         with transaction.atomic():
             targets = escalation_targets(timer)
             claimed = SlaTimer.objects.filter(pk=timer.pk, breached_at__isnull=True).update(

@@ -25,7 +25,12 @@ urlpatterns = [
     path("tickets/table/", views.tracking_table, {"kind": "ticket"}, name="ticket_tracking"),
     path("demands/table/", views.tracking_table, {"kind": "demand"}, name="demand_tracking"),
 ]
-for kind, plural in (("complaint", "complaints"), ("ticket", "tickets"), ("demand", "demands")):
+for kind, plural in (
+    ("complaint", "complaints"),
+    ("ticket", "tickets"),
+    ("demand", "demands"),
+    ("consultation", "consultations"),
+):
     urlpatterns += [
         path(f"{plural}/", views.record_list, {"kind": kind}, name=f"{kind}_list"),
         path(f"{plural}/new/", views.record_create, {"kind": kind}, name=f"{kind}_create"),

@@ -23,6 +23,7 @@ from kehu.core.exceptions import ConflictError, DomainError, InvalidTransition
 from . import mail, pdf, selectors, services, stats
 from .forms import (
     ComplaintForm,
+    ConsultationForm,
     DemandForm,
     ReplyForm,
     StatsForm,
@@ -39,6 +40,11 @@ KINDS: dict[str, dict[str, Any]] = {
     "complaint": {"title": gettext_lazy("客户投诉"), "form": ComplaintForm, "create": services.complaint_create},
     "ticket": {"title": gettext_lazy("问题跟踪"), "form": TicketForm, "create": services.ticket_create},
     "demand": {"title": gettext_lazy("需求跟踪"), "form": DemandForm, "create": services.demand_create},
+    "consultation": {
+        "title": gettext_lazy("客户咨询"),
+        "form": ConsultationForm,
+        "create": services.consultation_create,
+    },
 }
 QUEUES = [
     ("mine", gettext_lazy("我的待办")),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from kehu.access import roles
 from kehu.accounts.choices import Department
 
-from .choices import ComplaintNature, ComplaintState, DemandState, HandlingType, TicketState
+from .choices import ComplaintNature, ComplaintState, ConsultationState, DemandState, HandlingType, TicketState
 
 
 @dataclass(frozen=True)
@@ -405,7 +405,62 @@ DEMAND: dict[str, Transition] = {
     ]
 }
 
-WORKFLOWS: dict[str, dict[str, Transition]] = {"complaint": COMPLAINT, "ticket": TICKET, "demand": DEMAND}
+# --- consultations (咨询 → 记录 → 处理 → 跟踪 → 回访) --------------------------------------------------
+
+
+def consultation_worker(user: Any, consultation: Any) -> bool:
+    return is_cs(user) or user.department == consultation.department or user.pk == consultation.owner_id
+
+
+Z = ConsultationState
+CONSULTATION: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition(
+            "handle",
+            _("处理并答复客户"),
+            (Z.RECORDED,),
+            Z.HANDLED,
+            consultation_worker,
+            _("客服部或责任部门"),
+            (Field("answer", "text", _("处理结果（答复）")),),
+        ),
+        Transition(
+            "track",
+            _("反馈跟踪"),
+            (Z.HANDLED, Z.TRACKING),
+            Z.TRACKING,
+            consultation_worker,
+            _("客服部或责任部门"),
+            (Field("tracking_note", "text", _("跟踪事项")),),
+        ),
+        Transition(
+            "close",
+            _("结案（安排回访）"),
+            (Z.HANDLED, Z.TRACKING),
+            Z.CLOSED,
+            consultation_worker,
+            _("客服部或责任部门"),
+            (NOTE,),
+        ),
+        Transition(
+            "assign",
+            _("指派负责人"),
+            (Z.RECORDED, Z.HANDLED, Z.TRACKING),
+            None,
+            consultation_worker,
+            _("客服部或责任部门"),
+            (Field("owner", "user", _("负责人")), NOTE),
+        ),
+    ]
+}
+
+WORKFLOWS: dict[str, dict[str, Transition]] = {
+    "complaint": COMPLAINT,
+    "ticket": TICKET,
+    "demand": DEMAND,
+    "consultation": CONSULTATION,
+}
 
 
 def allowed_transitions(kind: str, user: Any, record: Any) -> list[Transition]:

@@ -10,8 +10,18 @@ from rest_framework import serializers
 from kehu.access.policy import customers_for
 from kehu.accounts.choices import Department
 
-from ..choices import ComplaintCategory, DemandType, IntakeChannel, Urgency
-from ..models import Complaint, Demand, MailMessage, SlaTimer, Ticket, TicketMember, TicketMilestone, TimelineEntry
+from ..choices import ComplaintCategory, ConsultationTopic, DemandType, IntakeChannel, Urgency
+from ..models import (
+    Complaint,
+    Consultation,
+    Demand,
+    MailMessage,
+    SlaTimer,
+    Ticket,
+    TicketMember,
+    TicketMilestone,
+    TimelineEntry,
+)
 from ..workflow import Field, Transition
 
 
@@ -196,3 +206,22 @@ class TicketMilestoneSerializer(serializers.ModelSerializer):
 class MilestoneReachSerializer(serializers.Serializer):
     milestone = serializers.IntegerField()
     told_note = serializers.CharField(help_text="what the customer was told (SOP: 重大节点需主动告知)")
+
+
+class ConsultationSerializer(_RecordSerializer):
+    class Meta:
+        model = Consultation
+        exclude = ["created_at"]
+        read_only_fields = [f.name for f in Consultation._meta.concrete_fields]
+
+
+class ConsultationCreateSerializer(_CreateMixin):
+    customer = _customer_field()
+    description = serializers.CharField()
+    type = serializers.ChoiceField(choices=ConsultationTopic.choices, required=False)
+    channel = serializers.ChoiceField(choices=IntakeChannel.choices, required=False)
+    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    department = serializers.ChoiceField(choices=Department.choices, required=False)
+    owner = serializers.PrimaryKeyRelatedField(queryset=_active_users(), required=False, allow_null=True)
+    received_at = serializers.DateTimeField(required=False)

@@ -23,6 +23,8 @@ from ..workflow import WORKFLOWS
 from .serializers import (
     ComplaintCreateSerializer,
     ComplaintSerializer,
+    ConsultationCreateSerializer,
+    ConsultationSerializer,
     DemandCreateSerializer,
     DemandSerializer,
     MailSerializer,
@@ -208,7 +210,23 @@ class DemandViewSet(_RecordViewSet):
         return super().create(request)
 
 
+@extend_schema_view(list=extend_schema(parameters=_filters("consultation")))
+@extend_schema(tags=["servicedesk"])
+class ConsultationViewSet(_RecordViewSet):
+    """客户咨询: 咨询 → 记录 → 处理 → 跟踪 → 回访."""
+
+    kind = "consultation"
+    serializer_class = ConsultationSerializer
+    create_serializer = ConsultationCreateSerializer
+    create_service = staticmethod(services.consultation_create)
+
+    @extend_schema(request=ConsultationCreateSerializer, responses={201: ConsultationSerializer})
+    def create(self, request: Request) -> Response:
+        return super().create(request)
+
+
 _add_transitions(ComplaintViewSet, ComplaintSerializer)
+_add_transitions(ConsultationViewSet, ConsultationSerializer)
 _add_transitions(TicketViewSet, TicketSerializer)
 _add_transitions(DemandViewSet, DemandSerializer)
 
