@@ -152,7 +152,9 @@ class CustomerForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["account_manager"].queryset = User.objects.filter(is_active=True).order_by("department", "id")
+        manager_field = self.fields["account_manager"]
+        assert isinstance(manager_field, forms.ModelChoiceField)
+        manager_field.queryset = User.objects.filter(is_active=True).order_by("department", "id")
         stored = dict(self.instance.annual_sales.values_list("year", "amount")) if self.instance.pk else {}
         for year in sales_years():
             self.fields[f"sales_{year}"] = forms.DecimalField(

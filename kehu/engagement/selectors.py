@@ -516,7 +516,7 @@ def followup_results_by_person(
 ) -> list[dict[str, Any]]:
     """Follow-up results per person who was to visit: due, done, on time, overdue, average score."""
     today = today or timezone.localdate()
-    rows = (
+    rows: Any = (
         FollowUp.objects.restrict(user, "view")
         .filter(due_on__range=(since, until))
         .exclude(status=FollowUpStatus.CANCELLED)
@@ -530,9 +530,9 @@ def followup_results_by_person(
         )
         .order_by("assignee_id")
     )
-    result = []
-    for row in rows:
-        row = dict(row)
+    result: list[dict[str, Any]] = []
+    for grouped in rows:
+        row = dict(grouped)
         row["name"] = _person(row, "assignee")
         row["completion_rate"] = round(100 * row["done"] / row["total"], 1) if row["total"] else 0.0
         row["timeliness"] = round(100 * row["on_time"] / row["done"], 1) if row["done"] else 0.0
@@ -544,7 +544,7 @@ def followup_results_by_person(
 def service_quality_by_staff(user: Any, *, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
     """服务态度、响应速度、解决能力 per staff member whose service the visits rated (投诉处理方案 八.2
     "作为对客户服务部工作的评价依据")."""
-    rows = (
+    rows: Any = (
         FollowUp.objects.restrict(user, "view")
         .filter(status=FollowUpStatus.DONE, served_by__isnull=False, done_at__date__range=(since, until))
         .values("served_by_id", "served_by__username", "served_by__last_name", "served_by__first_name")
@@ -557,9 +557,9 @@ def service_quality_by_staff(user: Any, *, since: dt.date, until: dt.date) -> li
         )
         .order_by("served_by_id")
     )
-    result = []
-    for row in rows:
-        row = dict(row)
+    result: list[dict[str, Any]] = []
+    for grouped in rows:
+        row = dict(grouped)
         row["name"] = _person(row, "served_by")
         for key in ("attitude", "speed", "ability", "satisfaction"):
             row[key] = round(row[key], 2) if row[key] is not None else None

@@ -249,9 +249,10 @@ def ticket_stats(user: Any, *, period: str, start: dt.date, end: dt.date) -> dic
         .annotate(**sums)
         .order_by("period")
     ]
+    grouped: Any = base.values("department").annotate(**sums)
     by_department = [
         dict(row) | {"label": str(dict(Department.choices).get(row["department"], row["department"]))}
-        for row in base.values("department").annotate(**sums).order_by("-count", "department")
+        for row in grouped.order_by("-count", "department")
     ]
     return {"period": period, "rows": rows, "total": base.aggregate(**sums), "by_department": by_department}
 
