@@ -19,6 +19,7 @@ from kehu.core.exceptions import DomainError
 from kehu.core.numbering import next_number
 from kehu.core.versioning import save_versioned
 
+from .choices import InfoSource
 from .models import (
     DOCUMENT_ORDER,
     AnnualSales,
@@ -321,6 +322,38 @@ def document_upload(
         size=file.size,
         uploaded_by=actor,
     )
+
+
+NEWS_MAX = 2000
+
+
+@transaction.atomic
+def customer_news_record(
+    *, actor: Any, customer: Customer, news: str, source: str = "", learned_at: dt.datetime | None = None
+) -> Customer:
+    """客户档案管理方案 五.3 A类 "专人对其进行资讯收集，如通过专业报刊、公司网站等途径分析客户动态": the
+    designated account person (or whoever may edit the archive) adds a dated line to 近期动态, with its
+    source and when it was learned (freshness, 七.2)."""
+    from kehu.access.policy import can
+
+    if not (actor.pk == customer.account_manager_id or can(actor, "edit", customer)):
+        raise PermissionDenied(_("只有专属客户经理或可编辑档案的人员可以记录客户动态。"))
+    news = (news or "").strip()
+    if not news:
+        raise DomainError(_("请填写客户动态。"), field_errors={"news": [_("请填写客户动态。")]})
+    if source and source not in InfoSource.values:
+        raise DomainError(_("信息来源无效。"), field_errors={"source": [_("信息来源无效。")]})
+    day = timezone.localdate(learned_at) if learned_at else timezone.localdate()
+    line = f"{day:%Y-%m-%d} {news[:NEWS_MAX]}"
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.recent_developments = "\n".join(filter(None, [line, customer.recent_developments]))
+    customer.search_text = customer_search_document(customer)
+    save_versioned(customer, expected_version=None, fields=["recent_developments", "search_text"])
+    _history(customer, actor)
+    _record_update(
+        actor=actor, customer=customer, learned_at=learned_at, source=source, summary=_("客户动态：") + news[:200]
+    )
+    return customer
 
 
 @transaction.atomic

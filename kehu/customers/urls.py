@@ -19,6 +19,7 @@ urlpatterns = [
     path("documents/<int:version_pk>/", views.document_download, name="document_download"),
     path("cards/important/", views.important_cards, name="important_cards"),
     path("<int:pk>/documents/register/", views.document_register, name="document_register"),
+    path("<int:pk>/news/", views.customer_news, name="news"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/card/", views.customer_card, name="card"),

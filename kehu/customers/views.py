@@ -21,7 +21,7 @@ from kehu.access.policy import can, customers_for
 from kehu.core.exceptions import ConflictError, DomainError
 
 from . import grading, imports, selectors, services
-from .choices import Priority
+from .choices import InfoSource, Priority
 from .exports import customers_xlsx
 from .forms import (
     ArchiveForm,
@@ -182,6 +182,7 @@ def _tab_context(request: HttpRequest, customer: Customer, tab: str) -> dict[str
         context["updates"] = customer.updates.select_related("actor").order_by("-id")[:20]
     else:
         context["annual_sales"] = list(customer.annual_sales.all())
+        context["info_sources"] = InfoSource.choices
         context["archive_form"] = ArchiveForm()
         context["merge_form"] = MergeForm()
     return context
@@ -382,6 +383,27 @@ def _card_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
         "transactions": selectors.recent_transactions(customer, limit=8),
         "printed_at": timezone.localtime(),
     }
+
+
+@login_required
+@require_POST
+def customer_news(request: HttpRequest, pk: int) -> HttpResponse:
+    """The designated account person records the customer's news (档案管理方案 五.3 A类 资讯收集)."""
+    customer = selectors.get_customer_for(request.user, pk, action="view")
+    try:
+        services.customer_news_record(
+            actor=request.user,
+            customer=customer,
+            news=request.POST.get("news", "")[:2000],
+            source=request.POST.get("source", ""),
+        )
+    except PermissionDenied:
+        raise
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("客户动态已记录。"))
+    return redirect("customers:detail", pk=pk)
 
 
 @login_required

@@ -213,3 +213,22 @@ def test_a_designated_account_person_other_than_the_owner_for_key_customers(user
     services.customer_update(
         actor=users["sales"], customer=a_grade, version=a_grade.version, account_manager=users["mkt_mgr"]
     )
+
+
+def test_the_designated_account_person_collects_the_customers_news(client, users, make_customer):
+    """客户档案管理方案 五.3 A类: "专人对其进行资讯收集，如通过专业报刊、公司网站等途径分析客户动态"."""
+    key = make_customer("核心客户", grade="B", priority="core")
+    key = services.customer_update(
+        actor=users["sales"], customer=key, version=key.version, account_manager=users["sales2"]
+    )
+    client.force_login(users["sales2"])  # not the owner, not an editor of this archive: the designated person
+    response = client.post(
+        reverse("customers:news", args=[key.pk]), {"news": "据行业报刊，将扩建华东工厂", "source": "web"}
+    )
+    assert response.status_code == 302
+    key.refresh_from_db()
+    assert "扩建华东工厂" in key.recent_developments
+    update = key.updates.order_by("-id").first()
+    assert update.actor == users["sales2"] and update.source == "web" and "客户动态" in update.summary
+    client.force_login(users["tech"])  # neither the designated person nor an editor
+    assert client.post(reverse("customers:news", args=[key.pk]), {"news": "x"}).status_code == 403
