@@ -270,6 +270,8 @@ SPECTACULAR_SETTINGS = {
         "BoardStateEnum": "kehu.engagement.choices.BoardState",
         "NatureEnum": "kehu.customers.choices.Nature",
         "InfoSourceEnum": "kehu.customers.choices.InfoSource",
+        "ConsultationTopicEnum": "kehu.servicedesk.choices.ConsultationTopic",
+        "ConsultationStateEnum": "kehu.servicedesk.choices.ConsultationState",
     },
 }
 

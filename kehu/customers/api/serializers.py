@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kehu.access import masking
@@ -16,6 +17,12 @@ from ..models import Contact, Customer, GradeChange, GradingRun, ImportJob, Tran
 RESTRICTED_FIELDS = ("id", "name", "grade", "owner", "owner_name", "restricted")
 
 
+class AnnualSalesRowSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+@extend_schema_field(AnnualSalesRowSerializer(many=True))
 class AnnualSalesField(serializers.Field):
     """客户档案表 "公司近3年销售业绩": read as [{"year", "amount"}], written as the same list (or {year: amount})."""
 

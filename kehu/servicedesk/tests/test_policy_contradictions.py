@@ -101,13 +101,13 @@ def test_closing_a_complaint_with_its_visit_completes_the_follow_up_record(
     assert visit.status == FollowUpStatus.DONE and visit.on_time is True
     assert visit.satisfaction == 5 and "满意" in " ".join(visit.answers.values())
     assert visit.done_by == users["cs"]
-    assert FollowUp.objects.filter(status=FollowUpStatus.PLANNED).count() == 0
+    assert not FollowUp.objects.filter(type=FollowUpType.AFTER_COMPLAINT, status=FollowUpStatus.PLANNED).exists()
     # Delivered twice: still one visit.
     from kehu.engagement.handlers import on_complaint_visited
 
     on_complaint_visited(complaint_id=complaint.pk, customer_id=complaint.customer_id, satisfaction=1)
     visit.refresh_from_db()
-    assert visit.satisfaction == 5 and FollowUp.objects.count() == 1
+    assert visit.satisfaction == 5 and FollowUp.objects.filter(type=FollowUpType.AFTER_COMPLAINT).count() == 1
 
 
 def test_a_visit_recorded_in_the_contact_engine_closes_the_complaint_without_asking_again(
