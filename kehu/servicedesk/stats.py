@@ -230,9 +230,7 @@ def ticket_stats(user: Any, *, period: str, start: dt.date, end: dt.date) -> dic
 
     if period not in TRUNC:
         raise ValueError(period)
-    base = Ticket.objects.filter(
-        customer__in=customers_for(user, "view"), reported_at__gte=_aware(start), reported_at__lt=_aware(end)
-    )
+    base = Ticket.objects.restrict(user, "view").filter(reported_at__gte=_aware(start), reported_at__lt=_aware(end))
     closed = Q(state__in=[TicketState.CLOSED, TicketState.REVIEWED])
     sums = {
         "count": Count("id"),
@@ -266,7 +264,7 @@ def demand_stats(user: Any, *, period: str, start: dt.date, end: dt.date) -> dic
 
     if period not in TRUNC:
         raise ValueError(period)
-    base = Demand.objects.filter(customer__in=customers_for(user, "view"), raised_at__gte=start, raised_at__lt=end)
+    base = Demand.objects.restrict(user, "view").filter(raised_at__gte=start, raised_at__lt=end)
     tz = timezone.get_current_timezone()
     sums = {
         "count": Count("id"),
