@@ -299,6 +299,8 @@ SPECTACULAR_SETTINGS = {
         "ArticleLanguageEnum": "kehu.knowledge.choices.Language",
         "ArticleSourceEnum": "kehu.knowledge.choices.ArticleSource",
         "DraftSourceEnum": "kehu.knowledge.choices.DraftSource",
+        "ConsultationTopicEnum": "kehu.servicedesk.choices.ConsultationTopic",
+        "ConsultationStateEnum": "kehu.servicedesk.choices.ConsultationState",
     },
 }
 

@@ -20,16 +20,20 @@ Known events and their payload keys:
   that must also see imported customers subscribe to it too
 - transaction_created: transaction_id, customer_id, actor_id
 - customer_regraded: customer_id, old_grade, new_grade, old_priority, new_priority, actor_id
-- complaint_handled: complaint_id, customer_id, actor_id
-- problem_closed: ticket_id, customer_id, actor_id
+- complaint_handled: complaint_id, customer_id, actor_id, handler_id
+- problem_closed: ticket_id, customer_id, actor_id, handler_id
 - demand_done: demand_id, customer_id, actor_id
 - major_upgrade: customer_id, actor_id, note
 - survey_low_score: customer_id, response_id, wave_id, note, actor_id (feedback publishes it when an
   answer is at or below the wave's threshold; engagement plans a follow-up due in 2 working days)
-- followup_completed: followup_id, customer_id, source_type, source_id, satisfaction, actor_id
+- followup_completed: followup_id, customer_id, source_type, source_id, satisfaction, summary, actor_id
   (engagement publishes it; servicedesk marks the follow-up of the complaint or ticket it came from as met)
 - mail_received: mail_id, customer_id (servicedesk's mail intake; conversations mirrors it as an e-mail conversation)
 - mail_replied: mail_id, customer_id, actor_id (a reply from a case; conversations stops the e-mail response clock)
+- consultation_closed: consultation_id, customer_id, actor_id, handler_id (engagement plans the visit)
+- complaint_visited: complaint_id, customer_id, satisfaction, note, at (ISO), actor_id
+  (servicedesk publishes it when a complaint is closed with its visit; engagement marks the
+  complaint's follow-up done, so the one visit is recorded once and seen from both sides)
 """
 
 from __future__ import annotations

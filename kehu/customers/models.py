@@ -83,6 +83,8 @@ class Customer(TimeStampedModel, VersionedModel):
     business_scope = models.TextField(_("经营范围"), blank=True)
     culture_strategy = models.TextField(_("企业文化与发展战略"), blank=True)
     recent_developments = models.TextField(_("近期动态"), blank=True)
+    # 客户档案管理方案 三.2 "主导产品": what the customer itself makes, not what it buys from us (main_products).
+    own_products = models.TextField(_("客户主导产品"), blank=True)
     # --- relationship with us
     cooperation_since = models.DateField(_("合作起始日期"), null=True, blank=True)
     main_products = models.CharField(_("购买的产品/项目"), max_length=300, blank=True)
@@ -92,6 +94,18 @@ class Customer(TimeStampedModel, VersionedModel):
     our_disadvantages = models.TextField(_("我方劣势及对策"), blank=True)
     deal_probability = models.PositiveSmallIntegerField(_("成交可能性（%）"), default=50)
     info_source = models.CharField(_("主要信息来源"), max_length=16, choices=InfoSource.choices, blank=True)
+    # 客户档案表 "备注": the archive's general remarks.
+    remarks = models.TextField(_("备注"), blank=True)
+    # 客户档案管理方案 五.3 (A 类) "专人对其进行资讯收集" and SOP "核心客户可配备专属客户经理": a person other
+    # than the owner who follows the customer's news (A grade and core customers).
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("专属客户经理"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="managed_accounts",
+    )
     # --- housekeeping
     is_archived = models.BooleanField(_("已归档"), default=False)
     archive_note = models.CharField(_("归档说明"), max_length=300, blank=True)
@@ -139,6 +153,21 @@ class Customer(TimeStampedModel, VersionedModel):
     @property
     def staff_total(self) -> int:
         return (self.staff_chinese or 0) + (self.staff_foreign or 0)
+
+    @property
+    def is_key_account(self) -> bool:
+        """A 级 or 核心客户: the customers that get a designated account person and an own relationship card."""
+        return self.grade == Grade.A or self.priority == Priority.CORE
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.account_manager_id is None:
+            return
+        if self.account_manager_id == self.owner_id:
+            raise ValidationError({"account_manager": _("专属客户经理须是负责人以外的另一位同事。")})
+        if not self.is_key_account:
+            raise ValidationError({"account_manager": _("专属客户经理只为A级客户和核心客户配备。")})
 
 
 class AnnualSales(models.Model):
@@ -212,6 +241,8 @@ class Contact(TimeStampedModel, VersionedModel):
     hobbies = EncryptedTextField(_("爱好"), blank=True, default="")
     family = EncryptedTextField(_("家庭情况"), blank=True, default="")
     personal_phone = EncryptedTextField(_("私人电话"), blank=True, default="")
+    # 关系维护方案 二.1 客户关系卡 "住址": a private address, personal information like the phone.
+    personal_address = EncryptedTextField(_("住址"), blank=True, default="")
     personal_phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     search_text = models.TextField(editable=False, default="")
     import_pending = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
@@ -234,6 +265,7 @@ class Contact(TimeStampedModel, VersionedModel):
         "hobbies": "text",
         "family": "text",
         "personal_phone": "phone",
+        "personal_address": "text",
     }
 
     class Meta:
@@ -270,6 +302,8 @@ class Transaction(TimeStampedModel):
         Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="transactions"
     )
     kind = models.CharField(_("类型"), max_length=8, choices=TransactionKind.choices, default=TransactionKind.SALE)
+    # 客户档案表 同本公司的交易情况 "编号": assigned on creation unless the contract has one.
+    number = models.CharField(_("交易编号"), max_length=40, blank=True, db_index=True)
     occurred_on = models.DateField(_("交易日期"), validators=[validate_plausible_date])
     place = models.CharField(_("地点"), max_length=200, blank=True)
     product = models.CharField(_("产品/项目"), max_length=200, blank=True)
@@ -297,11 +331,46 @@ class Transaction(TimeStampedModel):
         return f"{self.customer_id} {self.occurred_on} {self.amount}"
 
 
+class DocumentKind(models.TextChoices):
+    """客户档案管理方案 四.1(2): 正本与附件、印件与定稿、转发文件与原件、请示与批复 are filed apart."""
+
+    ORIGINAL = "original", _("正本")
+    ATTACHMENT = "attachment", _("附件")
+    REPLY = "reply", _("批复")
+    REQUEST = "request", _("请示")
+    PRINTED = "printed", _("印件")
+    FINAL_DRAFT = "final_draft", _("定稿")
+    SOURCE = "source", _("原件")
+    FORWARDED = "forwarded", _("转发文件")
+    OTHER = "other", _("其他")
+
+
+# 四.1(3) the three "前后": 批复在前、请示在后; 正件在前、附件在后; 印件在前、定稿在后.
+DOCUMENT_ORDER = {
+    DocumentKind.REPLY: 0,
+    DocumentKind.REQUEST: 1,
+    DocumentKind.ORIGINAL: 0,
+    DocumentKind.ATTACHMENT: 1,
+    DocumentKind.PRINTED: 0,
+    DocumentKind.FINAL_DRAFT: 1,
+    DocumentKind.SOURCE: 0,
+    DocumentKind.FORWARDED: 1,
+    DocumentKind.OTHER: 2,
+}
+
+
 class CustomerDocument(TimeStampedModel):
-    """A document filed with the archive (contract, licence, ...); its files are versions."""
+    """A document filed with the archive (contract, licence, ...); its files are versions.
+
+    Documents of one matter (`group`, e.g. "2025 年度合同") are kept together; inside a group the
+    kind orders them (DOCUMENT_ORDER), and page numbers run on through the archive (四.1(4))."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("文件名称"), max_length=200)
+    group = models.CharField(_("所属事项"), max_length=120, blank=True)
+    kind = models.CharField(_("文件类别"), max_length=16, choices=DocumentKind.choices, default=DocumentKind.ORIGINAL)
+    kind_rank = models.PositiveSmallIntegerField(default=0, editable=False)
+    pages = models.PositiveIntegerField(_("页数"), default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     objects = RestrictedManager()
@@ -311,6 +380,7 @@ class CustomerDocument(TimeStampedModel):
         verbose_name = _("档案文件")
         verbose_name_plural = _("档案文件")
         constraints = [models.UniqueConstraint(fields=["customer", "title"], name="customers_document_title")]
+        indexes = [models.Index(fields=["customer", "group", "kind_rank", "id"], name="customers_document_order")]
 
     def __str__(self) -> str:
         return self.title

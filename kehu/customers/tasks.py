@@ -36,3 +36,16 @@ def imports_sweep_task() -> None:
     from .imports import imports_sweep
 
     imports_sweep()
+
+
+@db_periodic_task(crontab(minute="10", hour="2"))
+def nightly_stale_flagging() -> int:
+    """02:10 every night (客户关系管理与维护措施 信息管理3 "对长期未与公司有业务往来……的客户信息进行清理"):
+    customers without business for STALE_AFTER_DAYS land in the review list (客户 → 待清理复核); a person
+    archives or keeps them, nothing is deleted."""
+    from django.conf import settings
+
+    from .services import customers_flag_stale
+
+    idle_days = int(getattr(settings, "KEHU", {}).get("STALE_AFTER_DAYS", 730))
+    return customers_flag_stale(actor=None, idle_days=idle_days)

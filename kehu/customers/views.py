@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from kehu.core.exceptions import ConflictError, DomainError
 from kehu.core.files import verify
 
 from . import grading, imports, selectors, services
-from .choices import Priority
+from .choices import InfoSource, Priority
 from .exports import customers_xlsx
 from .forms import (
     ArchiveForm,
@@ -137,6 +137,7 @@ def _create(request: HttpRequest, form: NewCustomerForm, contact: dict[str, Any]
         learned_at=form.cleaned_data["learned_at"],
         source=form.cleaned_data["source"],
         first_contact=contact,
+        annual_sales=form.annual_sales(),
         **form.customer_fields(),
     )
 
@@ -155,6 +156,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"],
                 learned_at=form.cleaned_data["learned_at"],
                 source=form.cleaned_data["source"],
+                annual_sales=form.annual_sales(),
                 **form.customer_fields(),
             )
         except ConflictError as error:
@@ -194,6 +196,7 @@ def _tab_context(request: HttpRequest, customer: Customer, tab: str) -> dict[str
         context["updates"] = customer.updates.select_related("actor").order_by("-id")[:20]
     else:
         context["annual_sales"] = list(customer.annual_sales.all())
+        context["info_sources"] = InfoSource.choices
         context["archive_form"] = ArchiveForm()
         context["merge_form"] = MergeForm()
     return context
@@ -303,9 +306,7 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.document_upload(
-                actor=request.user, customer=customer, title=form.cleaned_data["title"], file=form.cleaned_data["file"]
-            )
+            services.document_upload(actor=request.user, customer=customer, **form.cleaned_data)
         except DomainError as error:
             _add_errors(form, error)
         else:
@@ -374,13 +375,69 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_card(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.get_customer_for(request.user, pk, action="view")
     log_access(user=request.user, action="view", customer=customer, request=request, detail={"page": "card"})
-    context = {
+    return render(request, "customers/card.html", _card_context(request, customer))
+
+
+def _card_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    """客户关系卡 (关系维护方案 二.1): 客户姓名、工作单位、职位、住址、联系方式. The private address is
+    personal information: shown only with view_sensitive, and that read is logged."""
+    contacts = list(customer.contacts.order_by("-is_main_contact", "-is_key_person", "id")[:12])
+    values = personal.read_personal(request.user, contacts, request=request, via="page:card")
+    return {
         "customer": customer,
-        "contacts": list(customer.contacts.order_by("-is_main_contact", "-is_key_person", "id")[:12]),
+        "contacts": [{"contact": c, **values[c.pk]} for c in contacts],
         "transactions": selectors.recent_transactions(customer, limit=8),
         "printed_at": timezone.localtime(),
     }
-    return render(request, "customers/card.html", context)
+
+
+@login_required
+@require_POST
+def customer_news(request: HttpRequest, pk: int) -> HttpResponse:
+    """The designated account person records the customer's news (档案管理方案 五.3 A类 资讯收集)."""
+    customer = selectors.get_customer_for(request.user, pk, action="view")
+    try:
+        services.customer_news_record(
+            actor=request.user,
+            customer=customer,
+            news=request.POST.get("news", "")[:2000],
+            source=request.POST.get("source", ""),
+        )
+    except PermissionDenied:
+        raise
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("客户动态已记录。"))
+    return redirect("customers:detail", pk=pk)
+
+
+@login_required
+def important_cards(request: HttpRequest) -> HttpResponse:
+    """重要客户关系卡册 (关系维护方案 二.2 "对于重点客户应该单独管理，制作重要客户的客户关系卡"):
+    the cards of A-grade and core customers the user may open, kept apart from the general list."""
+    try:
+        after = int(request.GET.get("after", "") or 0)
+    except ValueError:
+        return HttpResponseBadRequest(_("参数 after 须为整数。"))
+    rows = selectors.important_customers_for(request.user, after=after, limit=51)
+    page, more = rows[:50], len(rows) > 50
+    log_access(user=request.user, action="list", request=request, rows=len(page), detail={"page": "important_cards"})
+    return render(
+        request,
+        "customers/important_cards.html",
+        {"customers": page, "next_after": page[-1].pk if more and page else None},
+    )
+
+
+@login_required
+def document_register(request: HttpRequest, pk: int) -> HttpResponse:
+    """卷内文件目录 (客户档案管理方案 四.1): filed order, kinds and running page numbers, printable."""
+    customer = selectors.get_customer_for(request.user, pk, action="view")
+    log_access(user=request.user, action="view", customer=customer, request=request, object_type="document")
+    rows = selectors.document_register(customer)
+    context = {"customer": customer, "rows": rows, "total_pages": rows[-1]["last_page"] if rows else 0}
+    return render(request, "customers/document_register.html", context)
 
 
 @login_required

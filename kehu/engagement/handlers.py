@@ -39,7 +39,19 @@ def on_transaction_created(
         source_id=str(transaction_id),
         note=_("确认收货与安装、第一印象、介绍售后渠道"),
     )
-    if not Transaction.objects.filter(customer_id=customer_id).exclude(pk=transaction_id).exists():
+    earlier = Transaction.objects.filter(customer_id=customer_id).exclude(pk=transaction_id)
+    product = (record.product or "").strip()
+    if product and earlier.exists() and not earlier.filter(product=product).exists():
+        # 回访制度细则 三.2 特殊情况回访 "当客户购买公司新产品或服务……时，及时进行特殊情况回访".
+        followup_plan(
+            customer=customer,
+            type=FollowUpType.SPECIAL,
+            start=record.occurred_on,
+            source_type="transaction",
+            source_id=str(transaction_id),
+            note=_("新产品试用效果：%(product)s") % {"product": product},
+        )
+    if not earlier.exists():
         followup_plan(
             customer=customer,
             type=FollowUpType.NEW_PERIODIC,
@@ -83,6 +95,7 @@ def _event_followup(type: str, source_type: str, note: str = ""):  # type: ignor
             return
         # Events without an id of their own (major_upgrade) plan at most one visit per customer and day.
         source_id = str(payload.get(f"{source_type}_id") or f"{customer_id}:{timezone.localdate().isoformat()}")
+        handler_id = payload.get("handler_id")
         followup_plan(
             customer=customer,
             type=type,
@@ -90,6 +103,7 @@ def _event_followup(type: str, source_type: str, note: str = ""):  # type: ignor
             source_type=source_type,
             source_id=source_id[:40],
             note=str(payload.get("note") or note)[:300],
+            served_by_id=int(handler_id) if handler_id else None,
         )
 
     return handler
@@ -99,6 +113,51 @@ on_complaint_handled = _event_followup(FollowUpType.AFTER_COMPLAINT, "complaint"
 on_problem_closed = _event_followup(FollowUpType.AFTER_PROBLEM, "ticket")
 on_demand_done = _event_followup(FollowUpType.SATISFACTION, "demand")
 on_major_upgrade = _event_followup(FollowUpType.SPECIAL, "upgrade")
+on_consultation_closed = _event_followup(FollowUpType.AFTER_CONSULTATION, "consultation")
+
+
+def on_complaint_visited(
+    *,
+    complaint_id: int,
+    customer_id: int,
+    satisfaction: int | None = None,
+    note: str = "",
+    at: str = "",
+    actor_id: int | None = None,
+    **_payload: Any,
+) -> None:
+    """A complaint closed with its visit: the after-complaint follow-up is that same visit, done."""
+    import datetime as dt
+
+    from kehu.accounts.models import User
+
+    from .services import followup_done_elsewhere
+
+    customer = Customer.objects.select_related("owner").filter(pk=customer_id).first()
+    if customer is None:
+        return
+    if _payload.get("major"):
+        # 回访制度细则 三.2 "客户有重大投诉……时，及时进行特殊情况回访": the account owner asks, after the
+        # complaint is closed, how the customer sees the company's handling of it.
+        from .services import followup_plan
+
+        followup_plan(
+            customer=customer,
+            type=FollowUpType.SPECIAL,
+            source_type="complaint",
+            source_id=str(complaint_id),
+            note=_("重大投诉处理后的满意度"),
+        )
+    followup_done_elsewhere(
+        type=FollowUpType.AFTER_COMPLAINT,
+        customer=customer,
+        source_type="complaint",
+        source_id=str(complaint_id),
+        satisfaction=satisfaction,
+        note=note or "",
+        done_at=dt.datetime.fromisoformat(at) if at else timezone.now(),
+        actor=User.objects.filter(pk=actor_id).first() if actor_id else None,
+    )
 
 
 # kehu.messaging's channels -> the interaction channels of the timeline
@@ -192,3 +251,5 @@ def connect() -> None:
     events.subscribe("message_sent", on_message_sent)
 
     events.subscribe("survey_low_score", on_survey_low_score)
+    events.subscribe("complaint_visited", on_complaint_visited)
+    events.subscribe("consultation_closed", on_consultation_closed)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.access import roles, scoping
+from kehu.accounts.choices import Department
 from kehu.core import events, search
 from kehu.core.counts import estimated_count
 from kehu.core.exceptions import DomainError, InvalidTransition
@@ -31,7 +32,16 @@ from .choices import (
     JobStatus,
     Responsible,
 )
-from .models import BoardItem, CareItem, ContactPlan, FollowUp, Interaction, MaintenancePolicy, ReplanJob
+from .models import (
+    BoardItem,
+    CareItem,
+    ContactPlan,
+    FollowUp,
+    FollowUpAction,
+    Interaction,
+    MaintenancePolicy,
+    ReplanJob,
+)
 
 REPLAN_BATCH = 2000
 
@@ -418,8 +428,11 @@ FOLLOWUP_RULES: dict[str, tuple[str, tuple[str, int]]] = {
     FollowUpType.SPECIAL: (Responsible.OWNER, ("workdays", 5)),
     FollowUpType.KEY_DEEP: (Responsible.OWNER, ("months", 6)),
     FollowUpType.AFTER_COMPLAINT: (Responsible.CUSTOMER_SERVICE, ("days", 7)),
-    FollowUpType.AFTER_PROBLEM: (Responsible.TECH_SUPPORT, ("workdays", 3)),
+    # SOP 回访与复盘 "问题关闭后3个工作日内，由客服经理回访客户" and 回访制度细则 二.2 (客服部 visits
+    # after enquiries, complaints and repairs): the customer-service manager, not technical support.
+    FollowUpType.AFTER_PROBLEM: (Responsible.CS_MANAGER, ("workdays", 3)),
     FollowUpType.SATISFACTION: (Responsible.CUSTOMER_SERVICE, ("workdays", 3)),
+    FollowUpType.AFTER_CONSULTATION: (Responsible.CUSTOMER_SERVICE, ("workdays", 3)),
 }
 
 
@@ -440,7 +453,11 @@ def assignee_for(responsible: str, customer: Customer) -> Any:
 
     if responsible == Responsible.OWNER:
         return customer.owner
-    staff = list(User.objects.filter(is_active=True, department=responsible).order_by("level", "id")[:20])
+    if responsible == Responsible.CS_MANAGER:
+        service = User.objects.filter(is_active=True, department=Department.CUSTOMER_SERVICE).order_by("id")[:50]
+        staff = [u for u in service if roles.is_cs_supervisor(u)]
+    else:
+        staff = list(User.objects.filter(is_active=True, department=responsible).order_by("level", "id")[:20])
     if not staff:
         return customer.owner
     load = dict(
@@ -466,8 +483,12 @@ def followup_plan(
     source_id: str = "",
     note: str = "",
     actor: Any = None,
+    served_by_id: int | None = None,
 ) -> FollowUp:
-    """Plan a visit; one per (type, source): an event delivered twice plans it once."""
+    """Plan a visit; one per (type, source): an event delivered twice plans it once.
+
+    `served_by_id`: the staff member whose service the visit rates (the complaint's receiver, the
+    ticket's owner), so quality is summarised per person (投诉处理方案 八.2)."""
     if type not in FOLLOWUP_RULES:
         raise DomainError(_("回访类型无效。"), field_errors={"type": [_("回访类型无效。")]})
     if actor is not None:
@@ -491,6 +512,7 @@ def followup_plan(
         responsible=responsible,
         assignee=assignee_for(responsible, customer),
         due_on=due,
+        served_by_id=served_by_id,
     )
     return followup
 
@@ -508,10 +530,14 @@ def followup_complete(
     actions: str = "",
     action_department: str = "",
     done_at: dt.datetime | None = None,
+    attitude: int | None = None,
+    speed: int | None = None,
+    ability: int | None = None,
+    action_owner: Any = None,
+    action_due_on: dt.date | None = None,
 ) -> FollowUp:
-    """Record the visit: answers, score, follow-up actions (routed to a department); logs the contact too."""
-    from kehu.accounts.choices import Department
-
+    """Record the visit: answers, score, service quality on its dimensions (服务态度、响应速度、解决能力),
+    follow-up actions routed to a department as a task with an owner and a due date; logs the contact too."""
     _require_view(actor, followup.customer)
     if followup.status != FollowUpStatus.PLANNED:
         raise InvalidTransition(_("该回访已完成或已取消。"))
@@ -524,6 +550,11 @@ def followup_complete(
         errors["action_department"] = [_("部门无效。")]
     if actions.strip() and not action_department:
         errors["action_department"] = [_("请选择后续行动的负责部门。")]
+    for name, value in (("attitude", attitude), ("speed", speed), ("ability", ability)):
+        if value is not None and not 1 <= int(value) <= 5:
+            errors[name] = [_("评分为 1 到 5 分。")]
+    if action_due_on is not None and action_due_on < timezone.localdate():
+        errors["action_due_on"] = [_("完成期限不能早于今天。")]
     if errors:
         raise DomainError(_("输入有误，请检查标出的字段。"), field_errors=errors)
     done_at = done_at or timezone.now()
@@ -536,6 +567,7 @@ def followup_complete(
     followup.satisfaction = satisfaction
     followup.actions = actions.strip()
     followup.action_department = action_department
+    followup.attitude, followup.speed, followup.ability = attitude, speed, ability
     save_versioned(
         followup,
         expected_version=version,
@@ -549,6 +581,9 @@ def followup_complete(
             "satisfaction",
             "actions",
             "action_department",
+            "attitude",
+            "speed",
+            "ability",
         ],
     )
     lines = [f"{q}: {a}" for q, a in followup.answers.items() if a]
@@ -563,6 +598,7 @@ def followup_complete(
         next_steps=followup.actions,
     )
     if followup.actions and action_department:
+        _action_task_create(followup, owner=action_owner, due_on=action_due_on)
         _route_actions(followup)
     events.publish(
         "followup_completed",
@@ -571,7 +607,44 @@ def followup_complete(
         source_type=followup.source_type,
         source_id=followup.source_id,
         satisfaction=satisfaction,
+        summary="\n".join([summary.strip(), *lines]).strip(),
         actor_id=actor.pk,
+    )
+    return followup
+
+
+@transaction.atomic
+def followup_done_elsewhere(
+    *,
+    type: str,
+    customer: Customer,
+    source_type: str,
+    source_id: str,
+    satisfaction: int | None,
+    note: str,
+    done_at: dt.datetime,
+    actor: Any,
+) -> FollowUp:
+    """The visit was made and recorded on the record it follows (a complaint closed "with its visit",
+    客户投诉处理方案 八.1): the planned follow-up of that record is done with the same answers, so it is
+    not left 待回访 to turn overdue. Planned first if the event that plans it has not arrived yet.
+    Safe to run twice; a visit already done or cancelled is left as it is."""
+    followup = followup_plan(
+        customer=customer, type=type, start=timezone.localdate(done_at), source_type=source_type, source_id=source_id
+    )
+    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
+    if followup.status != FollowUpStatus.PLANNED:
+        return followup
+    followup.status = FollowUpStatus.DONE
+    followup.done_at = done_at
+    followup.done_by = actor
+    followup.on_time = timezone.localdate(done_at) <= followup.due_on
+    followup.satisfaction = satisfaction
+    followup.answers = {str(_("回访记录")): note} if note else {}
+    save_versioned(
+        followup,
+        expected_version=None,
+        fields=["status", "done_at", "done_by", "on_time", "satisfaction", "answers"],
     )
     return followup
 
@@ -590,6 +663,49 @@ def _route_actions(followup: FollowUp) -> None:
     ) or User.objects.filter(is_active=True, department=followup.action_department)
     for user in receivers[:10]:
         notify(user=user, message=message, url=f"/engagement/followups/{followup.pk}/")
+
+
+ACTION_WORKING_DAYS = 5
+
+
+def _action_task_create(followup: FollowUp, *, owner: Any, due_on: dt.date | None) -> FollowUpAction:
+    """The routed action becomes a task: the chosen owner, else the department's manager (else any member),
+    due in ACTION_WORKING_DAYS working days unless a date was agreed."""
+    from kehu.accounts.models import User
+
+    if owner is None:
+        members = list(
+            User.objects.filter(is_active=True, department=followup.action_department).order_by("-level", "id")[:1]
+        )
+        owner = members[0] if members else followup.done_by or followup.assignee
+    return FollowUpAction.objects.create(
+        followup=followup,
+        customer=followup.customer,
+        description=followup.actions,
+        department=followup.action_department,
+        owner=owner,
+        due_on=due_on or add_working_days(timezone.localdate(), ACTION_WORKING_DAYS),
+    )
+
+
+@transaction.atomic
+def followup_action_complete(*, actor: Any, action: FollowUpAction, note: str) -> FollowUpAction:
+    """The owner (or their department's manager) records what was done."""
+    if action.status != FollowUpAction.Status.OPEN:
+        raise InvalidTransition(_("该任务已完成。"))
+    if not (
+        actor.pk == action.owner_id
+        or roles.is_admin(actor)
+        or (roles.is_manager(actor) and roles.in_department(actor, action.department))
+    ):
+        raise DomainError(_("只有负责人或该部门经理可以完成此任务。"))
+    if not (note or "").strip():
+        raise DomainError(_("请填写处理结果。"), field_errors={"note": [_("请填写处理结果。")]})
+    action.status = FollowUpAction.Status.DONE
+    action.done_at = timezone.now()
+    action.done_note = note.strip()
+    action.save(update_fields=["status", "done_at", "done_note", "updated_at"])
+    return action
 
 
 @transaction.atomic

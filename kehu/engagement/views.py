@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from kehu.access import roles
 from kehu.access.audit import log_access
 from kehu.accounts.models import User
 from kehu.core import workcalendar
-from kehu.core.exceptions import DomainError
+from kehu.core.exceptions import DomainError, InvalidTransition
 from kehu.core.inputs import safe_next
 from kehu.customers.selectors import contacts_for
 
@@ -305,6 +305,10 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 summary=data["summary"],
                 actions=data["actions"],
                 action_department=data["action_department"],
+                action_due_on=data["action_due_on"],
+                attitude=data["attitude"],
+                speed=data["speed"],
+                ability=data["ability"],
             )
         except DomainError as error:
             _add_errors(form, error)
@@ -332,8 +336,49 @@ def followup_report(request: HttpRequest) -> HttpResponse:
         "timeliness": [r.timeliness for r in report.rows],
         "names": {"completion": _("完成率（%）"), "timeliness": _("及时率（%）")},
     }
-    context = {"report": report, "since": since, "until": until, "chart": chart}
+    context = {
+        "report": report,
+        "since": since,
+        "until": until,
+        "chart": chart,
+        "by_person": selectors.followup_results_by_person(request.user, since=since, until=until),
+        "quality": selectors.service_quality_by_staff(request.user, since=since, until=until),
+    }
     return render(request, "engagement/followup_report.html", context)
+
+
+@login_required
+def followup_actions(request: HttpRequest) -> HttpResponse:
+    """回访后续任务: follow-up actions routed to departments, each with an owner and a due date."""
+    status = request.GET.get("status", "open")
+    if status not in ("open", "done", ""):
+        status = "open"
+    mine = request.GET.get("mine") == "1"
+    if request.method == "POST":
+        action_id = request.POST.get("action", "")
+        task = _action_for(request, action_id)
+        try:
+            services.followup_action_complete(actor=request.user, action=task, note=request.POST.get("note", ""))
+        except (DomainError, InvalidTransition) as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("后续任务已完成。"))
+        return redirect(request.get_full_path())
+    rows = list(selectors.followup_actions_for(request.user, status=status, mine=mine)[:200])
+    today = timezone.localdate()
+    return render(
+        request,
+        "engagement/followup_actions.html",
+        {"rows": rows, "status": status, "mine": mine, "today": today},
+    )
+
+
+def _action_for(request: HttpRequest, action_id: str) -> Any:
+    from .models import FollowUpAction
+
+    if not action_id.isdigit():
+        raise Http404
+    return get_object_or_404(FollowUpAction.objects.restrict(request.user, "edit"), pk=int(action_id))
 
 
 # --- care ------------------------------------------------------------------------------------------------

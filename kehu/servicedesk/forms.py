@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kehu.accounts.choices import Department
 from kehu.core import inputs
 
-from .choices import ComplaintCategory, DemandType, IntakeChannel, Urgency
+from .choices import ComplaintCategory, ConsultationTopic, DemandType, IntakeChannel, Urgency
 from .selectors import intake_customers
 from .workflow import Field, Transition
 
@@ -111,6 +111,7 @@ class ComplaintForm(_IntakeForm):
     category = forms.ChoiceField(label=_("投诉内容分类"), choices=ComplaintCategory.choices)
     product = forms.CharField(label=_("品名"), max_length=120, required=False)
     quantity = forms.IntegerField(label=_("数量"), min_value=0, initial=0, required=False)
+    unit = forms.CharField(label=_("单位（台、件、套……）"), max_length=16, required=False)
     reason = forms.CharField(label=_("投诉理由（事件经过）"), widget=forms.Textarea(attrs={"rows": 4}))
     request = forms.CharField(label=_("投诉要求"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     received_at = forms.DateTimeField(
@@ -137,6 +138,22 @@ class DemandForm(_IntakeForm):
     planned_completion = forms.DateField(
         label=_("计划完成时间"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    progress_every_days = forms.IntegerField(
+        label=_("进度反馈周期（天）"), min_value=1, max_value=90, initial=7, required=False
+    )
+
+    def clean_progress_every_days(self) -> int:
+        return self.cleaned_data.get("progress_every_days") or 7
+
+
+class ConsultationForm(_IntakeForm):
+    description = forms.CharField(label=_("咨询内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    type = forms.ChoiceField(label=_("咨询类型"), choices=ConsultationTopic.choices)
+    channel = forms.ChoiceField(label=_("咨询方式"), choices=IntakeChannel.choices, initial=IntakeChannel.PHONE)
+    contact_name = forms.CharField(label=_("联系人"), max_length=80, required=False)
+    contact_phone = forms.CharField(label=_("联系方式"), max_length=120, required=False)
+    department = forms.ChoiceField(label=_("责任部门"), choices=Department.choices, initial=Department.CUSTOMER_SERVICE)
+    owner = forms.ModelChoiceField(label=_("负责人"), queryset=_user_queryset(), required=False, empty_label="—")
 
 
 class UnmatchedForm(_IntakeForm):

@@ -18,21 +18,28 @@ from django.utils.translation import gettext as _
 from kehu.access import roles
 from kehu.access.audit import log_access
 
-from .choices import ComplaintState, DemandState, TicketState
-from .models import Complaint, Demand, MailAttachment, MailMessage, SlaTimer, Ticket, TimelineEntry
+from .choices import ComplaintState, ConsultationState, DemandState, TicketState
+from .models import Complaint, Consultation, Demand, MailAttachment, MailMessage, SlaTimer, Ticket, TimelineEntry
 
 OPEN_COMPLAINT = Q(state__in=[s for s in ComplaintState.values if s != ComplaintState.CLOSED])
 OPEN_TICKET = Q(state__in=[TicketState.NEW, TicketState.RESPONDED, TicketState.ANALYSED, TicketState.IN_PROGRESS])
 OPEN_DEMAND = Q(state__in=[DemandState.RESEARCHING, DemandState.DEVELOPING])
-MODELS: dict[str, Any] = {"complaint": Complaint, "ticket": Ticket, "demand": Demand}
-OPEN = {"complaint": OPEN_COMPLAINT, "ticket": OPEN_TICKET, "demand": OPEN_DEMAND}
-OWNER = {"complaint": "receiver", "ticket": "owner", "demand": "owner"}
-DEPARTMENT = {"complaint": "responsible_department", "ticket": "department", "demand": "department"}
+OPEN_CONSULTATION = Q(state__in=[ConsultationState.RECORDED, ConsultationState.HANDLED, ConsultationState.TRACKING])
+MODELS: dict[str, Any] = {"complaint": Complaint, "ticket": Ticket, "demand": Demand, "consultation": Consultation}
+OPEN = {"complaint": OPEN_COMPLAINT, "ticket": OPEN_TICKET, "demand": OPEN_DEMAND, "consultation": OPEN_CONSULTATION}
+OWNER = {"complaint": "receiver", "ticket": "owner", "demand": "owner", "consultation": "owner"}
+DEPARTMENT = {
+    "complaint": "responsible_department",
+    "ticket": "department",
+    "demand": "department",
+    "consultation": "department",
+}
 # List filters each backed by an index (Meta.indexes): state, owner/receiver, department, channel, ...
 FILTERS = {
     "complaint": ("state", "receiver", "responsible_department", "channel", "category", "customer"),
     "ticket": ("state", "owner", "department", "urgency", "customer"),
     "demand": ("state", "owner", "department", "type", "customer"),
+    "consultation": ("state", "owner", "department", "type", "customer"),
 }
 
 
@@ -61,7 +68,7 @@ def intake_customers(user: Any) -> QuerySet[Any]:
     return Customer.objects.restrict(user, "view")
 
 
-NUMBER = re.compile(r"^(TS|WT|XQ)-\d{4}-\d{6}$", re.IGNORECASE)
+NUMBER = re.compile(r"^(TS|WT|XQ|ZX)-\d{4}-\d{6}$", re.IGNORECASE)
 
 
 def record_list_for(
@@ -115,7 +122,12 @@ def page(queryset: QuerySet[Any], *, after: int | None, size: int = 50) -> tuple
     return rows, None
 
 
-DETAIL_RELATED = {"complaint": ("receiver", "plan_by", "plan_approved_by"), "ticket": ("owner",), "demand": ("owner",)}
+DETAIL_RELATED = {
+    "complaint": ("receiver", "plan_by", "plan_approved_by"),
+    "ticket": ("owner",),
+    "demand": ("owner",),
+    "consultation": ("owner", "receiver"),
+}
 
 
 def get_record_for(user: Any, kind: str, pk: int) -> Any:

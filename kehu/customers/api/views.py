@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -27,10 +28,12 @@ from .serializers import (
     ContactSerializer,
     CustomerSerializer,
     CustomerUpdateSerializer,
+    DocumentListSerializer,
     GradeChangeSerializer,
     GradeProposalSerializer,
     GradingRunSerializer,
     ImportJobSerializer,
+    ProductUpgradeSerializer,
     RegradeSerializer,
     TransactionSerializer,
 )
@@ -114,8 +117,17 @@ class CustomerViewSet(
             version=version,
             learned_at=learned_at,
             source=source,
+            annual_sales=data.get("annual_sales"),
             **fields,
         )
+
+    @extend_schema(responses=DocumentListSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def documents(self, request: Request, pk: str | None = None) -> Response:
+        """卷内文件目录 (客户档案管理方案 四.1): filed order and page numbers."""
+        customer = self.get_object()
+        log_access(user=request.user, action="view", customer=customer, request=request, object_type="document")
+        return Response(DocumentListSerializer(selectors.document_register(customer), many=True).data)
 
     @extend_schema(request=RegradeSerializer, responses=GradeChangeSerializer)
     @action(detail=True, methods=["post"])
@@ -256,3 +268,17 @@ class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, views
         job = imports.import_cancel(actor=request.user, job=self.get_object())
         job.refresh_from_db()
         return Response(ImportJobSerializer(job).data)
+
+
+class ProductUpgradeView(APIView):
+    """POST {product, note}: a major upgrade delivered; its buyers get a special-situation visit (回访制度细则 三.2)."""
+
+    @extend_schema(tags=["customers"], request=ProductUpgradeSerializer, responses={202: None, 400: None, 403: None})
+    def post(self, request: Request) -> Response:
+        serializer = ProductUpgradeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            count = services.product_upgrade_delivered(actor=request.user, **serializer.validated_data)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
+        return Response({"customers": count}, status=status.HTTP_202_ACCEPTED)

@@ -129,6 +129,10 @@ class FollowUpCompleteSerializer(serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True)
     actions = serializers.CharField(required=False, allow_blank=True)
     action_department = serializers.ChoiceField(choices=Department.choices, required=False, allow_blank=True)
+    action_due_on = serializers.DateField(required=False, allow_null=True)
+    attitude = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    speed = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    ability = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
 
 
 class FollowUpStatsSerializer(serializers.Serializer):

@@ -179,6 +179,20 @@ class FollowUpViewSet(
         )
         return Response(FollowUpStatsSerializer([*report.rows, report.total], many=True).data)
 
+    @extend_schema(parameters=[OpenApiParameter("since", dt.date), OpenApiParameter("until", dt.date)])
+    @action(detail=False, methods=["get"], url_path="stats-by-person")
+    def stats_by_person(self, request: Request) -> Response:
+        """Follow-up results per person, and service quality (服务态度、响应速度、解决能力) per staff member."""
+        today = timezone.localdate()
+        since = date_param(request, "since") or today.replace(day=1)
+        until = date_param(request, "until") or today
+        return Response(
+            {
+                "by_person": selectors.followup_results_by_person(request.user, since=since, until=until),
+                "quality": selectors.service_quality_by_staff(request.user, since=since, until=until),
+            }
+        )
+
 
 @extend_schema(
     tags=["engagement"],
