@@ -360,9 +360,9 @@ def customer_news_record(
     """客户档案管理方案 五.3 A类 "专人对其进行资讯收集，如通过专业报刊、公司网站等途径分析客户动态": the
     designated account person (or whoever may edit the archive) adds a dated line to 近期动态, with its
     source and when it was learned (freshness, 七.2)."""
-    from kehu.access.policy import can
-
-    if not (actor.pk == customer.account_manager_id or can(actor, "edit", customer)):
+    if not (
+        actor.pk == customer.account_manager_id or "edit" in scoping.customer_rights(actor, customer.pk, ("edit",))
+    ):
         raise PermissionDenied(_("只有专属客户经理或可编辑档案的人员可以记录客户动态。"))
     news = (news or "").strip()
     if not news:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kehu.access.audit import log_access
-from kehu.access.policy import export_row_cap
+from kehu.access.roles import export_row_cap
 
 from .choices import TicketState
 from .models import Ticket
