@@ -100,8 +100,8 @@ class LoginFailure(models.Model):
     at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("登录失败")
-        verbose_name_plural = _("登录失败")
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")
         indexes = [
             models.Index(fields=["username", "ip", "at"], name="accounts_failure_pair"),
             models.Index(fields=["ip", "at"], name="accounts_failure_ip"),

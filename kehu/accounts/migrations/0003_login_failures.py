@@ -19,8 +19,8 @@ class Migration(migrations.Migration):
                 ('at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
             ],
             options={
-                'verbose_name': '登录失败',
-                'verbose_name_plural': '登录失败',
+                'verbose_name': '登录失败记录',
+                'verbose_name_plural': '登录失败记录',
                 'indexes': [models.Index(fields=['username', 'ip', 'at'], name='accounts_failure_pair'), models.Index(fields=['ip', 'at'], name='accounts_failure_ip'), models.Index(fields=['at'], name='accounts_failure_at')],
             },
         ),
