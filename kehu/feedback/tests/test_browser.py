@@ -104,6 +104,7 @@ def test_conditional_question_appears_only_for_its_answer(phone: Any, users: dic
     assert phone.is_visible(f"#question-{second.pk}")
     phone.click(f"#question-{first.pk} label:has-text('是')")
     assert not phone.is_visible(f"#question-{second.pk}")
+    phone.wait_for_timeout(900)  # the debounced autosave has gone out (SQLite's test server shares one connection)
     phone.click("[data-testid=submit]")
     phone.wait_for_selector("[data-testid=public-message]")
     assert SurveyResponse.objects.unscoped("test").get().answers.count() == 1

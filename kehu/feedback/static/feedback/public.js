@@ -50,6 +50,8 @@ document.addEventListener("DOMContentLoaded", () => {
     clearTimeout(timer);
     timer = setTimeout(save, 400);
   };
+  // A save still waiting would race the submission, which stores the answers anyway.
+  form.addEventListener("submit", () => clearTimeout(timer));
   form.addEventListener("change", changed);
   form.addEventListener("input", changed);
   applyConditions();
