@@ -389,7 +389,7 @@ KEHU = {
     "CARE_HORIZON_DAYS": envint("KEHU_CARE_HORIZON_DAYS", 30),
     # "raise": an unrestricted read of a customer-owned model inside a request is an error (fail
     # closed); "warn": logged only. See kehu/access/scoping.py.
-    "SCOPE_GUARD": env("KEHU_SCOPE_GUARD", "warn"),
+    "SCOPE_GUARD": env("KEHU_SCOPE_GUARD", "raise"),
     # Tokens from POST /api/auth/token/ expire after this many days (named integration tokens
     # choose their own expiry); see kehu/accounts/tokens.py.
     "API_TOKEN_DAYS": envint("KEHU_API_TOKEN_DAYS", 30),
