@@ -70,7 +70,8 @@ cat <<TXT
   Kehu 客户关系维护系统 is running:  http://${BIND/0.0.0.0/127.0.0.1}:${PORT}/  (bound to ${BIND}; KEHU_BIND to change)
   Demo logins (password kehu-demo):
     admin     管理员 (administrator)
-    mkt_mgr   市场营销经理 (marketing manager)
+    mkt_mgr   市场营销经理 (marketing manager: opens and keeps A-grade archives)
+    mkt       市场营销部档案专员 (marketing staff: keeps the B/C archive)
     sales     销售 (sales staff)
     cs        客服 (customer service staff)
     cs_lead   客服主管 (customer service supervisor)
