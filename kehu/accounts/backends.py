@@ -52,11 +52,12 @@ class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         user_pk = cache.get(token_cache_key(key))
         if user_pk is None:
-            token = Token.objects.filter(key=key).only("key", "user_id").first()
+            token = Token.objects.select_related("user").filter(key=key).first()  # one query, as DRF's own
             if token is None:
                 return super().authenticate_credentials(key)  # the same "invalid token" error
             user_pk = token.user_id
             cache.set(token_cache_key(key), user_pk, USER_TTL)
+            cache.add(user_cache_key(user_pk), token.user, USER_TTL)
         user = cached_user(user_pk)
         if user is None or not user.is_active:
             return super().authenticate_credentials(key)  # raises the usual error for a gone/inactive user
