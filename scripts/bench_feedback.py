@@ -13,9 +13,11 @@ Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import random
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -37,6 +39,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
     tmp = tempfile.mkdtemp()
+    atexit.register(shutil.rmtree, tmp, True)
     from cryptography.fernet import Fernet
 
     os.environ.update(
