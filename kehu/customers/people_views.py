@@ -21,15 +21,7 @@ from kehu.core.exceptions import DomainError
 
 from . import privacy
 from .models import Contact
-
-
-def _form_errors_to(form: Any, error: DomainError) -> None:
-    for field, errors in error.field_errors.items():
-        target = field if field in form.fields else None
-        for message in errors:
-            form.add_error(target, message)
-    if not error.field_errors:
-        form.add_error(None, error.message)
+from .views import _add_errors  # the archive pages' form-error helper
 
 
 def _contact_for(request: HttpRequest, contact_id: int) -> Contact:
@@ -52,7 +44,7 @@ def person(request: HttpRequest, contact_id: int) -> HttpResponse:
         try:
             privacy.consent_record(actor=request.user, contact=contact, **consent_form.cleaned_data)
         except DomainError as error:
-            _form_errors_to(consent_form, error)
+            _add_errors(consent_form, error)
         else:
             messages.success(request, _("已登记。"))
             return redirect("customers:person", contact_id=contact.pk)
