@@ -191,9 +191,9 @@ SESSION_COOKIE_AGE = envint("KEHU_SESSION_SECONDS", 8 * 3600)
 # KEHU_SESSION_REFRESH_SECONDS and logs out after SESSION_COOKIE_AGE idle (kehu/accounts/sessions.py).
 SESSION_SAVE_EVERY_REQUEST = False
 KEHU_SESSION_REFRESH_SECONDS = envint("KEHU_SESSION_REFRESH_SECONDS", 300)
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-# The per-request expiry refresh never makes a read wait for a long SQLite writer (kehu/core/sessions.py).
+# Sessions are read from the cache (no session query per page), written through to the database, and a
+# refresh never makes a read wait for a long SQLite writer (kehu/core/sessions.py).
 SESSION_ENGINE = "kehu.core.sessions"
 
 # --- security headers ----------------------------------------------------------

@@ -1,4 +1,7 @@
-"""Database sessions whose per-request expiry refresh never makes a read wait for a writer.
+"""Cached database sessions whose refresh never makes a read wait for a writer.
+
+Reads come from the cache (no session query per page, docs/adr/0010-perf-fast-at-a-million.md);
+every write goes through to the database so a restart or a second web process loses nothing.
 
 SESSION_SAVE_EVERY_REQUEST saves the session on every page to push its expiry forward. While a
 long import holds SQLite's write lock that save waited up to the busy timeout and then failed the
@@ -11,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from django.contrib.sessions.backends.base import UpdateError
-from django.contrib.sessions.backends.db import SessionStore as DbSessionStore
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDbSessionStore
 from django.db import OperationalError
 
 from .sqlite_wait import is_locked, not_waiting
@@ -19,7 +22,7 @@ from .sqlite_wait import is_locked, not_waiting
 logger = logging.getLogger(__name__)
 
 
-class SessionStore(DbSessionStore):
+class SessionStore(CachedDbSessionStore):
     def save(self, must_create: bool = False) -> None:
         if must_create or self.modified:
             super().save(must_create=must_create)

@@ -211,9 +211,9 @@ def customer_update(
     customer.search_text = customer_search_document(customer)
     save_versioned(customer, expected_version=version, fields=[*fields, *_COMPUTED])
     for year, amount in annual_sales.items():
-        if AnnualSales.objects.filter(customer=customer, year=year).exclude(amount=amount).exists():
+        if customer.annual_sales.filter(year=year).exclude(amount=amount).exists():
             changed.append("annual_sales")
-        AnnualSales.objects.update_or_create(customer=customer, year=year, defaults={"amount": amount})
+        customer.annual_sales.update_or_create(year=year, defaults={"amount": amount})
     _history(customer, actor)
     labels = [
         str(_("近三年销售额")) if n == "annual_sales" else str(getattr(Customer._meta.get_field(n), "verbose_name", n))
@@ -371,7 +371,11 @@ def customer_news_record(
         raise DomainError(_("信息来源无效。"), field_errors={"source": [_("信息来源无效。")]})
     day = timezone.localdate(learned_at) if learned_at else timezone.localdate()
     line = f"{day:%Y-%m-%d} {news[:NEWS_MAX]}"
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = (
+        Customer.objects.unscoped("re-read under lock; the right was checked above")
+        .select_for_update()
+        .get(pk=customer.pk)
+    )
     customer.recent_developments = "\n".join(filter(None, [line, customer.recent_developments]))
     customer.search_text = customer_search_document(customer)
     save_versioned(customer, expected_version=None, fields=["recent_developments", "search_text"])

@@ -19,7 +19,7 @@ from kehu.customers.models import Contact, Customer
 from . import evaluations, operating, selectors, selfupdate
 from .choices import IndicatorSource, SelfUpdateStatus
 from .forms import FeedbackForm, MeasureForm, ReviewForm
-from .models import EvaluationTemplate, ImprovementMeasure
+from .models import EvaluationTemplate
 from .schedule import evaluation_due_condition
 
 
@@ -136,9 +136,7 @@ def evaluation_action(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             if form.is_valid():
                 evaluations.measure_add(actor=request.user, evaluation=evaluation, **form.cleaned_data)
         elif step == "done":
-            measure = ImprovementMeasure.objects.filter(
-                evaluation=evaluation, pk=request.POST.get("measure", "0")[:18]
-            ).first()
+            measure = evaluation.measures.filter(pk=request.POST.get("measure", "0")[:18]).first()
             if measure is None:
                 raise DomainError(_("该措施不属于此评估。"))
             evaluations.measure_done(actor=request.user, measure=measure)

@@ -59,6 +59,19 @@ def _evaluation_reviewers(user: Any, action: str) -> Q:
     return q
 
 
+def _through_evaluation(user: Any, action: str) -> Q:
+    """A score, review, department feedback or measure is read and written as part of its evaluation."""
+    return Q(evaluation__in=Evaluation.objects.restrict(user, "view" if action == "view" else "edit").values("pk"))
+
+
+def _measure_owner_or_evaluation(user: Any, action: str) -> Q:
+    """An improvement measure's owner tracks it to done, whatever else they may see."""
+    return Q(owner=user) | _through_evaluation(user, action)
+
+
+THROUGH_EVALUATION = {"view": None, "edit": None}
+
+
 class Dimension(models.Model):
     """满意度维度 (产品质量, 服务响应 ...): editable data."""
 
@@ -281,6 +294,12 @@ class SurveyKeyword(models.Model):
     grade = models.CharField(max_length=1, blank=True)
     keyword = models.CharField(max_length=40)
 
+    objects = RestrictedManager()
+    # Read as rows only by who may read the response; the report counts themes unscoped (aggregates).
+    access_scope = Scope(
+        customer="response__customer", needs={"view": "view"}, within=_confidential_within, unowned=_nobody
+    )
+
     class Meta:
         indexes = [models.Index(fields=["wave", "keyword"]), models.Index(fields=["wave", "grade", "keyword"])]
 
@@ -372,6 +391,9 @@ class EvaluationScore(models.Model):
     remark = models.CharField(_("备注"), max_length=300, blank=True)
     source = models.CharField(max_length=16, choices=IndicatorSource.choices, default=IndicatorSource.MANUAL)
 
+    objects = RestrictedManager()
+    access_scope = Scope(customer="evaluation__customer", needs=THROUGH_EVALUATION, also=_through_evaluation)
+
     class Meta:
         ordering = ["evaluation", "id"]
 
@@ -385,6 +407,9 @@ class EvaluationReview(models.Model):
     reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="evaluation__customer", needs=THROUGH_EVALUATION, also=_through_evaluation)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["evaluation", "role"], name="feedback_review_once_per_role")]
@@ -402,6 +427,9 @@ class EvaluationFeedback(models.Model):
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RestrictedManager()
+    access_scope = Scope(customer="evaluation__customer", needs=THROUGH_EVALUATION, also=_through_evaluation)
+
     def __str__(self) -> str:
         return f"{self.evaluation_id} {self.department}"
 
@@ -417,6 +445,9 @@ class ImprovementMeasure(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="evaluation__customer", needs=THROUGH_EVALUATION, also=_measure_owner_or_evaluation)
 
     class Meta:
         indexes = [models.Index(fields=["owner", "status", "due_on"])]

@@ -211,7 +211,8 @@ def _themes(wave: SurveyWave, segment: dict[str, Any], top: int = 12) -> list[tu
     """Free-text comments grouped by their jieba keywords (cut when stored): theme -> comments."""
     return [
         (keyword, n)
-        for keyword, n in SurveyKeyword.objects.filter(_answer_segment_q(segment), wave=wave)
+        for keyword, n in SurveyKeyword.objects.unscoped(WHY)
+        .filter(_answer_segment_q(segment), wave=wave)
         .values_list("keyword")
         .annotate(n=Count("id"))
         .order_by("-n", "keyword")[:top]

@@ -58,14 +58,21 @@ def hostile(users):
     customers = []
     for i, text in enumerate(HOSTILE):
         customer = customer_create(
-            actor=actor, name=text, grade="B", region=text, main_products=text, address=text, phone=f"021-5555{i:04d}"
+            actor=users["mkt"],
+            owner=actor,
+            name=text,
+            grade="B",
+            region=text,
+            main_products=text,
+            address=text,
+            phone=f"021-5555{i:04d}",
         )
         customers.append(customer)
         Transaction.objects.create(
             customer=customer, amount=Decimal("10"), product=text, occurred_on=timezone.localdate()
         )
         desk.complaint_create(actor=users["cs"], customer=customer, channel="phone", reason=text, product=text)
-    contact = contact_create(actor=actor, customer=customers[0], name=HOSTILE[0], hobbies=HOSTILE[5])
+    contact = contact_create(actor=users["mkt"], customer=customers[0], name=HOSTILE[0], hobbies=HOSTILE[5])
     return {"customers": customers, "contact": contact}
 
 
@@ -88,7 +95,7 @@ def test_contact_overview_export(client, users, hostile):
 
 def test_person_export(client, users, hostile):
     client.force_login(users["admin"])
-    url = reverse("access:person_export", kwargs={"contact_id": hostile["contact"].pk, "fmt": "xlsx"})
+    url = reverse("customers:person_export", kwargs={"contact_id": hostile["contact"].pk, "fmt": "xlsx"})
     _assert_literal(_download(client, url), [SHOWN[0], SHOWN[5]])
 
 

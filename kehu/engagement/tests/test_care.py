@@ -106,7 +106,7 @@ def test_the_plan_greets_every_grade_and_gives_gifts_by_grade(customers, users):
 def test_lunar_birthdays_and_purchase_anniversaries_are_planned(customers, users):
     customer = customers["C"]
     customer_services.contact_create(
-        actor=users["sales"],
+        actor=users["mkt"],
         customer=customer,
         name="王总",
         is_key_person=True,
@@ -114,7 +114,7 @@ def test_lunar_birthdays_and_purchase_anniversaries_are_planned(customers, users
         birthday_is_lunar=True,
     )
     customer_services.transaction_create(
-        actor=users["sales"], customer=customer, occurred_on=D(2026, 9, 10), amount="12000", product="数控机床"
+        actor=users["mkt"], customer=customer, occurred_on=D(2026, 9, 10), amount="12000", product="数控机床"
     )
     care_plan(today=D(2027, 8, 20))
     items = CareItem.objects.unscoped("test").filter(customer=customer)

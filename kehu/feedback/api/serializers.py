@@ -5,6 +5,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from kehu.access.drf import ScopedRelatedField
 from kehu.accounts.models import User
 
 from ..choices import DeliveryChannel, Privacy
@@ -225,8 +226,8 @@ class MeasureSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, max_length=4000)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
     due_on = serializers.DateField(required=False)
-    done = serializers.PrimaryKeyRelatedField(
-        queryset=ImprovementMeasure.objects.all(), required=False, help_text=_("标记完成的措施编号")
+    done = ScopedRelatedField(
+        queryset=ImprovementMeasure.objects.all(), action="edit", required=False, help_text=_("标记完成的措施编号")
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -216,7 +216,7 @@ class EvaluationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def measure(self, request: Request, pk: str | None = None) -> Response:
         """Add a measure (text, owner, due_on) or mark one done (done: measure id)."""
-        data = MeasureSerializer(data=request.data)
+        data = MeasureSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         evaluation = self.get_object()
         values = data.validated_data

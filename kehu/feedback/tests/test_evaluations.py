@@ -135,8 +135,8 @@ def test_customer_self_update_applies_after_review(users: dict[str, Any], custom
     from kehu.customers import services
     from kehu.feedback import selfupdate
 
-    contact = services.contact_create(actor=users["sales"], customer=customer, name="王经理", mobile="13800000000")
-    request = selfupdate.selfupdate_link_create(actor=users["sales"], contact=contact)
+    contact = services.contact_create(actor=users["mkt"], customer=customer, name="王经理", mobile="13800000000")
+    request = selfupdate.selfupdate_link_create(actor=users["mkt"], contact=contact)
     url = selfupdate.selfupdate_path(request)
     page = client.get(url)
     assert page.status_code == 200 and "13800000000" in page.content.decode()

@@ -40,7 +40,7 @@ def test_a_purchase_earns_points_by_rule_once_and_a_refund_reverses_them(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         purchase = customer_services.transaction_create(
-            actor=users["sales"], customer=customer, occurred_on=dt.date(2026, 11, 20), amount="12345.60"
+            actor=users["mkt"], customer=customer, occurred_on=dt.date(2026, 11, 20), amount="12345.60"
         )
     assert balance(customer) == 1234  # 1 point per 10 yuan
     from kehu.loyalty.points import points_earn_for_transaction

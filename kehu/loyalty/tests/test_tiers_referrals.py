@@ -79,9 +79,9 @@ def test_self_referral_is_blocked(customer, users):
     twin = customer_services.customer_create(actor=users["sales"], owner=users["sales"], name="会员测试有限公司")
     with pytest.raises(DomainError):  # the same company under a second archive
         referral_register(actor=users["sales"], code=code, referee=twin)
-    customer_services.contact_create(actor=users["sales"], customer=customer, name="甲", mobile="13911112222")
+    customer_services.contact_create(actor=users["mkt"], customer=customer, name="甲", mobile="13911112222")
     other = customer_services.customer_create(actor=users["sales"], owner=users["sales"], name="另一家公司")
-    customer_services.contact_create(actor=users["sales"], customer=other, name="乙", mobile="139-1111-2222")
+    customer_services.contact_create(actor=users["mkt"], customer=other, name="乙", mobile="139-1111-2222")
     with pytest.raises(DomainError):  # the same phone
         referral_register(actor=users["sales"], code=code, referee=other)
     with pytest.raises(DomainError):
@@ -100,10 +100,10 @@ def test_the_reward_comes_after_the_first_paid_order_within_the_cap(
     assert referral_reward_on_first_order(customer_id=first.pk) is None  # no order yet
     with django_capture_on_commit_callbacks(execute=True):
         customer_services.transaction_create(
-            actor=users["sales"], customer=first, occurred_on=D(2026, 11, 30), amount="8000"
+            actor=users["mkt"], customer=first, occurred_on=D(2026, 11, 30), amount="8000"
         )
         customer_services.transaction_create(
-            actor=users["sales"], customer=second, occurred_on=D(2026, 11, 30), amount="9000"
+            actor=users["mkt"], customer=second, occurred_on=D(2026, 11, 30), amount="9000"
         )
     rewarded = Referral.objects.unscoped("t").get(referee=first)
     capped = Referral.objects.unscoped("t").get(referee=second)

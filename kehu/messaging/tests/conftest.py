@@ -155,9 +155,9 @@ def clock(monkeypatch: Any) -> Clock:
 @pytest.fixture
 def customer_with_contact(users: dict[str, Any]) -> tuple[Any, Any]:
     customer = customer_services.customer_create(
-        actor=users["sales"], owner=users["sales"], name="杭州远景电子有限公司", grade="B"
+        actor=users["mkt"], owner=users["sales"], name="杭州远景电子有限公司", grade="B"
     )
     contact = customer_services.contact_create(
-        actor=users["sales"], customer=customer, name="王芳", email="wang@yuanjing.example", mobile="13800138000"
+        actor=users["mkt"], customer=customer, name="王芳", email="wang@yuanjing.example", mobile="13800138000"
     )
     return customer, contact

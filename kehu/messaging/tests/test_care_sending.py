@@ -25,7 +25,7 @@ def two_customers(users):  # type: ignore[no-untyped-def]
     for name, email in (("甲公司", "zhao@jia.example"), ("乙公司", "qian@yi.example")):
         customer = customer_services.customer_create(actor=users["sales"], owner=users["sales"], name=name, grade="C")
         contact = customer_services.contact_create(
-            actor=users["sales"], customer=customer, name="联系人", email=email, is_main_contact=True
+            actor=users["mkt"], customer=customer, name="联系人", email=email, is_main_contact=True
         )
         made.append((customer, contact))
     return made

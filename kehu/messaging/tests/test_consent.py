@@ -167,12 +167,16 @@ def test_consents_api_records_evidence_and_is_scoped(api_for, customer_with_cont
         "evidence_channel": "web form",
         "evidence_text": "订阅产品资讯",
     }
-    created = api_for("sales").post("/api/consents/", payload, format="json")
+    # The owner views the archive but keeping it (consents included) is marketing's: refused, nothing stored.
+    refused = api_for("sales").post("/api/consents/", payload, format="json")
+    assert refused.status_code == 400 and "contact" in refused.json()
+    assert ConsentRecord.objects.unscoped("test").count() == 0
+    created = api_for("mkt").post("/api/consents/", payload, format="json")
     assert created.status_code == 201, created.content
-    assert created.json()["recorded_by"] == users["sales"].pk and created.json()["customer"] == contact.customer_id
+    assert created.json()["recorded_by"] == users["mkt"].pk and created.json()["customer"] == contact.customer_id
     listed = api_for("sales").get(f"/api/consents/?contact={contact.pk}").json()["results"]
     assert [r["topic"] for r in listed] == ["news"]
-    bad = api_for("sales").post("/api/consents/", {**payload, "topic": "gossip"}, format="json")
+    bad = api_for("mkt").post("/api/consents/", {**payload, "topic": "gossip"}, format="json")
     assert bad.status_code == 400 and "topic" in bad.json()
     assert api_for("sales").get("/api/consents/?contact=x").status_code == 400
     assert ConsentRecord.objects.unscoped("test").count() == 1
