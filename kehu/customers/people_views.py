@@ -81,15 +81,12 @@ def person_export(request: HttpRequest, contact_id: int, fmt: str) -> HttpRespon
     contact = _contact_for(request, contact_id)
     data = privacy.person_export(actor=request.user, contact=contact, request=request)
     if fmt == "xlsx":
-        response = HttpResponse(
-            privacy.person_export_xlsx(data),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        response = HttpResponse(
-            json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="person-{contact.pk}.{fmt}"'
+        return privacy.person_export_xlsx(data).response(f"person-{contact.pk}.xlsx")
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="person-{contact.pk}.json"'
+    response["Cache-Control"] = "no-store"
     return response
 
 

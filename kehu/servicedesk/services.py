@@ -654,8 +654,8 @@ def ticket_member_add(*, actor: Any, ticket: Ticket, user: Any, role: str = "mem
         raise DomainError(_("角色无效。"), field_errors={"role": [_("角色无效。")]})
     if user is None or not user.is_active:
         raise DomainError(_("请选择成员。"), field_errors={"user": [_("请选择成员。")]})
-    member, created = TicketMember.objects.get_or_create(
-        ticket=ticket, user=user, defaults={"department": user.department or "", "role": role, "added_by": actor}
+    member, created = ticket.task_group.get_or_create(
+        user=user, defaults={"department": user.department or "", "role": role, "added_by": actor}
     )
     if created:
         _log(ticket, actor=actor, action="task_group", from_state=ticket.state, to_state=ticket.state, note=str(user))

@@ -129,12 +129,12 @@ def test_negative_amounts_and_capital_are_refused_and_refunds_are_their_own_kind
     from kehu.analytics import selectors as analytics
     from kehu.customers.models import Transaction
 
-    api = api_for("sales2")
+    api = api_for("mkt")
     refused = api.post(
         "/api/customers/", {"name": "负资本公司", "grade": "B", "registered_capital": "-1"}, format="json"
     )
     assert refused.status_code == 400 and "registered_capital" in refused.json()
-    customer = customer_create(actor=users["sales2"], name="测试公司", grade="B")
+    customer = customer_create(actor=users["mkt"], name="测试公司", grade="B")
     negative = api.post(
         "/api/transactions/", {"customer": customer.pk, "occurred_on": "2026-11-01", "amount": "-50"}, format="json"
     )

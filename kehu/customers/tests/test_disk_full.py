@@ -54,7 +54,7 @@ def test_a_full_disk_keeps_neither_a_partial_file_nor_a_row(users, make_customer
     customer = make_customer()
     with pytest.raises(StorageError) as raised:
         services.document_upload(
-            actor=users["sales"], customer=customer, title="合同", file=SimpleUploadedFile("合同.pdf", PAYLOAD)
+            actor=users["mkt"], customer=customer, title="合同", file=SimpleUploadedFile("合同.pdf", PAYLOAD)
         )
     assert "存储空间不足" in raised.value.message
     assert not DocumentVersion.objects.exists() and not CustomerDocument.objects.exists()
@@ -65,7 +65,7 @@ def test_the_upload_page_says_the_disk_is_full_and_stores_nothing(
     client, users, make_customer, settings, disk_fills_up
 ):
     customer = make_customer()
-    client.force_login(users["sales"])
+    client.force_login(users["mkt"])
     response = client.post(
         reverse("customers:document_add", args=[customer.pk]),
         {"title": "合同", "file": SimpleUploadedFile("合同.pdf", PAYLOAD)},
@@ -80,7 +80,7 @@ def test_an_upload_shorter_than_announced_is_refused(users, make_customer, setti
     truncated = SimpleUploadedFile("合同.pdf", PAYLOAD[:1000])
     truncated.size = len(PAYLOAD)  # the temporary upload file lost its tail
     with pytest.raises(StorageError):
-        services.document_upload(actor=users["sales"], customer=customer, title="合同", file=truncated)
+        services.document_upload(actor=users["mkt"], customer=customer, title="合同", file=truncated)
     assert not DocumentVersion.objects.exists()
     assert _files_under(settings.MEDIA_ROOT) == []
 
@@ -90,13 +90,13 @@ def test_a_stored_document_records_its_checksum_and_a_damaged_file_is_not_served
 
     customer = make_customer()
     version = services.document_upload(
-        actor=users["sales"], customer=customer, title="合同", file=SimpleUploadedFile("合同.pdf", PAYLOAD)
+        actor=users["mkt"], customer=customer, title="合同", file=SimpleUploadedFile("合同.pdf", PAYLOAD)
     )
     version.refresh_from_db()
     assert version.size == len(PAYLOAD) and version.sha256 == hashlib.sha256(PAYLOAD).hexdigest()
     assert Path(version.file.path).read_bytes() == PAYLOAD
     assert Path(version.file.path).stat().st_mode & 0o007 == 0  # not world-readable
-    client.force_login(users["sales"])
+    client.force_login(users["mkt"])
     url = reverse("customers:document_download", args=[version.pk])
     assert b"".join(client.get(url).streaming_content) == PAYLOAD
 

@@ -83,10 +83,10 @@ def test_the_stored_score_is_the_policy_formula_for_every_kind_of_customer(make_
     for i, fields in enumerate(cases):
         customer = make_customer(f"评分{i}有限公司", staff_chinese=7 * i * i * i, staff_foreign=i, **fields)
         services.transaction_create(
-            actor=users["sales"], customer=customer, occurred_on=dt.date.today(), amount=300_000 * i
+            actor=users["mkt"], customer=customer, occurred_on=dt.date.today(), amount=300_000 * i
         )
         services.transaction_create(  # older than twelve months: not counted
-            actor=users["sales"], customer=customer, occurred_on=dt.date.today() - dt.timedelta(days=400), amount=10**6
+            actor=users["mkt"], customer=customer, occurred_on=dt.date.today() - dt.timedelta(days=400), amount=10**6
         )
         made.append((customer, fields, 300_000 * i))
     grading.grading_run(run_id=GradingRun.objects.create().pk)

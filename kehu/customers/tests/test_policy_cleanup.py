@@ -22,7 +22,7 @@ def test_long_without_business_is_flagged_by_the_schedule_into_the_review_list(c
     idle = make_customer("三年无业务客户")
     busy = make_customer("近期有交易客户")
     Customer.objects.filter(pk__in=[idle.pk, busy.pk]).update(created_at=timezone.now() - dt.timedelta(days=1000))
-    services.transaction_create(actor=users["sales"], customer=busy, occurred_on=timezone.localdate(), amount="10")
+    services.transaction_create(actor=users["mkt"], customer=busy, occurred_on=timezone.localdate(), amount="10")
     assert tasks.nightly_stale_flagging.call_local() == 1
     assert tasks.nightly_stale_flagging.call_local() == 0  # run twice: flagged once
     client.force_login(users["sales_mgr"])

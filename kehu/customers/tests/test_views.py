@@ -312,7 +312,7 @@ def test_an_edit_without_the_hidden_version_is_refused(client, users, make_custo
     """Without the version no conflict can be detected: the UI insists on it like the API."""
     customer = make_customer(region="上海")
     form = {"name": customer.name, "industry_standing": "other", "nature": "private", "deal_probability": 50}
-    client.force_login(users["sales"])
+    client.force_login(users["mkt"])
     refused = client.post(reverse("customers:edit", args=[customer.pk]), {**form, "region": "江苏"})
     assert refused.status_code in (200, 400) and "缺少版本号" in refused.content.decode()
     assert Customer.objects.get(pk=customer.pk).region == "上海"

@@ -26,15 +26,15 @@ def test_buying_a_product_the_customer_never_bought_plans_a_special_visit(
     customer = make_customer("老客户", grade="B")
     with django_capture_on_commit_callbacks(execute=True):
         customer_services.transaction_create(
-            actor=users["sales"], customer=customer, occurred_on=dt.date(2026, 3, 1), amount="100", product="管理系统"
+            actor=users["mkt"], customer=customer, occurred_on=dt.date(2026, 3, 1), amount="100", product="管理系统"
         )
         customer_services.transaction_create(
-            actor=users["sales"], customer=customer, occurred_on=dt.date(2026, 6, 1), amount="100", product="管理系统"
+            actor=users["mkt"], customer=customer, occurred_on=dt.date(2026, 6, 1), amount="100", product="管理系统"
         )
     assert not FollowUp.objects.filter(type=FollowUpType.SPECIAL).exists()  # a repeat purchase is no occasion
     with django_capture_on_commit_callbacks(execute=True):
         new = customer_services.transaction_create(
-            actor=users["sales"], customer=customer, occurred_on=dt.date(2026, 9, 1), amount="100", product="硬件设备"
+            actor=users["mkt"], customer=customer, occurred_on=dt.date(2026, 9, 1), amount="100", product="硬件设备"
         )
     special = FollowUp.objects.get(type=FollowUpType.SPECIAL)
     assert (special.source_type, special.source_id) == ("transaction", str(new.pk)) and "硬件设备" in special.note
@@ -68,10 +68,10 @@ def test_a_major_upgrade_delivered_plans_a_special_visit_for_its_buyers(
     buyer = make_customer("买过管理系统", grade="B")
     other = make_customer("没买过", grade="B")
     customer_services.transaction_create(
-        actor=users["sales"], customer=buyer, occurred_on=dt.date(2025, 3, 1), amount="100", product="管理系统"
+        actor=users["mkt"], customer=buyer, occurred_on=dt.date(2025, 3, 1), amount="100", product="管理系统"
     )
     customer_services.transaction_create(
-        actor=users["sales"], customer=other, occurred_on=dt.date(2025, 3, 1), amount="100", product="硬件设备"
+        actor=users["mkt"], customer=other, occurred_on=dt.date(2025, 3, 1), amount="100", product="硬件设备"
     )
     api = api_for("sales")
     assert api.post("/api/product-upgrades/", {"product": "管理系统", "note": "V3"}, format="json").status_code == 403

@@ -148,6 +148,6 @@ def test_customer_self_update_applies_after_review(users: dict[str, Any], custom
     assert contact.mobile == "13800000000"  # nothing applies before a person reviews it
     assert client.get(url).status_code == 410
     request.refresh_from_db()
-    selfupdate.selfupdate_review(actor=users["sales"], request=request, approve=True)
+    selfupdate.selfupdate_review(actor=users["mkt"], request=request, approve=True)
     contact.refresh_from_db()
     assert contact.mobile == "13900000000" and contact.email == "wang@example.cn"

@@ -9,12 +9,14 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kehu.access import roles
 from kehu.access.audit import log_access
+from kehu.core.exceptions import DomainError
 from kehu.customers.models import Customer
 from kehu.messaging.api.serializers import DeliverySerializer
 from kehu.messaging.selectors import deliveries_for
@@ -36,7 +38,11 @@ from .serializers import (
 
 
 def _marketing_only(request: Request) -> None:
-    campaigns.require_marketing(request.user)
+    """Campaigns, segments and templates are marketing's tools: anyone else gets a 403, not a 400."""
+    try:
+        campaigns.require_marketing(request.user)
+    except DomainError as refused:
+        raise PermissionDenied(refused.message) from refused
 
 
 @extend_schema(tags=["loyalty"])

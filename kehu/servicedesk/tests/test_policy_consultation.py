@@ -70,7 +70,7 @@ def test_a_consultation_is_read_only_through_the_users_scope(users, make_custome
     """The same restrict/Scope pattern as complaints: an A-grade customer's consultation is not shown to sales staff
     who may not open that archive, but customer service handles every one (投诉处理方案 三.1)."""
     a_grade = make_customer("A级客户", grade="A", owner="sales2")
-    consultation = services.consultation_create(actor=users["sales2"], customer=a_grade, description="价格咨询")
+    consultation = services.consultation_create(actor=users["cs"], customer=a_grade, description="价格咨询")
     assert not Consultation.objects.restrict(users["sales"], "view").filter(pk=consultation.pk).exists()
     assert Consultation.objects.restrict(users["cs"], "view").filter(pk=consultation.pk).exists()
     assert api_for("sales").get(f"/api/consultations/{consultation.pk}/").status_code == 404
@@ -82,6 +82,6 @@ def test_customer_service_handles_the_complaints_of_every_grade_through_restrict
     from kehu.servicedesk.models import Complaint
 
     a_grade = make_customer("A级客户", grade="A", owner="sales2")
-    complaint = services.complaint_create(actor=users["sales2"], customer=a_grade, channel="phone", reason="延迟交付")
+    complaint = services.complaint_create(actor=users["cs"], customer=a_grade, channel="phone", reason="延迟交付")
     assert Complaint.objects.restrict(users["cs"], "view").filter(pk=complaint.pk).exists()
     assert not Complaint.objects.restrict(users["sales"], "view").filter(pk=complaint.pk).exists()
