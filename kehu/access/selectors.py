@@ -172,6 +172,6 @@ def security_overview(user: Any, *, days: int = 7) -> dict[str, Any]:
         .filter(status=RetentionReview.Status.OPEN)
         .select_related("customer")
         .order_by("id")[:50],
-        # Derived work (plans, notifications) that keeps failing or waits too long (ADR 0010).
+        # Derived work (plans, notifications) that keeps failing or waits too long (ADR 0005).
         "stuck_events": outbox.stuck_events(),
     }

@@ -6,7 +6,7 @@ subscribes (in its AppConfig.ready) and plans follow-up visits or re-plans
 contacts. Handlers run after the publishing transaction commits, so a rolled
 back write never triggers anything. Payloads carry ids, never model objects.
 
-Durable (ADR 0010): publish writes the event into the outbox in the publisher's
+Durable (ADR 0005): publish writes the event into the outbox in the publisher's
 transaction; the worker runs the handlers, each in its own transaction, and
 retries a failed one with backoff. A crash between commit and handler loses
 nothing, so handlers must be idempotent (they may run again after a crash) and

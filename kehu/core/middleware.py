@@ -1,4 +1,4 @@
-"""Every API write is one transaction: a request that fails commits nothing (ADR 0010).
+"""Every API write is one transaction: a request that fails commits nothing (ADR 0005).
 
 Without it, a view that called a service (which committed) and then failed (rendering the
 answer, a second service, a full disk) answered 500 with the row stored, and the client's retry

@@ -53,7 +53,7 @@ class CalendarDay(models.Model):
 
 
 class OutboxEvent(models.Model):
-    """A domain event written in the same transaction as the change it reports (ADR 0010).
+    """A domain event written in the same transaction as the change it reports (ADR 0005).
 
     The worker drains it: every handler subscribed to `event` runs in its own transaction, which
     also records the handler in `done_handlers`; when all have run the row gets `done_at`. A

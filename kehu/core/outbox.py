@@ -1,4 +1,4 @@
-"""The durable outbox behind kehu.core.events (ADR 0010).
+"""The durable outbox behind kehu.core.events (ADR 0005).
 
 `record` writes one row per published event inside the caller's transaction and asks, on
 commit, for a drain of exactly those rows (the "kick"). The kick is best effort: if the process

@@ -1,4 +1,4 @@
-"""Two queues, so that timers never wait behind a long job (issue 9 item 11, ADR 0010).
+"""Two queues, so that timers never wait behind a long job (issue 9 item 11, ADR 0005).
 
 The main huey queue (settings.HUEY) carries timers and short work: the every-minute SLA sweep,
 outbox drains, reminders, mails. Long jobs (imports, re-plans, grading runs, the nightly planning,

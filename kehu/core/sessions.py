@@ -1,6 +1,6 @@
 """Cached database sessions whose refresh never makes a read wait for a writer.
 
-Reads come from the cache (no session query per page, docs/adr/0010-perf-fast-at-a-million.md);
+Reads come from the cache (no session query per page, docs/adr/0006-perf-fast-at-a-million.md);
 every write goes through to the database so a restart or a second web process loses nothing.
 
 SESSION_SAVE_EVERY_REQUEST saves the session on every page to push its expiry forward. While a

@@ -32,7 +32,7 @@ from .choices import Channel, Grade, IndustryStanding, InfoSource, Nature, Prior
 class VisibleManager(RestrictedManager):  # type: ignore[misc, valid-type]
     """The default manager of customers and contacts: rows of an import still being committed
     (`import_pending` set) are invisible until the import's final switch clears the marker in one
-    UPDATE, so a large import is written in short batches yet appears all at once (ADR 0012-imports).
+    UPDATE, so a large import is written in short batches yet appears all at once (ADR 0008-imports).
     The base manager (related-object access, the access rules' subqueries) still sees them."""
 
     def get_queryset(self) -> Any:

@@ -11,7 +11,7 @@ class QuestionKind(models.TextChoices):
 
 
 class Privacy(models.TextChoices):
-    """Who sees which customer said what (ADR 0012-surveys)."""
+    """Who sees which customer said what (ADR 0009-surveys)."""
 
     NAMED = "named", _("实名")
     CONFIDENTIAL = "confidential", _("保密（仅客服部）")

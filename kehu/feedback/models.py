@@ -1,4 +1,4 @@
-"""Surveys, relationship evaluations and customers' self-updates (SPEC M8; ADR 0012-surveys).
+"""Surveys, relationship evaluations and customers' self-updates (SPEC M8; ADR 0009-surveys).
 
 Templates (survey and evaluation) are versioned: once a version is used it is never edited, an
 edit makes the next version, so a past answer or score always reads against what was asked. The

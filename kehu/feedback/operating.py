@@ -2,7 +2,7 @@
 
 The evaluator may always overrule a figure by entering a score; the figure then stays only if they
 keep it as the basis. Reads other apps' tables (like analytics) and writes nothing there. The window
-is the last 12 months. Scales (documented in ADR 0012-surveys):
+is the last 12 months. Scales (documented in ADR 0009-surveys):
 - survey: average 1–5 rating of the customer's answers, ×20;
 - complaints: 100 − 10 per general, 20 per serious, 30 per urgent complaint (floor 0);
 - sla: 100 − 15 per breached deadline (floor 0);

@@ -6,7 +6,7 @@ coverage (the share of the question's known words, weighted by idf, that the bes
 contains), lowered for each word no article knows and for matches on common words only, and damped
 when the runner-up is almost as good. The index is built
 once per process and rebuilt when KnowledgeState.stamp changes (every article or synonym write
-bumps it), so asking costs one tiny query plus the ranking. See docs/adr/0014-channels-knowledge.md.
+bumps it), so asking costs one tiny query plus the ranking. See docs/adr/0010-channels-conversations-knowledge.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Durable outbox (ADR 0010): work derived from a commit survives a crash between commit and handler."""
+"""Durable outbox (ADR 0005): work derived from a commit survives a crash between commit and handler."""
 
 from __future__ import annotations
 

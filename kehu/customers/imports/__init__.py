@@ -3,7 +3,7 @@
 upload (import_start: limits, file stored) -> background preview (parse_import: every cell parsed,
 duplicates checked per batch, rows staged in ImportRow; progress on the job) -> import_commit ->
 background batched commit, invisible until one final switch (commit_import) -> done.
-Design and trade-offs: docs/adr/0012-imports-staged-commit.md.
+Design and trade-offs: docs/adr/0008-imports-staged-commit.md.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ customers, contacts, yearly sales, archive updates and history rows) that also a
 cursor, so SQLite's write lock is held for a fraction of a second at a time and a worker killed
 mid-way resumes exactly after the last written batch. The rows carry `import_pending = job id`,
 which the default managers hide; the final switch clears it with one UPDATE per table and
-publishes the domain events, so users see the whole import at once or nothing (ADR 0012-imports).
+publishes the domain events, so users see the whole import at once or nothing (ADR 0008-imports).
 
 History: one simple_history row per imported customer and contact ("+", written in bulk with
 the batch, history_user = the importer), and one ArchiveUpdate per customer ("Excel 导入").

@@ -1,6 +1,6 @@
 """Digit 4-grams in the search documents, and on PostgreSQL the tsvector stored in a generated column
 with its own GIN index and a larger statistics sample, so a phone or e-mail fragment of 4+ digits is
-one exact index token with a stable plan and a cheap row test (ADR 0010)."""
+one exact index token with a stable plan and a cheap row test (ADR 0006)."""
 
 from django.db import migrations
 
