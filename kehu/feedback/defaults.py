@@ -4,6 +4,10 @@ SOP 满意度管理: 每年开展1-2次客户满意度调研，涵盖产品质�
 客户关系维护方案 五: 客户关系评估表 (分析指标 / 指标权重 / 指标得分 / 得分依据 / 备注 / 合计 / 最终得分).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 DIMENSIONS = [
     ("product_quality", "产品质量", "Product quality"),
     ("service_response", "服务响应", "Service response"),
@@ -58,3 +62,40 @@ EVALUATION = {
         ("付款与履约记录", 20, "payment"),
     ],
 }
+
+
+def install(apps: Any) -> None:
+    """The default dimensions, schedule and templates (migration 0002; tests after a flush)."""
+    Dimension = apps.get_model("feedback", "Dimension")
+    SurveyPolicy = apps.get_model("feedback", "SurveyPolicy")
+    SurveyTemplate = apps.get_model("feedback", "SurveyTemplate")
+    SurveyQuestion = apps.get_model("feedback", "SurveyQuestion")
+    EvaluationTemplate = apps.get_model("feedback", "EvaluationTemplate")
+    EvaluationIndicator = apps.get_model("feedback", "EvaluationIndicator")
+    dims = {}
+    for position, (code, name, name_en) in enumerate(DIMENSIONS):
+        dims[code], _ = Dimension.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "position": position}
+        )
+    for grade, (surveys, evaluations) in POLICIES.items():
+        SurveyPolicy.objects.get_or_create(
+            grade=grade, defaults={"surveys_per_year": surveys, "evaluations_per_year": evaluations}
+        )
+    if not SurveyTemplate.objects.filter(code=SURVEY["code"]).exists():
+        template = SurveyTemplate.objects.create(code=SURVEY["code"], name=SURVEY["name"], intro=SURVEY["intro"])
+        for position, (kind, text, text_en, dim) in enumerate(SURVEY["questions"]):
+            SurveyQuestion.objects.create(
+                template=template,
+                position=position,
+                kind=kind,
+                text=text,
+                text_en=text_en,
+                dimension=dims.get(dim),
+                required=kind != "text",
+            )
+    if not EvaluationTemplate.objects.filter(code=EVALUATION["code"]).exists():
+        form = EvaluationTemplate.objects.create(code=EVALUATION["code"], name=EVALUATION["name"])
+        for position, (name, weight, source) in enumerate(EVALUATION["indicators"]):
+            EvaluationIndicator.objects.create(
+                template=form, position=position, name=name, weight=weight, source=source
+            )
