@@ -177,7 +177,7 @@ def score(signals: Signals, today: dt.date, w: dict[str, int]) -> tuple[int, lis
         add("overdue_followups", w["overdue_followups"] * min(1.0, signals.overdue_followups / 2),
             count=signals.overdue_followups)  # fmt: skip
     reasons.sort(key=lambda r: -r["points"])
-    total = int(round(min(100.0, sum(r["points"] for r in reasons))))
+    total = round(min(100.0, sum(r["points"] for r in reasons)))
     return total, reasons
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models import functions as fn
 from django.utils.translation import gettext as _
@@ -147,15 +148,20 @@ def pareto(user: Any, *, since: dt.date, until: dt.date) -> dict[str, Any]:
     per_customer = (
         _transactions_for(user, since, until)
         .values("customer_id")
-        .annotate(amount=Sum(net_amount()))
-        .filter(amount__gt=0)
+        .annotate(total=Sum(net_amount()))
+        .filter(total__gt=0)
     )
-    overall = per_customer.aggregate(customers=Count("customer_id"), amount=Sum("amount"))
-    customers, total = overall["customers"] or 0, overall["amount"] or Decimal(0)
+    overall = per_customer.aggregate(n=Count("customer_id"), s=Sum("total"))
+    customers, total = overall["n"] or 0, overall["s"] or Decimal(0)
     top_n = math.ceil(customers * 0.2) if customers else 0
     top_amount = Decimal(0)
     if top_n:
-        top_amount = per_customer.order_by("-amount", "customer_id")[:top_n].aggregate(s=Sum("amount"))["s"] or 0
+        # Django cannot aggregate over a sliced grouped queryset: sum the compiled subquery (the
+        # restriction is part of its SQL).
+        sql, sql_params = per_customer.order_by("-total", "customer_id")[:top_n].query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT SUM(total) FROM ({sql}) AS top_customers", sql_params)  # noqa: S608
+            top_amount = Decimal(str(cursor.fetchone()[0] or 0))
     return {
         "customers": customers,
         "top_customers": top_n,
@@ -265,7 +271,7 @@ def scope_is_limited(user: Any) -> bool:
         return False
     if not roles.is_active(user):
         return True
-    rules = policy._rules(user).get("view", [])  # noqa: SLF001  (the one reader of the rules; cached per user)
+    rules = policy._rules(user).get("view", [])
     covered: set[str] = set()
     for rule in rules:
         if rule.principal == "everyone" or (
