@@ -277,8 +277,8 @@ def collect(customer_ids: Iterable[int], today: dt.date) -> dict[int, Signals]:
         .annotate(low=Min("lowest_rating"))
         .values_list("customer_id", "low")
     ):
-        current = signals[pk].lowest_score
-        signals[pk].lowest_score = lowest if current is None else min(current, lowest)
+        known = signals[pk].lowest_score
+        signals[pk].lowest_score = lowest if known is None else min(known, lowest)
     now = timezone.now()
     for pk, every, last, raised in (
         Demand.objects.unscoped(why)

@@ -59,7 +59,7 @@ def parse_period(value: str) -> tuple[dt.date, dt.date] | None:
 def deadlines(start: dt.date, end: dt.date) -> dict[dt.date, dt.date]:
     """Each day of [start, end] -> the day it must be done by: itself, or the next working day."""
     horizon = end + dt.timedelta(days=20)  # past any holiday week
-    workdays = [d["date"] for d in workcalendar.days(start, horizon) if d["is_workday"]]
+    workdays: list[dt.date] = [d["date"] for d in workcalendar.days(start, horizon) if d["is_workday"]]  # type: ignore[misc]
     result: dict[dt.date, dt.date] = {}
     day = start
     index = 0
@@ -106,12 +106,13 @@ def kpis(viewer: Any, *, start: dt.date, end: dt.date, persons: list[Any]) -> li
 
     ids = [p.pk for p in persons]
     rows: dict[int, dict[str, Any]] = {p.pk: {"user": p, **dict.fromkeys(FIELDS, 0)} for p in persons}
-    for row in rows.values():
-        row["satisfaction_avg"] = None
+    for person_row in rows.values():
+        person_row["satisfaction_avg"] = None
     if not ids:
         return []
     table = deadlines(start, end)
     tz = timezone.get_current_timezone()
+    row: Any
     for row in (
         PlanDue.objects.restrict(viewer, "view")
         .filter(assignee_id__in=ids, due_on__range=(start, end))

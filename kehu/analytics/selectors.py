@@ -69,11 +69,10 @@ def _transactions_for(user: Any, since: dt.date, until: dt.date) -> Any:
 
 
 def _label(by: str, row: dict[str, Any]) -> str:
-    key = row.get(DIMENSIONS[by])
-    if by == "grade":
-        return str(dict(Grade.choices).get(key, key or "—"))
-    if by == "industry":
-        return str(dict(IndustryStanding.choices).get(key, key or "—"))
+    key: Any = row.get(DIMENSIONS[by])
+    if by in ("grade", "industry"):
+        labels: dict[Any, Any] = dict(Grade.choices if by == "grade" else IndustryStanding.choices)
+        return str(labels.get(key, key or "—"))
     if by == "owner":
         name = f"{row.get(OWNER_NAME[0]) or ''}{row.get(OWNER_NAME[1]) or ''}"
         return name or str(row.get(OWNER_NAME[2]) or "—")
@@ -160,7 +159,7 @@ def pareto(user: Any, *, since: dt.date, until: dt.date) -> dict[str, Any]:
         # restriction is part of its SQL).
         sql, sql_params = per_customer.order_by("-total", "customer_id")[:top_n].query.sql_with_params()
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT SUM(total) FROM ({sql}) AS top_customers", sql_params)  # noqa: S608
+            cursor.execute(f"SELECT SUM(total) FROM ({sql}) AS top_customers", sql_params)
             top_amount = Decimal(str(cursor.fetchone()[0] or 0))
     return {
         "customers": customers,
@@ -191,8 +190,8 @@ def grade_migration(user: Any, *, start: dt.date, end: dt.date) -> dict[str, Any
         .annotate(customers=Count("customer_id"))
         .order_by("grade", "to_grade")
     )
-    flows = [dict(r) for r in rows]
-    order = {g: i for i, g in enumerate(Grade.values)}
+    flows: list[dict[str, Any]] = [dict(r) for r in rows]
+    order: dict[Any, int] = {g: i for i, g in enumerate(Grade.values)}
     return {
         "start": start,
         "end": end,

@@ -76,7 +76,7 @@ def plan_dues_record(*, today: dt.date | None = None) -> tuple[int, int]:
     recorded = 0
     last = 0
     while True:
-        batch = list(
+        batch: list[Any] = list(
             plans.filter(pk__gt=last)
             .order_by("pk")
             .values_list("pk", "customer_id", "assignee_id", "next_due_on", "last_contact_on")[:BATCH]
@@ -84,15 +84,23 @@ def plan_dues_record(*, today: dt.date | None = None) -> tuple[int, int]:
         if not batch:
             break
         last = batch[-1][0]
-        created = PlanDue.objects.bulk_create(
-            [
-                PlanDue(customer_id=customer, assignee_id=assignee, due_on=due)
-                for _pk, customer, assignee, due, _last in batch
-                if due <= today + dt.timedelta(days=31)  # only dates near enough to be someone's work
-            ],
-            ignore_conflicts=True,
+        wanted = {
+            (customer, due): assignee
+            for _pk, customer, assignee, due, _last in batch
+            if due <= today + dt.timedelta(days=31)  # only dates near enough to be someone's work
+        }
+        known = set(
+            PlanDue.objects.unscoped(why)
+            .filter(customer_id__in={customer for customer, _due in wanted}, due_on__in={due for _c, due in wanted})
+            .values_list("customer_id", "due_on")
         )
-        recorded += len(created)
+        fresh = [
+            PlanDue(customer_id=customer, assignee_id=assignee, due_on=due)
+            for (customer, due), assignee in wanted.items()
+            if (customer, due) not in known
+        ]
+        PlanDue.objects.bulk_create(fresh, ignore_conflicts=True)  # a concurrent run may have written one
+        recorded += len(fresh)
     closed = 0
     open_dues = PlanDue.objects.unscoped(why).filter(done_on__isnull=True)
     last = 0
@@ -204,7 +212,7 @@ def churn_action_create(
         due_on = today + dt.timedelta(days=7)
     elif due_on < today:
         errors["due_on"] = [_("完成期限不能早于今天。")]
-    if errors:
+    if errors or owner is None:
         raise DomainError(_("输入有误，请检查标出的字段。"), field_errors=errors)
     risk = ChurnRisk.objects.unscoped("the customer was checked above").filter(customer=customer).first()
     return ChurnAction.objects.create(

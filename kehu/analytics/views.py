@@ -202,7 +202,8 @@ def churn_action_create(request: HttpRequest) -> HttpResponse:
     except ValueError:
         messages.error(request, _("客户不存在或您无权查看。"))
     except DomainError as error:
-        messages.error(request, " ".join([error.message, *sum(error.field_errors.values(), [])]))
+        details = [message for field in error.field_errors.values() for message in field]
+        messages.error(request, " ".join([error.message, *details]))
     else:
         messages.success(request, _("已记录挽留行动。"))
     return redirect("analytics:churn")
@@ -282,7 +283,7 @@ def _rate(part: int, whole: int) -> float | None:
 @login_required
 def kpi_page(request: HttpRequest) -> HttpResponse:
     try:
-        start, end, rows = _kpi_rows(request)
+        start, _end, rows = _kpi_rows(request)
     except params.ParamError as error:
         status = 403 if error.field == "user" else 400
         response = render(request, "analytics/kpis.html", {"rows": [], "error": error.message}, status=status)

@@ -146,7 +146,7 @@ class ChurnActionView(APIView):
     """POST a retention action {customer, description, owner?, due_on?}; PATCH <id> {status, note}."""
 
     def post(self, request: Request) -> Response:
-        data = request.data
+        data: Any = request.data
         try:
             customer_id = int(data.get("customer"))
         except (TypeError, ValueError) as exc:
@@ -171,8 +171,8 @@ class ChurnActionView(APIView):
         action = services.churn_action_update(
             actor=request.user,
             action_id=pk,
-            status=str(request.data.get("status") or ""),
-            note=str(request.data.get("note") or ""),
+            status=str(request.data.get("status") or ""),  # type: ignore[union-attr]
+            note=str(request.data.get("note") or ""),  # type: ignore[union-attr]
         )
         return Response(_action(action))
 

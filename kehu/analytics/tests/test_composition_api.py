@@ -2,7 +2,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
 
 from kehu.analytics import selectors, services
 from kehu.analytics.models import GradeSnapshot
