@@ -23,3 +23,11 @@ def nightly_analytics() -> None:
     grade_snapshot_take()
     plan_dues_record()
     churn_run(churn_run_start(enqueue=False).pk)
+
+
+@bulk_periodic_task(crontab(minute="30", hour="7", day_of_week="1"))
+def weekly_manager_digest() -> None:
+    """Mondays 07:30: each manager's digest (KPIs, high risks, breaches) by e-mail."""
+    from .digest import weekly_digest
+
+    weekly_digest()
