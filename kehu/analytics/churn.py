@@ -69,6 +69,16 @@ REASON_LABELS: dict[str, Any] = {
     "unanswered_demands": gettext_lazy("%(count)s 项需求未按期反馈进度"),
     "overdue_followups": gettext_lazy("%(count)s 次回访已逾期"),
 }
+RULE_LABELS: dict[str, Any] = {
+    "silence": gettext_lazy("超过联络计划未联系"),
+    "order_frequency": gettext_lazy("订单次数低于自身以往水平"),
+    "order_amount": gettext_lazy("采购金额低于自身以往水平"),
+    "complaints": gettext_lazy("未结及近期投诉（按严重程度）"),
+    "sla_breaches": gettext_lazy("服务超时"),
+    "low_scores": gettext_lazy("满意度评分低"),
+    "unanswered_demands": gettext_lazy("需求未按期反馈进度"),
+    "overdue_followups": gettext_lazy("回访逾期"),
+}
 SEVERITY_LABELS: dict[str, Any] = {
     "urgent": gettext_lazy("紧急"),
     "serious": gettext_lazy("严重"),

@@ -157,3 +157,17 @@ def test_actions_are_tracked_and_scoped(api_for, users, histories):
 def test_anonymous_gets_nothing(client, histories):
     assert client.get(reverse("analytics-churn-risk")).status_code in (401, 403)
     assert client.post(reverse("analytics-churn-runs")).status_code in (401, 403)
+
+
+def test_the_owner_of_an_action_works_on_it_without_seeing_the_archive(api_for, users, histories):
+    created = api_for("mkt_mgr").post(
+        reverse("analytics-churn-actions"),
+        {"customer": histories["risky"].pk, "description": "技术回访", "owner": users["tech"].pk},
+        format="json",
+    )
+    assert created.status_code == 201
+    one = reverse("analytics-churn-action", args=[created.json()["id"]])
+    assert api_for("tech").patch(one, {"status": "doing"}, format="json").status_code == 200
+    assert api_for("tech").get(reverse("analytics-churn-risk")).json()["results"] == []  # still no archive access
+    assert api_for("sales").patch(one, {"status": "dropped"}, format="json").status_code == 400
+    assert ChurnAction.objects.get().status == "doing"

@@ -158,3 +158,30 @@ def test_anonymous_is_sent_to_login(client):
     for name, _limit in PAGES:
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.browser
+def test_pages_draw_their_charts_without_console_errors(login, users, data):
+    page = login("mkt_mgr")
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(page.base_url + reverse("analytics:composition") + "?by=region")
+    page.wait_for_selector("[data-chart] canvas")
+    page.goto(page.base_url + reverse("analytics:churn"))
+    page.wait_for_selector("[data-table=churn]")
+    assert page.locator("[data-table=churn] tbody tr").count() >= 1
+    page.goto(page.base_url + reverse("analytics:kpis"))
+    page.wait_for_selector("[data-table=kpis]")
+    page.goto(page.base_url + reverse("analytics:service"))
+    page.wait_for_selector("[data-table=timers]")
+    assert errors == []
+
+
+def test_exports_of_a_user_without_rights_hold_no_figures(client, users, data):
+    client.force_login(users["tech"])
+    workbook = load_workbook(BytesIO(client.get(reverse("analytics:composition-export")).getvalue()))
+    assert all(sheet.max_row <= 2 for sheet in workbook.worksheets)  # header (+ the Pareto zero line)
+    names = [c for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for c in row]
+    assert "流失公司" not in names and "稳定公司" not in names
+    workbook = load_workbook(BytesIO(client.get(reverse("analytics:churn-export")).getvalue()))
+    assert workbook.worksheets[0].max_row == 1
