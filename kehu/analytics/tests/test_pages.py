@@ -3,6 +3,7 @@ from io import BytesIO
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from kehu.access.models import AccessLog
@@ -185,3 +186,14 @@ def test_exports_of_a_user_without_rights_hold_no_figures(client, users, data):
     assert "流失公司" not in names and "稳定公司" not in names
     workbook = load_workbook(BytesIO(client.get(reverse("analytics:churn-export")).getvalue()))
     assert workbook.worksheets[0].max_row == 1
+
+
+def test_the_nightly_job_fills_every_summary(users, data):
+    from kehu.analytics.models import ChurnRisk, ChurnRun, GradeSnapshot
+    from kehu.analytics.tasks import nightly_analytics
+
+    runs = ChurnRun.objects.count()
+    nightly_analytics.call_local()
+    assert ChurnRun.objects.count() == runs + 1 and ChurnRun.objects.order_by("-id").first().status == "done"
+    assert ChurnRisk.objects.unscoped("test").count() == 3
+    assert GradeSnapshot.objects.unscoped("test").filter(month=timezone.localdate().replace(day=1)).count() == 3
