@@ -81,14 +81,22 @@ def _label(by: str, row: dict[str, Any]) -> str:
 
 def composition(user: Any, *, by: str, since: dt.date, until: dt.date, limit: int = 20) -> dict[str, Any]:
     """Groups of one dimension (largest amount first, at most `limit` and an "others" line) and the
-    totals the shares are of. Three queries: groups, totals (and nothing per group)."""
+    totals the shares are of. One query, two when the groups were cut or overlap (products)."""
     if by not in DIMENSIONS:
         raise ValueError(by)
     field = DIMENSIONS[by]
     base = _transactions_for(user, since, until)
     fields = (field, *OWNER_NAME) if by == "owner" else (field,)
     rows = list(base.values(*fields).annotate(**_sums()).order_by("-amount", field)[: limit + 1])
-    totals = base.aggregate(**_sums())
+    if len(rows) <= limit and by != "product":
+        # Every group is here and each customer is in exactly one: the totals are the sums.
+        totals = {
+            "amount": sum((r["amount"] for r in rows), Decimal(0)),
+            "quantity": sum(r["quantity"] for r in rows),
+            "customers": sum(r["customers"] for r in rows),
+        }
+    else:
+        totals = base.aggregate(**_sums())
     total_amount, total_quantity = totals["amount"] or Decimal(0), totals["quantity"] or 0
 
     def share(amount: Decimal, quantity: int, customers: int, label: str, key: Any) -> Share:
@@ -143,27 +151,33 @@ def top_customers(user: Any, *, since: dt.date, until: dt.date, limit: int = 20)
 
 
 def pareto(user: Any, *, since: dt.date, until: dt.date) -> dict[str, Any]:
-    """Which 20 % of the customers make how much of the sales (二八分析): two queries in the database."""
+    """Which 20 % of the customers make how much of the sales (二八分析): ONE query. The grouped,
+    restricted queryset is compiled by Django (the restriction is part of its SQL) and ranked with
+    window functions around it, which the ORM cannot aggregate over."""
     per_customer = (
         _transactions_for(user, since, until)
         .values("customer_id")
         .annotate(total=Sum(net_amount()))
         .filter(total__gt=0)
+        .order_by()
     )
-    overall = per_customer.aggregate(n=Count("customer_id"), s=Sum("total"))
-    customers, total = overall["n"] or 0, overall["s"] or Decimal(0)
-    top_n = math.ceil(customers * 0.2) if customers else 0
-    top_amount = Decimal(0)
-    if top_n:
-        # Django cannot aggregate over a sliced grouped queryset: sum the compiled subquery (the
-        # restriction is part of its SQL).
-        sql, sql_params = per_customer.order_by("-total", "customer_id")[:top_n].query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT SUM(total) FROM ({sql}) AS top_customers", sql_params)
-            top_amount = Decimal(str(cursor.fetchone()[0] or 0))
+    sql, sql_params = per_customer.query.sql_with_params()
+    ranked = (
+        "SELECT total, ROW_NUMBER() OVER (ORDER BY total DESC, customer_id) AS rank, COUNT(*) OVER () AS customers "
+        f"FROM ({sql}) AS per_customer"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(MAX(customers), 0), COALESCE(SUM(total), 0), "
+            "COALESCE(SUM(CASE WHEN 5 * rank <= customers + 4 THEN total ELSE 0 END), 0) "  # rank <= ceil(20 %)
+            f"FROM ({ranked}) AS ranked",
+            sql_params,
+        )
+        customers, total, top_amount = cursor.fetchone()
+    total, top_amount = Decimal(str(total)), Decimal(str(top_amount))
     return {
-        "customers": customers,
-        "top_customers": top_n,
+        "customers": int(customers),
+        "top_customers": math.ceil(int(customers) * 0.2),
         "top_amount": top_amount,
         "total_amount": total,
         "top_share": float(top_amount / total) if total else 0.0,
