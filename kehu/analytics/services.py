@@ -21,13 +21,14 @@ BATCH = 2000
 
 
 def _customer_id_batches(size: int = BATCH) -> Any:
-    """Every customer id in ascending batches (keyset, no OFFSET); system work."""
+    """Every live customer id (not archived, not inside an uncommitted import) in ascending batches
+    (keyset, no OFFSET); system work."""
     from kehu.customers.models import Customer
 
     last = 0
     while True:
         ids = list(
-            Customer._base_manager.filter(pk__gt=last, is_archived=False)
+            Customer._base_manager.filter(pk__gt=last, is_archived=False, import_pending__isnull=True)
             .order_by("pk")
             .values_list("pk", flat=True)[:size]
         )
