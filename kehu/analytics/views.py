@@ -308,7 +308,7 @@ def kpi_export(request: HttpRequest) -> HttpResponse | FileResponse:
             _("姓名"),
             _("应联络"),
             _("按时联络"),
-            _("应回访"),
+            _("应回访次数"),
             _("按时回访"),
             _("结案投诉"),
             _("按时处理投诉"),

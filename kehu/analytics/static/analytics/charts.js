@@ -20,7 +20,7 @@ document.addEventListener("DOMContentLoaded", () => {
         tooltip: { trigger: "axis", valueFormatter: money },
         grid: { left: 60, right: 10, top: 10, bottom: 60 },
         xAxis: { type: "category", data: labels, axisLabel: { rotate: 30 } },
-        yAxis: { type: "value", axisLabel: { formatter: money } },
+        yAxis: { type: "value", minInterval: unit === "count" ? 1 : 0, axisLabel: { formatter: money } },
         series: [{ type: "bar", data: values }],
       });
     }
