@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -34,11 +35,12 @@ class CompositionView(APIView):
     """Sales amount and quantity by grade, product, region, industry or owner, with shares and Pareto."""
 
     @extend_schema(
+        responses=OpenApiTypes.OBJECT,
         parameters=[
             OpenApiParameter("by", str, enum=list(selectors.DIMENSIONS)),
             OpenApiParameter("from", str, description="YYYY-MM-DD"),
             OpenApiParameter("to", str, description="YYYY-MM-DD"),
-        ]
+        ],
     )
     def get(self, request: Request) -> Response:
         by = _checked(params.dimension, request.query_params)
@@ -103,7 +105,9 @@ def _risk_item(item: dict[str, Any]) -> dict[str, Any]:
 class ChurnRiskView(APIView):
     """Customers by churn risk, highest first, only those the user may view; ?after=<score>:<customer id>."""
 
-    @extend_schema(parameters=[OpenApiParameter("min_score", int), OpenApiParameter("after", str)])
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT, parameters=[OpenApiParameter("min_score", int), OpenApiParameter("after", str)]
+    )
     def get(self, request: Request) -> Response:
         min_score = _checked(params.optional_int, request.query_params, "min_score") or 0
         after = None
@@ -130,7 +134,7 @@ class ChurnRiskView(APIView):
 class ChurnRunView(APIView):
     """POST: recompute every customer's churn risk now (managers); answers 202 with the run."""
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         if not services.may_run_churn(request.user):
             raise PermissionDenied(_("只有经理及以上人员可以重新计算流失风险。"))
@@ -143,8 +147,9 @@ class ChurnRunView(APIView):
 
 @extend_schema(tags=["analytics"])
 class ChurnActionView(APIView):
-    """POST a retention action {customer, description, owner?, due_on?}; PATCH <id> {status, note}."""
+    """POST a retention action {customer, description, owner?, due_on?}."""
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         data: Any = request.data
         try:
@@ -167,6 +172,12 @@ class ChurnActionView(APIView):
         )
         return Response(_action(action), status=status.HTTP_201_CREATED)
 
+
+@extend_schema(tags=["analytics"])
+class ChurnActionDetailView(APIView):
+    """PATCH {status, note}: the owner of the action or anyone who may view the customer."""
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, pk: int) -> Response:
         action = services.churn_action_update(
             actor=request.user,
@@ -196,7 +207,9 @@ class KpiView(APIView):
     """Per person: plans_due, plans_on_time, followups_due, followups_on_time, complaints_closed,
     complaints_on_time, satisfaction_avg for ?period=YYYY-MM (&user=<id>)."""
 
-    @extend_schema(parameters=[OpenApiParameter("period", str), OpenApiParameter("user", int)])
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT, parameters=[OpenApiParameter("period", str), OpenApiParameter("user", int)]
+    )
     def get(self, request: Request) -> Response:
         start, end = _checked(params.period, request.query_params)
         user_id = _checked(params.optional_int, request.query_params, "user")
@@ -218,7 +231,7 @@ class KpiView(APIView):
 class ServiceView(APIView):
     """Complaints, problems, demands and consultations of ?period=YYYY-MM; SLA timers against target."""
 
-    @extend_schema(parameters=[OpenApiParameter("period", str)])
+    @extend_schema(responses=OpenApiTypes.OBJECT, parameters=[OpenApiParameter("period", str)])
     def get(self, request: Request) -> Response:
         start, end = _checked(params.period, request.query_params)
         data = service.service_stats(request.user, start=start, end=end)
