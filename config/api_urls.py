@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("kehu.feedback.api.urls")),
     path("", include("kehu.conversations.api.urls")),
     path("", include("kehu.knowledge.api.urls")),
+    path("", include("kehu.analytics.api.urls")),
 ]
