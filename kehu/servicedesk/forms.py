@@ -87,15 +87,25 @@ class CustomerField(forms.CharField):
         )
         if not found:
             found = list(scope.filter(name=text)[:2])
+        if not found and len(text) >= 2:
+            # A fragment ("宇通机械") that names exactly one customer in scope is that customer.
+            from kehu.workbench.selectors import pick_customers
+
+            picked = pick_customers(self.user, text)
+            found = list(scope.filter(pk=picked[0]["id"])[:1]) if len(picked) == 1 else []
         if not found:
-            raise forms.ValidationError(_("找不到该客户（或您无权查看），请输入档案编号或完整名称。"))
+            raise forms.ValidationError(_("找不到该客户（或您无权查看），请从下拉建议中选择，或输入档案编号。"))
         if len(found) > 1:
             raise forms.ValidationError(_("有多个同名客户，请输入档案编号。"))
         return found[0]
 
 
 class _IntakeForm(forms.Form):
-    customer = CustomerField(label=_("客户（档案编号或完整名称）"))
+    # The type-ahead picker (kehu/workbench/static) suggests customers from two characters of the name.
+    customer = CustomerField(
+        label=_("客户（输入名称、拼音或电话片段选择）"),
+        widget=forms.TextInput(attrs={"data-customer-picker": "/workbench/pick/customers/"}),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

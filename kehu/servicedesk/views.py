@@ -188,8 +188,13 @@ def _add_errors(form: Any, error: DomainError) -> None:
 def record_create(request: HttpRequest, kind: str) -> HttpResponse:
     meta = _kind(kind)
     initial = {}
-    if request.GET.get("customer", "").isdigit():
-        initial["customer"] = request.GET["customer"]
+    wanted = request.GET.get("customer", "")
+    if wanted.isdigit() and len(wanted) < 19:
+        # Prefilled with what a person reads (the name; the number when the name is not unique), never the id.
+        found = list(selectors.intake_customers(request.user).filter(pk=int(wanted)).values("name", "archive_no")[:1])
+        if found:
+            same = selectors.intake_customers(request.user).filter(name=found[0]["name"]).values("pk")[:2]
+            initial["customer"] = found[0]["name"] if len(same) == 1 else found[0]["archive_no"]
     form = meta["form"](request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
