@@ -247,6 +247,12 @@ def _detail_context(
         "timers": selectors.timers_of(record, kind),
         "mails": selectors.mails_of(record, kind),
         "transitions": transitions,
+        # Who acts next, when this user cannot (issue 11: "says only 您当前没有可执行的操作").
+        "next_steps": [
+            {"label": t.label, "who": t.who_label}
+            for t in WORKFLOWS[kind].values()
+            if record.state in t.sources and (t.target or t.target_for)
+        ],
         "reply_form": (bound or {}).get("reply") or (style(ReplyForm()) if can_reply else None),
         "states": [(value, label, value == record.state) for value, label in record._meta.get_field("state").choices],
         # The case page shows what the case needs; it links to the archive only where the archive rule allows.

@@ -104,7 +104,7 @@ def _engagement(user: Any, today: dt.date) -> Section:
             ),
             Tile(
                 "followups_open",
-                _("待回访"),
+                _("我的待回访"),
                 followups["open"],
                 _url("engagement:followups", mine="on", status="planned"),
             ),

@@ -172,7 +172,8 @@ def test_screenshots_of_each_roles_home(login, page, users, submitted, make_cust
     day = timezone.localdate()
     for n, username in enumerate(["sales", "cs", "cs_lead", "tech", "mkt", "admin"]):
         customer = make_customer(f"示例{n}号机械有限公司")
-        ContactPlan.objects.filter(customer=customer).update(assignee=users[username], next_due_on=day - dt.timedelta(2))
+        overdue = day - dt.timedelta(days=2)
+        ContactPlan.objects.filter(customer=customer).update(assignee=users[username], next_due_on=overdue)
         Notification.objects.create(user=users[username], message="投诉 TS-2026-000001 的处理方案待您审批。", url="/")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for username in ["sales", "cs", "cs_lead", "tech", "mkt", "admin"]:

@@ -162,3 +162,9 @@ def test_returning_a_plan_tells_the_handler_why(users, submitted):
 def test_anonymous_is_sent_to_login():
     response = Client().get("/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_after_submitting_the_case_page_says_who_acts_next(users, submitted):
+    html = _client(users["tech"]).get(f"/service/complaints/{submitted.pk}/").content.decode()
+    assert 'data-testid="no-actions"' in html
+    assert "下一步：客服主管「批准方案」" in html
