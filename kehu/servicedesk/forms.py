@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.choices import Department
 from kehu.core import inputs
+from kehu.workbench.fields import DepartmentUserField
 
 from .choices import ComplaintCategory, ConsultationTopic, DemandType, IntakeChannel, Urgency
 from .selectors import intake_customers
@@ -44,7 +45,7 @@ def form_field(f: Field) -> forms.Field:
     if f.kind == "department":
         return forms.ChoiceField(choices=[("", "—"), *Department.choices], **common)
     if f.kind == "user":
-        return forms.ModelChoiceField(queryset=_user_queryset(), empty_label="—", **common)
+        return DepartmentUserField(queryset=_user_queryset(), **common)
     raise ValueError(f.kind)
 
 
@@ -135,7 +136,7 @@ class TicketForm(_IntakeForm):
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.MEDIUM)
     is_complex = forms.BooleanField(label=_("复杂问题（需专项小组，24 小时内出分析报告）"), required=False)
     department = forms.ChoiceField(label=_("责任部门"), choices=Department.choices, initial=Department.TECH_SUPPORT)
-    owner = forms.ModelChoiceField(label=_("负责人"), queryset=_user_queryset(), required=False, empty_label="—")
+    owner = DepartmentUserField(label=_("负责人"), queryset=_user_queryset(), required=False)
     channel = forms.ChoiceField(label=_("来源渠道"), choices=IntakeChannel.choices, initial=IntakeChannel.PHONE)
     contact_name = forms.CharField(label=_("联系人"), max_length=80, required=False)
 
@@ -144,7 +145,7 @@ class DemandForm(_IntakeForm):
     description = forms.CharField(label=_("需求描述"), widget=forms.Textarea(attrs={"rows": 4}))
     type = forms.ChoiceField(label=_("需求类型"), choices=DemandType.choices)
     department = forms.ChoiceField(label=_("责任部门"), choices=Department.choices, initial=Department.RND)
-    owner = forms.ModelChoiceField(label=_("负责人"), queryset=_user_queryset(), required=False, empty_label="—")
+    owner = DepartmentUserField(label=_("负责人"), queryset=_user_queryset(), required=False)
     planned_completion = forms.DateField(
         label=_("计划完成时间"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -163,7 +164,7 @@ class ConsultationForm(_IntakeForm):
     contact_name = forms.CharField(label=_("联系人"), max_length=80, required=False)
     contact_phone = forms.CharField(label=_("联系方式"), max_length=120, required=False)
     department = forms.ChoiceField(label=_("责任部门"), choices=Department.choices, initial=Department.CUSTOMER_SERVICE)
-    owner = forms.ModelChoiceField(label=_("负责人"), queryset=_user_queryset(), required=False, empty_label="—")
+    owner = DepartmentUserField(label=_("负责人"), queryset=_user_queryset(), required=False)
 
 
 class UnmatchedForm(_IntakeForm):

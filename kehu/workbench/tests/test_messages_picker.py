@@ -160,3 +160,27 @@ def test_404_is_branded_translated_and_has_navigation(users, settings):
     html = client.get("/service/complaints/999999/").content.decode()
     assert english.status_code == 404
     assert "Back to the workbench" in html
+
+
+def test_owner_picker_is_grouped_by_department(users, make_customer):
+    from kehu.servicedesk.models import Ticket
+
+    customer = make_customer()
+    client = _client(users["cs"])
+    html = client.get("/service/tickets/new/").content.decode()
+    assert '<optgroup label="技术支持部">' in html or '<optgroup label="技术支持' in html
+    assert f'<option value="{users["tech"].pk}">张伟（tech）</option>' in html
+    response = client.post(
+        "/service/tickets/new/",
+        {
+            "customer": customer.archive_no,
+            "title": "无法开机",
+            "description": "设备无法开机",
+            "urgency": "medium",
+            "department": "tech_support",
+            "owner": users["tech"].pk,
+            "channel": "phone",
+        },
+    )
+    assert response.status_code == 302
+    assert Ticket.objects.unscoped("test").get().owner == users["tech"]
