@@ -48,7 +48,7 @@ class DepartmentUserField(forms.ModelChoiceField):
     def _get_grouped(self) -> Any:
         return _Lazy(self)
 
-    choices = property(_get_grouped, forms.ChoiceField.choices.fset)  # type: ignore[assignment]
+    choices = property(_get_grouped, forms.ChoiceField.choices.fset)  # type: ignore[assignment, union-attr]
 
 
 class _Lazy(BaseChoiceIterator):
