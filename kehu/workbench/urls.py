@@ -11,4 +11,5 @@ urlpatterns = [
     path("workbench/messages/<int:pk>/", views.message_open, name="message_open"),
     path("workbench/pick/customers/", views.pick_customers, name="pick_customers"),
     path("workbench/shortcuts/", views.shortcuts, name="shortcuts"),
+    path("workbench/export/<str:kind>.xlsx", views.case_export, name="case_export"),
 ]

@@ -108,3 +108,17 @@ def pick_customers(request: HttpRequest) -> JsonResponse:
 @login_required
 def shortcuts(request: HttpRequest) -> HttpResponse:
     return render(request, "workbench/shortcuts.html")
+
+
+@login_required
+def case_export(request: HttpRequest, kind: str) -> HttpResponse:
+    """The complaint, ticket or demand list as Excel, with the list's filters."""
+    from django.utils import timezone
+
+    from .exports import KINDS, case_list_xlsx
+
+    if kind not in KINDS:
+        raise Http404
+    params = {k: v for k, v in request.GET.items() if k != "after"}
+    export = case_list_xlsx(user=request.user, kind=kind, request=request, params=params)
+    return export.response(f"{kind}s-{timezone.localtime():%Y%m%d-%H%M}.xlsx")

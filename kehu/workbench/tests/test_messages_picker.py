@@ -184,3 +184,39 @@ def test_owner_picker_is_grouped_by_department(users, make_customer):
     )
     assert response.status_code == 302
     assert Ticket.objects.unscoped("test").get().owner == users["tech"]
+
+
+# --- Excel export of the case lists -------------------------------------------------------------------
+
+
+def _sheet(response: Any) -> list[tuple[Any, ...]]:
+    import io
+
+    from openpyxl import load_workbook
+
+    body = b"".join(response.streaming_content)
+    return list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
+
+
+def test_case_list_exports_with_its_filters_and_is_logged(users, submitted, make_customer):
+    from kehu.servicedesk import services as desk
+
+    other = desk.complaint_create(
+        actor=users["cs"], customer=make_customer("上海天讯科技有限公司"), channel="phone", reason="x"
+    )
+    client = _client(users["cs"])
+    assert 'data-testid="export"' in client.get("/service/complaints/").content.decode()
+    rows = _sheet(client.get("/workbench/export/complaint.xlsx", {"state": "plan_submitted"}))
+    assert rows[0][0] == "编号"
+    assert [r[0] for r in rows[1:]] == [submitted.number]
+    everything = _sheet(client.get("/workbench/export/complaint.xlsx"))
+    assert {r[0] for r in everything[1:]} == {submitted.number, other.number}
+    log = AccessLog.objects.filter(user=users["cs"], action="export").last()
+    assert (log is not None and log.rows == 1) or AccessLog.objects.filter(action="export", rows=1).exists()
+
+
+def test_export_without_the_right_contains_nothing(users, submitted):
+    """sales2 neither handles the case nor owns the customer (sales does): no row leaves."""
+    rows = _sheet(_client(users["sales2"]).get("/workbench/export/complaint.xlsx"))
+    assert rows[1:] == []
+    assert _client(users["sales2"]).get("/workbench/export/nothing.xlsx").status_code == 404
