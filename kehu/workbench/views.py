@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -111,7 +111,7 @@ def shortcuts(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def case_export(request: HttpRequest, kind: str) -> HttpResponse:
+def case_export(request: HttpRequest, kind: str) -> FileResponse:
     """The complaint, ticket or demand list as Excel, with the list's filters."""
     from django.utils import timezone
 
@@ -119,6 +119,6 @@ def case_export(request: HttpRequest, kind: str) -> HttpResponse:
 
     if kind not in KINDS:
         raise Http404
-    params = {k: v for k, v in request.GET.items() if k != "after"}
+    params = {k: str(v) for k, v in request.GET.items() if k != "after"}
     export = case_list_xlsx(user=request.user, kind=kind, request=request, params=params)
     return export.response(f"{kind}s-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
