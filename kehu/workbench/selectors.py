@@ -175,8 +175,14 @@ def home_for(user: Any, *, now: dt.datetime | None = None) -> Home:
         .select_related("customer", "decided_by")
         .order_by("-id")[:REQUESTS_SHOWN]
     )
+    sections = [_engagement(user, today)]
+    cases = _cases(user, now)
+    # Per role: the service desk's section is for the people who work cases (customer service,
+    # technical support) and for anyone who has one; a salesperson without cases is not shown zeros.
+    if roles.is_service_desk(user) or roles.is_tech_support(user) or any(t.count for t in cases.tiles):
+        sections.append(cases)
     return Home(
-        sections=[_engagement(user, today), _cases(user, now)],
+        sections=sections,
         approvals=approvals[:APPROVALS_SHOWN],
         approvals_more=len(approvals) > APPROVALS_SHOWN,
         pending_access=pending_access,

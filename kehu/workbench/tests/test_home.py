@@ -168,3 +168,24 @@ def test_after_submitting_the_case_page_says_who_acts_next(users, submitted):
     html = _client(users["tech"]).get(f"/service/complaints/{submitted.pk}/").content.decode()
     assert 'data-testid="no-actions"' in html
     assert "下一步：客服主管「批准方案」" in html
+
+
+def test_the_service_desk_section_is_for_those_who_work_cases(users, make_customer):
+    assert 'data-testid="section-cases"' not in _client(users["sales"]).get("/").content.decode()
+    assert 'data-testid="section-cases"' in _client(users["tech"]).get("/").content.decode()
+    assert 'data-testid="section-cases"' in _client(users["cs"]).get("/").content.decode()
+
+
+def test_a_case_past_its_warning_point_is_at_risk_and_the_link_shows_it(users, submitted):
+    from django.utils import timezone
+
+    from kehu.servicedesk.models import SlaTimer
+
+    assert SlaTimer.objects.filter(complaint=submitted, stopped_at__isnull=True).update(
+        warn_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    client = _client(users["cs"])
+    html = client.get("/").content.decode()
+    assert _count(html, "complaint_at_risk") == 1
+    listed = client.get(f"/service/complaints/?queue=breaching&receiver={users['cs'].pk}").content.decode()
+    assert submitted.number in listed
