@@ -184,3 +184,26 @@ def test_screenshots_of_each_roles_home(login, page, users, submitted, make_cust
             suffix = "" if width == 1440 else "-390"
             page.screenshot(path=str(SCREENSHOTS / f"home-{username}-{language}{suffix}.png"), full_page=True)
             assert _overflow(page) <= width
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_missing_record_shows_the_branded_page_with_navigation(login, page, width):
+    _as(login, page, "sales", width)
+    response = page.goto(page.base_url + "/service/complaints/999999/")
+    assert response is not None and response.status == 404
+    assert page.locator("[data-testid=error-page]").is_visible()
+    page.click("text=返回工作台")
+    page.wait_for_selector("[data-testid=home-title]")
+    assert _overflow(page) <= width
+
+
+def test_access_request_customer_is_picked_by_name(login, page, make_customer):
+    """Sales may list, not open, another owner's A-grade customer: the picker finds it by name and fills
+    in its archive number, which is what the request needs."""
+    customer = make_customer("甲级宇通重工有限公司", owner="sales2", grade="A")
+    _as(login, page, "sales", 390)
+    page.goto(page.base_url + "/access/")
+    page.locator("#id_archive_no").press_sequentially("宇通", delay=50)
+    page.locator("[data-testid=pick-option]").first.click()
+    assert page.input_value("#id_archive_no") == customer.archive_no
+    assert _overflow(page) <= 390
