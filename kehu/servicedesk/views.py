@@ -84,11 +84,17 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             filters[key] = ""
     queue = request.GET.get("queue", "")
     q = request.GET.get("q", "")[:100]
-    queryset = selectors.record_list_for(request.user, kind, queue=queue, q=q, request=request, **filters)
-    after = request.GET.get("after", "")
-    rows, next_after = selectors.page(queryset, after=int(after) if after.isdigit() else None, size=PAGE_SIZE)
+    sort = request.GET.get("sort", "-id")
+    if sort not in selectors.SORTS:
+        sort = "-id"
+    queryset = selectors.record_list_for(request.user, kind, queue=queue, q=q, request=request, sort=sort, **filters)
+    rows, next_after = selectors.sorted_page(
+        queryset, sort=sort, after=request.GET.get("after", "")[:80], size=PAGE_SIZE
+    )
     params = request.GET.copy()
     params.pop("after", None)
+    unsorted = params.copy()
+    unsorted.pop("sort", None)
     model: Any = selectors.MODELS[kind]
     filter_choices = {
         "state": model._meta.get_field("state").choices,
@@ -100,6 +106,9 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         "rows": rows,
         "next_after": next_after,
         "params": params.urlencode(),
+        "sortable": True,
+        "sort": sort,
+        "unsorted": unsorted.urlencode(),
         "filters": filters,
         "queue": queue,
         "q": q,

@@ -44,8 +44,15 @@ def case_list_xlsx(*, user: Any, kind: str, request: Any, params: dict[str, str]
     for key in ("receiver", "owner", "customer"):
         if filters.get(key) and not filters[key].isdigit():
             filters[key] = ""
+    sort = params.get("sort", "-id")
     rows = desk.record_list_for(
-        user, kind, queue=params.get("queue", ""), q=params.get("q", "")[:100], request=request, **filters
+        user,
+        kind,
+        queue=params.get("queue", ""),
+        q=params.get("q", "")[:100],
+        request=request,
+        sort=sort if sort in desk.SORTS else "-id",
+        **filters,
     ).filter(pk__in=desk.scoped(user, kind, "export").values("pk"))
     export = XlsxExport()
     sheet = export.sheet(str(TITLES[kind]), header=_columns(kind))

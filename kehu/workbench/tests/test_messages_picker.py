@@ -220,3 +220,33 @@ def test_export_without_the_right_contains_nothing(users, submitted):
     rows = _sheet(_client(users["sales2"]).get("/workbench/export/complaint.xlsx"))
     assert rows[1:] == []
     assert _client(users["sales2"]).get("/workbench/export/nothing.xlsx").status_code == 404
+
+
+# --- sortable case lists ------------------------------------------------------------------------------
+
+
+def test_case_lists_sort_by_number_and_by_nearest_deadline_with_keyset_pages(users, submitted, make_customer):
+    from kehu.servicedesk import selectors as desk
+    from kehu.servicedesk import services
+
+    older = submitted
+    newer = services.complaint_create(
+        actor=users["cs"], customer=make_customer("新客户有限公司"), channel="phone", reason="x"
+    )
+    client = _client(users["cs"])
+
+    def table(url: str) -> str:
+        html = client.get(url).content.decode()
+        return html[html.index('data-testid="record-table"') :]
+
+    ascending = table("/service/complaints/?sort=id")
+    assert ascending.index(older.number) < ascending.index(newer.number)
+    html = table("/service/complaints/")
+    assert html.index(newer.number) < html.index(older.number)
+    assert 'data-testid="sort-next_due"' in html
+    # the one with a running deadline (analysed) comes before the one without, across keyset pages
+    queryset = desk.record_list_for(users["cs"], "complaint", sort="next_due")
+    first, cursor = desk.sorted_page(queryset, sort="next_due", after="", size=1)
+    second, end = desk.sorted_page(queryset, sort="next_due", after=cursor, size=1)
+    assert [first[0].pk, second[0].pk] == [older.pk, newer.pk] and end == ""
+    assert client.get("/service/complaints/?sort=bogus&after=x|y").status_code == 200
