@@ -250,3 +250,9 @@ def test_case_lists_sort_by_number_and_by_nearest_deadline_with_keyset_pages(use
     second, end = desk.sorted_page(queryset, sort="next_due", after=cursor, size=1)
     assert [first[0].pk, second[0].pk] == [older.pk, newer.pk] and end == ""
     assert client.get("/service/complaints/?sort=bogus&after=x|y").status_code == 200
+
+
+def test_customer_page_shows_capital_in_wan_with_the_exact_amount_in_the_title(users, make_customer):
+    customer = make_customer("河南宇通机械有限公司", registered_capital=Decimal("19916399"))
+    html = _client(users["sales"]).get(f"/customers/{customer.pk}/?tab=archive").content.decode()
+    assert '<span title="¥19,916,399.00">1,991.64 万</span>' in html
