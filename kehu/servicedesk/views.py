@@ -524,7 +524,9 @@ def sla_report(request: HttpRequest) -> HttpResponse:
         row["label"] = departments.get(row["department"], row["department"] or "—")
     by_person = selectors.sla_compliance(request.user, since=since, until=until, by="person")
     for row in by_person:
-        row["label"] = f"{row['owner__last_name']}{row['owner__first_name']}" or row["owner__username"] or _("未指派")
+        # No owner: the name parts are None (issue 11 saw "NoneNone"), the row is the unassigned timers.
+        name = f"{row['owner__last_name'] or ''}{row['owner__first_name'] or ''}"
+        row["label"] = name or row["owner__username"] or _("未指派")
     context = {"form": form, "by_department": by_department, "by_person": by_person}
     return render(request, "servicedesk/sla.html", context, status=400 if form.errors else 200)
 

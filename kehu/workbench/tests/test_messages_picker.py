@@ -256,3 +256,20 @@ def test_customer_page_shows_capital_in_wan_with_the_exact_amount_in_the_title(u
     customer = make_customer("河南宇通机械有限公司", registered_capital=Decimal("19916399"))
     html = _client(users["sales"]).get(f"/customers/{customer.pk}/?tab=archive").content.decode()
     assert '<span title="¥19,916,399.00">1,991.64 万</span>' in html
+
+
+def test_sla_report_names_unassigned_timers_instead_of_none(users, make_customer):
+    from kehu.servicedesk import services
+    from kehu.servicedesk.models import SlaTimer
+
+    ticket = services.ticket_create(
+        actor=users["cs"],
+        customer=make_customer(),
+        title="a",
+        description="x",
+        urgency="high",
+        reported_at=timezone.now() - dt.timedelta(hours=3),
+    )
+    SlaTimer.objects.filter(ticket=ticket).update(owner=None)
+    html = _client(users["cs_lead"]).get("/service/sla/").content.decode()
+    assert "NoneNone" not in html and "未指派" in html
