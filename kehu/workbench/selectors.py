@@ -108,8 +108,8 @@ def _engagement(user: Any, today: dt.date) -> Section:
                 followups["open"],
                 _url("engagement:followups", mine="on", status="planned"),
             ),
-            Tile("care_overdue", _("逾期关怀"), care["overdue"], _url("engagement:care"), "danger"),
-            Tile("care_today", _("今日关怀"), care["today"], _url("engagement:care")),
+            Tile("care_overdue", _("逾期关怀"), care["overdue"], _url("engagement:care", due="overdue"), "danger"),
+            Tile("care_today", _("今日关怀"), care["today"], _url("engagement:care", due="today")),
         ],
     )
 

@@ -57,6 +57,9 @@ def test_home_is_the_root_and_counts_what_the_linked_lists_show(users, make_cust
     assert _count(html, "followups_overdue") == 1 and _count(html, "followups_open") == 2
     assert _count(html, "care_today") == 1 and _count(html, "care_overdue") == 0
     # each count opens the list it counted
+    care_today = client.get("/engagement/care/?due=today").content.decode()
+    assert "逾期科技有限公司" in care_today
+    assert "逾期科技有限公司" not in client.get("/engagement/care/?due=overdue").content.decode()
     overdue = client.get("/engagement/plans/?due=overdue").content.decode()
     assert "逾期科技有限公司" in overdue and "今日贸易有限公司" not in overdue
     followups = client.get("/engagement/followups/?mine=on&overdue=on").content.decode()
