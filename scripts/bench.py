@@ -210,6 +210,8 @@ def pages(detail_id: str) -> list[tuple[str, str, str, str]]:
         ("search phone 0013 API", "/api/customers/?q=0013", *search_ref("0013")),
         ("search e-mail c00001 UI", "/customers/?q=c00001", *search_ref("c00001")),
         ("grading proposals UI", "/customers/grading/", "", ""),
+        ("工作台 home UI", "/", *page_ref),  # issue 11: p95 <= 100 ms at 100k customers
+        ("customer picker 科技", f"/workbench/pick/customers/?q={urllib.parse.quote('科技')}", *search_ref(Q_KEJI)),
     ]
 
 

@@ -29,11 +29,21 @@ def _default_until() -> datetime.date:
 class AccessRequestForm(StyledForm):
     """The customer is named by its archive number (a select of 1M customers is no picker)."""
 
-    archive_no = forms.CharField(label=_("客户档案编号"), max_length=32)
+    # The type-ahead picker (kehu/workbench) finds the customer by name, pinyin or phone and fills in its number.
+    archive_no = forms.CharField(
+        label=_("客户档案编号"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"data-customer-picker": "/workbench/pick/customers/?for=access", "data-pick-value": "number"}
+        ),
+    )
     scope = forms.ChoiceField(label=_("范围"), choices=GrantScope.choices, initial=GrantScope.ARCHIVE)
     purpose = forms.CharField(label=_("用途"), widget=forms.Textarea(attrs={"rows": 3}))
     valid_until = forms.DateField(
-        label=_("有效期至"), initial=_default_until, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("有效期至"),
+        initial=_default_until,
+        # ISO: a date input drops any other format (issue 11: "2026/12/08" showed an empty field).
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

@@ -388,11 +388,19 @@ def _action_for(request: HttpRequest, action_id: str) -> Any:
 def care_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     status = request.GET.get("status", "planned")
+    # due=overdue|today: what the 工作台 counts (issue 11: each count opens the list it counted).
+    due = request.GET.get("due", "")
+    since, until = None, today + dt.timedelta(days=60)
+    if due == "overdue":
+        until = today - dt.timedelta(days=1)
+    elif due == "today":
+        since = until = today
     queryset = selectors.care_items_for(
         request.user,
         status=status if status in ("planned", "sent", "skipped") else "",
         assignee_id=None if request.GET.get("all") else request.user.pk,
-        until=today + dt.timedelta(days=60),
+        since=since,
+        until=until,
     )
     rows, next_after = selectors.id_page(queryset, after=_int(request.GET.get("after")), size=PAGE_SIZE)
     return render(

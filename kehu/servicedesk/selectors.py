@@ -71,8 +71,13 @@ def intake_customers(user: Any) -> QuerySet[Any]:
 NUMBER = re.compile(r"^(TS|WT|XQ|ZX)-\d{4}-\d{6}$", re.IGNORECASE)
 
 
+# Sortable columns of the case lists (issue 11), each paged by a keyset on (key, id): "-id" newest first
+# (the default), "id" oldest first, "next_due" the nearest open deadline first (no deadline last).
+SORTS = ("-id", "id", "next_due")
+
+
 def record_list_for(
-    user: Any, kind: str, *, queue: str = "", q: str = "", request: Any = None, **filters: Any
+    user: Any, kind: str, *, queue: str = "", q: str = "", request: Any = None, sort: str = "-id", **filters: Any
 ) -> QuerySet[Any]:
     """q: a record number (exact), or a customer (name, pinyin, phone or e-mail fragment, via the
     customer list's search, which matches an archive the user may not open on its name only).
@@ -92,8 +97,46 @@ def record_list_for(
         queryset = queryset.filter(
             **{(f"{k}_id" if k in ("receiver", "owner", "customer") else k): v for k, v in clean.items()}
         )
-    queryset = apply_queue(queryset, user, kind, queue)
-    return _with_next_timer(queryset, kind).order_by("-id")
+    queryset = _with_next_timer(apply_queue(queryset, user, kind, queue), kind)
+    if sort == "id":
+        return queryset.order_by("id")
+    if sort == "next_due":
+        return queryset.order_by(F("next_due").asc(nulls_last=True), "id")
+    return queryset.order_by("-id")
+
+
+def sorted_page(queryset: QuerySet[Any], *, sort: str, after: str, size: int = 50) -> tuple[list[Any], str]:
+    """One keyset page of a list ordered by `sort` (SORTS); `after` is the cursor of the last row seen
+    ("id", or "ISO-datetime|id" / "-|id" for next_due). Returns the rows and the next cursor ("" at the end)."""
+    if sort not in ("id", "next_due"):
+        rows, nxt = page(queryset, after=int(after) if after.isdigit() and len(after) < 19 else None, size=size)
+        return rows, str(nxt or "")
+    if after:
+        if sort == "id":
+            if after.isdigit() and len(after) < 19:
+                queryset = queryset.filter(id__gt=int(after))
+        else:
+            value, _sep, last_id = after.rpartition("|")
+            if last_id.isdigit() and len(last_id) < 19:
+                if value == "-":
+                    queryset = queryset.filter(next_due__isnull=True, id__gt=int(last_id))
+                else:
+                    try:
+                        due = dt.datetime.fromisoformat(value)
+                    except ValueError:
+                        due = None
+                    if due is not None:
+                        queryset = queryset.filter(
+                            Q(next_due__gt=due) | Q(next_due=due, id__gt=int(last_id)) | Q(next_due__isnull=True)
+                        )
+    rows = list(queryset[: size + 1])
+    if len(rows) <= size:
+        return rows, ""
+    last = rows[size - 1]
+    if sort == "id":
+        return rows[:size], str(last.pk)
+    due_value = getattr(last, "next_due", None)
+    return rows[:size], f"{due_value.isoformat() if due_value else '-'}|{last.pk}"
 
 
 def apply_queue(queryset: QuerySet[Any], user: Any, kind: str, queue: str, now: dt.datetime | None = None) -> Any:

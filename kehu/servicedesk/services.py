@@ -223,6 +223,30 @@ def _complaint_after_submit(c: Complaint, actor: Any, data: dict[str, Any], now:
         notify(user=manager, message=message, url=sla.record_url(c))
 
 
+def _complaint_handlers(c: Complaint, actor: Any) -> list[Any]:
+    """Who carries out the plan: whoever drafted it, and the receiver (客服部) who tells the customer."""
+    people = {u.pk: u for u in (c.plan_by, c.receiver) if u is not None and u.pk != getattr(actor, "pk", None)}
+    return list(people.values())
+
+
+def _complaint_after_decision(c: Complaint, actor: Any, data: dict[str, Any], now: dt.datetime) -> None:
+    """The handler learns the supervisor's decision (issue 11: "the handler is not told when a plan is
+    approved"); a returned plan carries the reason."""
+    if c.state == ComplaintState.PLAN_APPROVED:
+        message = _("投诉 %(no)s 的处理方案已由 %(who)s 批准，请执行并告知客户结果。") % {
+            "no": c.number,
+            "who": getattr(actor, "display_name", actor),
+        }
+    else:
+        message = _("投诉 %(no)s 的处理方案被 %(who)s 退回：%(note)s") % {
+            "no": c.number,
+            "who": getattr(actor, "display_name", actor),
+            "note": data.get("note") or "—",
+        }
+    for user in _complaint_handlers(c, actor):
+        notify(user=user, message=message, url=sla.record_url(c))
+
+
 def _complaint_sign_off(c: Complaint, actor: Any, data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     return {"signed_at": now, "follow_up_due": timezone.localdate(now) + dt.timedelta(days=7)}
 
@@ -391,6 +415,8 @@ AFTER: dict[tuple[str, str], Callable[..., Any]] = {
     ("complaint", "analyse"): _complaint_after_analyse,
     ("complaint", "route"): _complaint_after_route,
     ("complaint", "submit_plan"): _complaint_after_submit,
+    ("complaint", "approve_plan"): _complaint_after_decision,
+    ("complaint", "reject_plan"): _complaint_after_decision,
     ("complaint", "execute"): lambda c, a, d, n: sla.timers_stop(c, now=n, kinds=(TimerKind.DEADLINE,)),
     ("complaint", "sign_off"): _complaint_after_sign_off,
     ("complaint", "close"): _complaint_after_close,

@@ -84,11 +84,17 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             filters[key] = ""
     queue = request.GET.get("queue", "")
     q = request.GET.get("q", "")[:100]
-    queryset = selectors.record_list_for(request.user, kind, queue=queue, q=q, request=request, **filters)
-    after = request.GET.get("after", "")
-    rows, next_after = selectors.page(queryset, after=int(after) if after.isdigit() else None, size=PAGE_SIZE)
+    sort = request.GET.get("sort", "-id")
+    if sort not in selectors.SORTS:
+        sort = "-id"
+    queryset = selectors.record_list_for(request.user, kind, queue=queue, q=q, request=request, sort=sort, **filters)
+    rows, next_after = selectors.sorted_page(
+        queryset, sort=sort, after=request.GET.get("after", "")[:80], size=PAGE_SIZE
+    )
     params = request.GET.copy()
     params.pop("after", None)
+    unsorted = params.copy()
+    unsorted.pop("sort", None)
     model: Any = selectors.MODELS[kind]
     filter_choices = {
         "state": model._meta.get_field("state").choices,
@@ -100,6 +106,9 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         "rows": rows,
         "next_after": next_after,
         "params": params.urlencode(),
+        "sortable": True,
+        "sort": sort,
+        "unsorted": unsorted.urlencode(),
         "filters": filters,
         "queue": queue,
         "q": q,
@@ -188,8 +197,13 @@ def _add_errors(form: Any, error: DomainError) -> None:
 def record_create(request: HttpRequest, kind: str) -> HttpResponse:
     meta = _kind(kind)
     initial = {}
-    if request.GET.get("customer", "").isdigit():
-        initial["customer"] = request.GET["customer"]
+    wanted = request.GET.get("customer", "")
+    if wanted.isdigit() and len(wanted) < 19:
+        # Prefilled with what a person reads (the name; the number when the name is not unique), never the id.
+        found = list(selectors.intake_customers(request.user).filter(pk=int(wanted)).values("name", "archive_no")[:1])
+        if found:
+            same = selectors.intake_customers(request.user).filter(name=found[0]["name"]).values("pk")[:2]
+            initial["customer"] = found[0]["name"] if len(same) == 1 else found[0]["archive_no"]
     form = meta["form"](request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
@@ -242,6 +256,12 @@ def _detail_context(
         "timers": selectors.timers_of(record, kind),
         "mails": selectors.mails_of(record, kind),
         "transitions": transitions,
+        # Who acts next, when this user cannot (issue 11: "says only 您当前没有可执行的操作").
+        "next_steps": [
+            {"label": t.label, "who": t.who_label}
+            for t in WORKFLOWS[kind].values()
+            if record.state in t.sources and (t.target or t.target_for)
+        ],
         "reply_form": (bound or {}).get("reply") or (style(ReplyForm()) if can_reply else None),
         "states": [(value, label, value == record.state) for value, label in record._meta.get_field("state").choices],
         # The case page shows what the case needs; it links to the archive only where the archive rule allows.
@@ -504,7 +524,9 @@ def sla_report(request: HttpRequest) -> HttpResponse:
         row["label"] = departments.get(row["department"], row["department"] or "—")
     by_person = selectors.sla_compliance(request.user, since=since, until=until, by="person")
     for row in by_person:
-        row["label"] = f"{row['owner__last_name']}{row['owner__first_name']}" or row["owner__username"] or _("未指派")
+        # No owner: the name parts are None (issue 11 saw "NoneNone"), the row is the unassigned timers.
+        name = f"{row['owner__last_name'] or ''}{row['owner__first_name'] or ''}"
+        row["label"] = name or row["owner__username"] or _("未指派")
     context = {"form": form, "by_department": by_department, "by_person": by_person}
     return render(request, "servicedesk/sla.html", context, status=400 if form.errors else 200)
 
