@@ -20,7 +20,7 @@ DIMENSIONS = [
 # grade -> (surveys per year, evaluations per year): A twice a year, B and C once.
 POLICIES = {"A": (2, 2), "B": (1, 1), "C": (1, 1)}
 
-SURVEY = {
+SURVEY: dict[str, Any] = {
     "code": "annual",
     "name": "年度客户满意度调查",
     "intro": "感谢您抽出约 3 分钟填写本问卷，您的意见将帮助我们改进产品与服务。",
@@ -50,7 +50,7 @@ SURVEY = {
     ],
 }
 
-EVALUATION = {
+EVALUATION: dict[str, Any] = {
     "code": "relationship",
     "name": "客户关系评估表",
     "indicators": [

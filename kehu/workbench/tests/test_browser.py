@@ -4,6 +4,7 @@ the handler's message, a complaint recorded from two characters, keyboard shortc
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from kehu.servicedesk.models import Complaint
 pytestmark = pytest.mark.browser
 
 WIDTHS = [1440, 390]
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+# A test run writes to test-artifacts/; KEHU_SCREENSHOTS=docs/screenshots refreshes the committed ones.
+SCREENSHOTS = Path(__file__).resolve().parents[3] / os.environ.get("KEHU_SCREENSHOTS", "test-artifacts/screenshots")
 
 
 def _as(login: Any, page: Any, username: str, width: int) -> Any:
