@@ -1,5 +1,5 @@
 # Two commands: `make run` (fresh machine -> Kehu serving demo data) and `make test`.
-.PHONY: run test setup setup-dev bench messages lint format
+.PHONY: run test setup setup-dev bench messages lint format drill
 
 run: setup
 	scripts/run.sh
@@ -24,3 +24,10 @@ lint: setup-dev
 
 format: setup-dev
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
+
+# Fault drill (kill -9, terminated connections, disk full, backup -> restore -> compare); a few minutes.
+drill: setup-dev
+	scripts/drill.sh
+.PHONY: fuzz
+fuzz: setup-dev
+	scripts/fuzz.sh

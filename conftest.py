@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from kehu.accounts.demo import DEMO_PASSWORD, DEMO_USERS
@@ -45,6 +44,15 @@ def _default_language() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(settings: Any, request: Any) -> None:
+    """Each test gets an empty in-process cache: cached users and sessions must not leak between tests
+    (or between parallel workers sharing the file cache of the data directory)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid}
+    }
+
+
 @pytest.fixture(scope="session")
 def _demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)
@@ -78,11 +86,12 @@ def users(db: Any, _demo_password_hash: str) -> dict[str, Any]:
 @pytest.fixture
 def api_for(users: dict[str, Any]):  # type: ignore[no-untyped-def]
     """api_for("sales") -> an APIClient authenticated with that user's token."""
+    from kehu.accounts.tokens import token_issue
 
     def make(username: str) -> APIClient:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=users[username])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        issued = token_issue(user=users[username], used=True)  # just used: no last-used write in pinned counts
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issued.secret}")
         return client
 
     return make

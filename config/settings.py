@@ -7,6 +7,7 @@ the environment: a production install never runs on a key that is in git.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -34,8 +35,14 @@ def envint(name: str, default: int) -> int:
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env("KEHU_DATA_DIR", str(BASE_DIR / "data")))
 MEDIA_ROOT = DATA_DIR / "documents"
-DATA_DIR.mkdir(parents=True, exist_ok=True)  # SQLite, huey and documents live here
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # SQLite, huey and documents live here
+# Personal data: only Kehu's own user may read the data directory (one someone else owns: their choice).
+with contextlib.suppress(PermissionError):
+    DATA_DIR.chmod(0o700)
 MEDIA_URL = "/media/"
+# Documents hold personal data: readable by Kehu's user only (Django's default is 0644).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 DEBUG = envbool("KEHU_DEBUG", False)
 SECRET_KEY = env("SECRET_KEY")
@@ -68,13 +75,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "simple_history",
-    "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "huey.contrib.djhuey",
@@ -85,6 +90,12 @@ INSTALLED_APPS = [
     "kehu.engagement",
     "kehu.servicedesk",
     "kehu.analytics",
+    "kehu.messaging",
+    "kehu.loyalty",
+    "kehu.feedback",
+    "kehu.knowledge",
+    "kehu.conversations",
+    "kehu.workbench",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kehu.accounts.sessions.IdleTimeoutMiddleware",
     # Fail closed: a customer-owned record read without restrict(user, action) in a request raises.
     "kehu.access.scoping.ScopeGuardMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -104,7 +116,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "axes.middleware.AxesMiddleware",
+    # One transaction per API write: a failed request commits nothing (kehu/core/middleware.py).
+    "kehu.core.middleware.AtomicApiWritesMiddleware",
+    "kehu.core.middleware.BadInputMiddleware",
+    "kehu.core.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -155,7 +170,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "customers:list"
+LOGIN_REDIRECT_URL = "workbench:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -168,17 +183,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Locked username+address pairs get no password check (kehu/accounts/lockout.py).
+    "kehu.accounts.lockout.LockoutBackend",
+    "kehu.accounts.backends.CachedModelBackend",
 ]
-AXES_FAILURE_LIMIT = envint("KEHU_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = envint("KEHU_LOGIN_COOLOFF_HOURS", 1)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_VERBOSE = False
 SESSION_COOKIE_AGE = envint("KEHU_SESSION_SECONDS", 8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+# No session write per request: IdleTimeoutMiddleware refreshes a "last seen" stamp at most every
+# KEHU_SESSION_REFRESH_SECONDS and logs out after SESSION_COOKIE_AGE idle (kehu/accounts/sessions.py).
+SESSION_SAVE_EVERY_REQUEST = False
+KEHU_SESSION_REFRESH_SECONDS = envint("KEHU_SESSION_REFRESH_SECONDS", 300)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Sessions are read from the cache (no session query per page), written through to the database, and a
+# refresh never makes a read wait for a long SQLite writer (kehu/core/sessions.py).
+SESSION_ENGINE = "kehu.core.sessions"
 
 # --- security headers ----------------------------------------------------------
 SECURE_CSP = {
@@ -233,7 +250,7 @@ STORAGES = {
 # --- API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "kehu.accounts.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -270,6 +287,21 @@ SPECTACULAR_SETTINGS = {
         "BoardStateEnum": "kehu.engagement.choices.BoardState",
         "NatureEnum": "kehu.customers.choices.Nature",
         "InfoSourceEnum": "kehu.customers.choices.InfoSource",
+        "MessageChannelEnum": "kehu.messaging.choices.MessageChannel",
+        "DeliveryStatusEnum": "kehu.messaging.choices.DeliveryStatus",
+        "DeliveryChannelEnum": "kehu.feedback.choices.DeliveryChannel",
+        "ConversationChannelEnum": "kehu.conversations.choices.ChannelKind",
+        "ConversationStateEnum": "kehu.conversations.choices.ConversationState",
+        "ConversationOutcomeEnum": "kehu.conversations.choices.Outcome",
+        "MessageSenderEnum": "kehu.conversations.choices.Sender",
+        "CallDirectionEnum": "kehu.conversations.choices.CallDirection",
+        "CallbackStateEnum": "kehu.conversations.choices.CallbackState",
+        "ArticleStatusEnum": "kehu.knowledge.choices.ArticleStatus",
+        "ArticleLanguageEnum": "kehu.knowledge.choices.Language",
+        "ArticleSourceEnum": "kehu.knowledge.choices.ArticleSource",
+        "DraftSourceEnum": "kehu.knowledge.choices.DraftSource",
+        "ConsultationTopicEnum": "kehu.servicedesk.choices.ConsultationTopic",
+        "ConsultationStateEnum": "kehu.servicedesk.choices.ConsultationState",
     },
 }
 
@@ -277,15 +309,40 @@ SPECTACULAR_SETTINGS = {
 # Application code uses Django's task API (@task, .enqueue); huey's own django.tasks
 # backend runs them. Tasks are queued only when the enqueuing transaction commits,
 # so a worker never sees an id that a rollback took back.
+# Two queues (kehu/core/queues.py): "default" for timers and short work, "bulk" for long jobs,
+# each with its own worker threads in `manage.py run_worker`.
 TASKS = {
     "default": {
-        "BACKEND": env("KEHU_TASK_BACKEND", "huey.contrib.djhuey.tasks_backend.HueyBackend"),
+        "BACKEND": env("KEHU_TASK_BACKEND", "kehu.core.tasks_backend.KehuHueyBackend"),
         "OPTIONS": {"enqueue_on_commit": True} if not env("KEHU_TASK_BACKEND") else {},
+        "QUEUES": ["default", "bulk"],
     }
 }
+KEHU_BULK_WORKERS = envint("KEHU_BULK_WORKERS", 1)
 REDIS_URL = env("REDIS_URL")
+# Sessions and the signed-in user are cached. The cache must be shared by every web process (gunicorn
+# runs several): a per-process memory cache would keep a session alive in one process after logout
+# in another. One machine: files in the data directory; several machines: Redis.
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "kehu", "url": REDIS_URL, "immediate": False}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("KEHU_CACHE_PREFIX", "kehu"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+if REDIS_URL:
+    # The Priority variant: timers carry a priority (plain RedisHuey refuses priorities).
+    HUEY = {"huey_class": "huey.PriorityRedisHuey", "name": "kehu", "url": REDIS_URL, "immediate": False}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
@@ -334,4 +391,71 @@ KEHU = {
     # "raise": an unrestricted read of a customer-owned model inside a request is an error (fail
     # closed); "warn": logged only. See kehu/access/scoping.py.
     "SCOPE_GUARD": env("KEHU_SCOPE_GUARD", "raise"),
+    # Tokens from POST /api/auth/token/ expire after this many days (named integration tokens
+    # choose their own expiry); see kehu/accounts/tokens.py.
+    "API_TOKEN_DAYS": envint("KEHU_API_TOKEN_DAYS", 30),
+    # Login lockout (kehu/accounts/lockout.py): failures of one username from one address before
+    # growing delays start; failures of one address (any usernames) within 10 minutes before it waits.
+    "LOGIN_FAILURE_LIMIT": envint("KEHU_LOGIN_FAILURE_LIMIT", 5),
+    "LOGIN_IP_FAILURE_LIMIT": envint("KEHU_LOGIN_IP_FAILURE_LIMIT", 30),
+    # Surveys: no survey within this many days of another or of a complaint follow-up (quiet period).
+    "SURVEY_QUIET_DAYS": envint("KEHU_SURVEY_QUIET_DAYS", 30),
+    # Public signed-link pages: requests per minute and client address before 429.
+    "PUBLIC_RATE_PER_MINUTE": envint("KEHU_PUBLIC_RATE_PER_MINUTE", 60),
+    # Channels (M13): office hours for response targets counted in working hours; sites allowed to embed
+    # the web-chat widget (CSP frame-ancestors, CORS); webhook secrets of the inbound adapters.
+    "WORK_HOURS": env("KEHU_WORK_HOURS", "09:00-18:00"),
+    "CHAT_ORIGINS": [o.strip() for o in env("KEHU_CHAT_ORIGINS").split(",") if o.strip()],
+    "CHANNELS": {
+        "SMS_SECRET": env("KEHU_SMS_WEBHOOK_SECRET"),
+        "WECOM_TOKEN": env("KEHU_WECOM_TOKEN"),
+        "WECOM_AES_KEY": env("KEHU_WECOM_AES_KEY"),
+        "WECOM_CORP_ID": env("KEHU_WECOM_CORP_ID"),
+        "DINGTALK_SECRET": env("KEHU_DINGTALK_SECRET"),
+    },
+    "ASSISTANT_ANSWER_CONFIDENCE": float(env("KEHU_ASSISTANT_ANSWER_CONFIDENCE", "0.6")),
+    "ASSISTANT_OFFER_CONFIDENCE": float(env("KEHU_ASSISTANT_OFFER_CONFIDENCE", "0.3")),
 }
+
+# `make bench` serves bare reference views at /_bench/ (kehu/core/benchrefs.py); off everywhere else.
+KEHU_BENCH_REFS = envbool("KEHU_BENCH_REFS", False)
+
+# --- outbound messages (kehu.messaging) -------------------------------------------------------------
+# Endpoints are the company's own (its SMS provider, WeCom tenant); nothing else is contacted.
+KEHU_MESSAGING = {
+    # The address the public pages (unsubscribe, RSVP) are reached at from outside.
+    "PUBLIC_URL": env("KEHU_PUBLIC_URL", "http://localhost:8000"),
+    "HTTP_TIMEOUT": envint("KEHU_MESSAGING_HTTP_TIMEOUT", 10),
+    "UNSUBSCRIBE_MAX_AGE_DAYS": envint("KEHU_UNSUBSCRIBE_MAX_AGE_DAYS", 365),
+    "SMS": {
+        "ENDPOINT": env("KEHU_SMS_ENDPOINT"),
+        "ACCESS_KEY": env("KEHU_SMS_ACCESS_KEY"),
+        "SECRET": env("KEHU_SMS_SECRET"),
+        "SIGN_NAME": env("KEHU_SMS_SIGN_NAME"),
+        # topic -> the provider's approved template id; "default" for the rest
+        "TEMPLATES": {
+            k.strip(): v.strip()
+            for k, _sep, v in (p.partition("=") for p in env("KEHU_SMS_TEMPLATES").split(",") if "=" in p)
+        },
+    },
+    "WECOM_APP": {
+        "API_BASE": env("KEHU_WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
+        "CORP_ID": env("KEHU_WECOM_CORP_ID"),
+        "SECRET": env("KEHU_WECOM_SECRET"),
+        "AGENT_ID": envint("KEHU_WECOM_AGENT_ID", 0),
+    },
+}
+
+# --- loyalty (kehu.loyalty) ------------------------------------------------------------------------
+KEHU_LOYALTY = {
+    "APPROVAL_ABOVE": envint("KEHU_CAMPAIGN_APPROVAL_ABOVE", 200),  # a bigger audience needs an approval
+    "POINTS_PER_YUAN": env("KEHU_POINTS_PER_YUAN", "0.1"),
+    "VALID_DAYS": envint("KEHU_POINTS_VALID_DAYS", 730),
+    "TIER_WINDOW_DAYS": envint("KEHU_TIER_WINDOW_DAYS", 365),
+    "TIER_GRACE_DAYS": envint("KEHU_TIER_GRACE_DAYS", 90),
+    "REFERRAL_POINTS": envint("KEHU_REFERRAL_POINTS", 500),
+    "REFERRAL_CAP_PER_YEAR": envint("KEHU_REFERRAL_CAP_PER_YEAR", 5),
+}
+# Key of the survey and self-update links (kehu/feedback/links.py); not SECRET_KEY. Unset: derived
+# from SECRET_KEY, which is fine for development; set it in production so that the two rotate apart.
+KEHU_LINK_KEY = env("KEHU_LINK_KEY")

@@ -29,3 +29,7 @@ elif [ "${CI:-}" = "true" ]; then
 else
   echo "!! PostgreSQL at $PG_URL is not reachable: the PostgreSQL run did NOT happen." >&2
 fi
+
+# schemathesis over the whole API as admin and staff against a live server (make fuzz runs a bigger budget)
+echo "==> fuzz (small budget: 1 example per operation, at most 45 s per role)"
+FUZZ_EXAMPLES="${FUZZ_EXAMPLES:-1}" FUZZ_MAX_TIME="${FUZZ_MAX_TIME:-45}" scripts/fuzz.sh

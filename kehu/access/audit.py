@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import OperationalError
 from django.db.models import Subquery
+from django.utils import timezone
 
+from kehu.core.sqlite_wait import is_locked, not_waiting
+
+from . import logspool
 from .models import AccessLog
 
 
@@ -53,22 +58,33 @@ def log_access(
         customer_model: Any = apps.get_model("customers", "Customer")
         customer_obj = customer_model._base_manager.filter(pk=customer).only("pk", "name").first()
     authenticated = bool(getattr(user, "is_authenticated", False))
-    return AccessLog.objects.create(
-        user=user if authenticated else None,
-        ip=client_ip(request),
-        action=action,
-        customer_id=customer_obj.pk if customer_obj is not None else None,
-        customer_name=customer_obj.name[:200] if customer_obj is not None else "",
-        object_type=object_type[:60],
-        object_id="" if object_id is None else str(object_id)[:64],
-        query=(query or "")[:500],
-        rows=rows,
-        detail=_jsonable(detail or {}),
-        # The grant is looked up inside the INSERT: no extra round trip on every detail read.
-        grant_id=Subquery(grant_query(user, customer_obj).values("pk")[:1])
-        if authenticated and customer_obj is not None
-        else None,
-    )
+    fields: dict[str, Any] = {
+        "user_id": user.pk if authenticated else None,
+        "ip": client_ip(request),
+        "action": action,
+        "customer_id": customer_obj.pk if customer_obj is not None else None,
+        "customer_name": customer_obj.name[:200] if customer_obj is not None else "",
+        "object_type": object_type[:60],
+        "object_id": "" if object_id is None else str(object_id)[:64],
+        "query": (query or "")[:500],
+        "rows": rows,
+        "detail": _jsonable(detail or {}),
+    }
+    grant = grant_query(user, customer_obj) if authenticated and customer_obj is not None else None
+    # A read must not wait for (or fail on) a long SQLite writer: try briefly, else spool the row.
+    with not_waiting() as short:
+        try:
+            # The grant is looked up inside the INSERT: no extra round trip on every detail read.
+            return AccessLog.objects.create(
+                **fields, grant_id=Subquery(grant.values("pk")[:1]) if grant is not None else None
+            )
+        except OperationalError as error:
+            if not (short and is_locked(error)):
+                raise
+    fields["grant_id"] = grant.values_list("pk", flat=True).first() if grant is not None else None
+    fields["at"] = timezone.now()
+    logspool.append(fields)
+    return AccessLog(**fields)
 
 
 def _jsonable(value: Any) -> Any:

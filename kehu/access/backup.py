@@ -9,6 +9,7 @@ test database.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import io
@@ -116,7 +117,10 @@ def default_method() -> str:
 def create_backup(*, destination: Path | None = None, method: str | None = None) -> Path:
     method = method or default_method()
     out_dir = destination or backup_dir()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # a backup holds every customer's personal data (a destination someone else owns: their choice)
+    with contextlib.suppress(PermissionError):
+        out_dir.chmod(0o700)
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
     archive = out_dir / f"kehu-backup-{stamp}.tar.gz"
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,6 +139,8 @@ def create_backup(*, destination: Path | None = None, method: str | None = None)
             "files": files,
         }
         partial = archive.with_suffix(".partial")
+        partial.touch(mode=0o600)
+        partial.chmod(0o600)  # readable by Kehu's user only, whatever the umask
         with tarfile.open(partial, "w:gz") as tar:
             data = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
             info = tarfile.TarInfo(MANIFEST)

@@ -7,6 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kehu.core import inputs
+
 from .choices import ConsentMethod, GrantScope, LegalBasis, LogAction
 
 
@@ -27,11 +29,21 @@ def _default_until() -> datetime.date:
 class AccessRequestForm(StyledForm):
     """The customer is named by its archive number (a select of 1M customers is no picker)."""
 
-    archive_no = forms.CharField(label=_("客户档案编号"), max_length=32)
+    # The type-ahead picker (kehu/workbench) finds the customer by name, pinyin or phone and fills in its number.
+    archive_no = forms.CharField(
+        label=_("客户档案编号"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"data-customer-picker": "/workbench/pick/customers/?for=access", "data-pick-value": "number"}
+        ),
+    )
     scope = forms.ChoiceField(label=_("范围"), choices=GrantScope.choices, initial=GrantScope.ARCHIVE)
     purpose = forms.CharField(label=_("用途"), widget=forms.Textarea(attrs={"rows": 3}))
     valid_until = forms.DateField(
-        label=_("有效期至"), initial=_default_until, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("有效期至"),
+        initial=_default_until,
+        # ISO: a date input drops any other format (issue 11: "2026/12/08" showed an empty field).
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -41,10 +53,10 @@ class DecisionForm(StyledForm):
 
 class AccessLogFilterForm(StyledForm):
     username = forms.CharField(label=_("用户名"), required=False)
-    customer = forms.IntegerField(label=_("客户 ID"), required=False, min_value=1)
+    customer = forms.IntegerField(label=_("客户 ID"), required=False, min_value=1, max_value=inputs.MAX_ID)
     action = forms.ChoiceField(label=_("操作"), choices=[("", _("全部")), *LogAction.choices], required=False)
-    since = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = inputs.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = inputs.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -6,7 +6,9 @@ import datetime
 from typing import Any
 
 from django.apps import apps
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -63,9 +65,27 @@ def notifications_for(user: Any, *, unread_only: bool = False) -> QuerySet[Notif
     return queryset.filter(read_at__isnull=True) if unread_only else queryset
 
 
+def unread_cache_key(user_id: Any) -> str:
+    return f"kehu:unread:{user_id}"
+
+
 def unread_notification_count(user: Any) -> int:
-    # Bounded count: a badge shows "99+" rather than counting a backlog.
-    return len(notifications_for(user, unread_only=True).values_list("pk", flat=True)[:100])
+    """The nav badge on every page: a per-user counter in the shared cache, recounted only after
+    forget_unread_count (a notification created or read). Bounded: "99+" rather than counting a backlog."""
+    key = unread_cache_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = len(notifications_for(user, unread_only=True).values_list("pk", flat=True)[:100])
+        cache.set(key, count, 3600)
+    return int(count)
+
+
+def forget_unread_count(user_id: Any) -> None:
+    """Drop the cached badge count now and again when the transaction commits (a page rendered in
+    between by another process may have cached the old count)."""
+    key = unread_cache_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def listed_customers(user: Any) -> QuerySet[Any]:
@@ -116,11 +136,12 @@ def security_overview(user: Any, *, days: int = 7) -> dict[str, Any]:
     Thresholds: settings.KEHU["ALERT_EXPORT_ROWS"] rows in one export (default 1000) and
     settings.KEHU["ALERT_EXPORTS_PER_HOUR"] exports by one user within one hour (default 5).
     """
-    from axes.models import AccessAttempt
-    from django.conf import settings
     from django.db.models import Count
     from django.db.models.functions import TruncHour
     from django.utils import timezone
+
+    from kehu.accounts import lockout
+    from kehu.core import outbox
 
     from .conf import setting
     from .models import RetentionReview
@@ -141,8 +162,8 @@ def security_overview(user: Any, *, days: int = 7) -> dict[str, Any]:
         .annotate(n=Count("id"))
         .filter(n__gt=hourly_limit)
         .order_by("-hour")[:50],
-        "failed_logins": AccessAttempt.objects.filter(attempt_time__gte=since).order_by("-failures_since_start")[:50],
-        "failure_limit": getattr(settings, "AXES_FAILURE_LIMIT", 5),
+        "failed_logins": lockout.current_failures(since=since),
+        "failure_limit": lockout.pair_limit(),
         "recent_grants": AccessRequest.objects.restrict(user, "view")
         .filter(status=RequestStatus.APPROVED, decided_at__gte=since)
         .select_related("requester", "customer", "decided_by")
@@ -151,4 +172,6 @@ def security_overview(user: Any, *, days: int = 7) -> dict[str, Any]:
         .filter(status=RetentionReview.Status.OPEN)
         .select_related("customer")
         .order_by("id")[:50],
+        # Derived work (plans, notifications) that keeps failing or waits too long (ADR 0005).
+        "stuck_events": outbox.stuck_events(),
     }

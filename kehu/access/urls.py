@@ -11,6 +11,7 @@ urlpatterns = [
     path("log/export/", views.access_log_export, name="log_export"),
     path("history/", views.change_history, name="history"),
     path("security/", views.security, name="security"),
+    path("security/unlock/", views.unlock_login, name="unlock_login"),
     path("otp/setup/", views.otp_setup, name="otp_setup"),
     path("otp/verify/", views.otp_verify, name="otp_verify"),
 ]

@@ -6,3 +6,14 @@ class AccountsConfig(AppConfig):
     name = "kehu.accounts"
     label = "accounts"
     verbose_name = _("账号")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from . import lockout  # noqa: F401  (connects the login failure/success receivers)
+        from .backends import forget_user
+        from .models import User
+
+        # A changed or deleted user (deactivation, password, role) is read afresh on the next request.
+        post_save.connect(forget_user, sender=User, dispatch_uid="kehu_forget_user_save")
+        post_delete.connect(forget_user, sender=User, dispatch_uid="kehu_forget_user_delete")

@@ -1,21 +1,39 @@
-"""Customer composition (客户构成分析, SPEC M11): sales by grade, region and product.
+"""Customer composition (客户构成分析, SPEC M11): sales amount and quantity by grade, product, region,
+industry and owner, Pareto, grade migration and where to focus.
 
-Read-only; every figure starts from the customers the user may view, and each is
-one GROUP BY query, so a click never loops over rows in Python.
+Read-only; every figure starts from the rows the user may view (restrict), and each is one GROUP BY
+query, so a click never loops over rows in Python.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import functions as fn
+from django.utils.translation import gettext as _
 
-from kehu.customers.choices import Grade
-from kehu.customers.models import Transaction
+from kehu.access import policy, roles
+from kehu.customers.choices import Grade, IndustryStanding, TransactionKind
+from kehu.customers.models import Transaction, net_amount
+
+from .models import ChurnRisk, GradeSnapshot
+
+# by= of the composition API -> the grouped field of a transaction
+DIMENSIONS: dict[str, str] = {
+    "grade": "customer__grade",
+    "product": "product",
+    "region": "customer__region",
+    # The archive has no industry code; its industry field is the standing in the industry (行业地位).
+    "industry": "customer__industry_standing",
+    "owner": "customer__owner",
+}
+OWNER_NAME = ("customer__owner__last_name", "customer__owner__first_name", "customer__owner__username")
 
 
 @dataclass(frozen=True)
@@ -24,49 +42,98 @@ class Share:
     amount: Decimal
     customers: int
     share: float  # of the total amount, 0..1
+    quantity: int = 0
+    quantity_share: float = 0.0
+    key: Any = None
 
 
-def _shares(rows: list[dict[str, Any]], key: str, labels: dict[str, str] | None = None) -> list[Share]:
-    total = sum((row["amount"] for row in rows), Decimal(0))
-    return [
-        Share(
-            label=(labels or {}).get(row[key], row[key]) or "—",
-            amount=row["amount"],
-            customers=row["customers"],
-            share=float(row["amount"] / total) if total else 0.0,
-        )
-        for row in rows
-    ]
+def net_quantity() -> Any:
+    """Units as they count: a refund's units come back."""
+    from django.db.models import Case, F, When
+
+    return Case(
+        When(kind=TransactionKind.REFUND, then=-F("quantity")), default=F("quantity"), output_field=IntegerField()
+    )
+
+
+def _sums() -> dict[str, Any]:
+    return {
+        "amount": fn.Coalesce(Sum(net_amount()), Value(Decimal(0)), output_field=DecimalField()),
+        "quantity": fn.Coalesce(Sum(net_quantity()), Value(0), output_field=IntegerField()),
+        "customers": Count("customer", distinct=True),
+    }
 
 
 def _transactions_for(user: Any, since: dt.date, until: dt.date) -> Any:
     return Transaction.objects.restrict(user, "view").filter(occurred_on__gte=since, occurred_on__lte=until)
 
 
-def _grouped(user: Any, since: dt.date, until: dt.date, field: str, limit: int | None = None) -> list[dict[str, Any]]:
-    rows = (
-        _transactions_for(user, since, until)
-        .values(field)
-        .annotate(
-            amount=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=DecimalField()),
-            customers=Count("customer", distinct=True),
+def _label(by: str, row: dict[str, Any]) -> str:
+    key: Any = row.get(DIMENSIONS[by])
+    if by in ("grade", "industry"):
+        labels: dict[Any, Any] = dict(Grade.choices if by == "grade" else IndustryStanding.choices)
+        return str(labels.get(key, key or "—"))
+    if by == "owner":
+        name = f"{row.get(OWNER_NAME[0]) or ''}{row.get(OWNER_NAME[1]) or ''}"
+        return name or str(row.get(OWNER_NAME[2]) or "—")
+    return str(key) if key else _("（未填）")
+
+
+def composition(user: Any, *, by: str, since: dt.date, until: dt.date, limit: int = 20) -> dict[str, Any]:
+    """Groups of one dimension (largest amount first, at most `limit` and an "others" line) and the
+    totals the shares are of. One query, two when the groups were cut or overlap (products)."""
+    if by not in DIMENSIONS:
+        raise ValueError(by)
+    field = DIMENSIONS[by]
+    base = _transactions_for(user, since, until)
+    fields = (field, *OWNER_NAME) if by == "owner" else (field,)
+    rows = list(base.values(*fields).annotate(**_sums()).order_by("-amount", field)[: limit + 1])
+    if len(rows) <= limit and by != "product":
+        # Every group is here and each customer is in exactly one: the totals are the sums.
+        totals = {
+            "amount": sum((r["amount"] for r in rows), Decimal(0)),
+            "quantity": sum(r["quantity"] for r in rows),
+            "customers": sum(r["customers"] for r in rows),
+        }
+    else:
+        totals = base.aggregate(**_sums())
+    total_amount, total_quantity = totals["amount"] or Decimal(0), totals["quantity"] or 0
+
+    def share(amount: Decimal, quantity: int, customers: int, label: str, key: Any) -> Share:
+        return Share(
+            label=label,
+            amount=amount,
+            customers=customers,
+            share=float(amount / total_amount) if total_amount else 0.0,
+            quantity=quantity,
+            quantity_share=quantity / total_quantity if total_quantity else 0.0,
+            key=key,
         )
-        .order_by("-amount")
-    )
-    return list(rows[:limit] if limit else rows)
+
+    groups = [share(r["amount"], r["quantity"], r["customers"], _label(by, r), r[field]) for r in rows[:limit]]
+    if len(rows) > limit:
+        rest_amount = total_amount - sum((g.amount for g in groups), Decimal(0))
+        rest_quantity = total_quantity - sum(g.quantity for g in groups)
+        groups.append(share(rest_amount, rest_quantity, 0, _("其他"), None))
+    return {
+        "by": by,
+        "rows": groups,
+        "total_amount": total_amount,
+        "total_quantity": total_quantity,
+        "customers": totals["customers"],
+    }
 
 
 def sales_by_grade(user: Any, *, since: dt.date, until: dt.date) -> list[Share]:
-    rows = _grouped(user, since, until, "customer__grade")
-    return _shares(rows, "customer__grade", {g.value: str(g.label) for g in Grade})
+    return composition(user, by="grade", since=since, until=until)["rows"]
 
 
 def sales_by_region(user: Any, *, since: dt.date, until: dt.date, limit: int = 15) -> list[Share]:
-    return _shares(_grouped(user, since, until, "customer__region", limit), "customer__region")
+    return composition(user, by="region", since=since, until=until, limit=limit)["rows"]
 
 
 def sales_by_product(user: Any, *, since: dt.date, until: dt.date, limit: int = 15) -> list[Share]:
-    return _shares(_grouped(user, since, until, "product", limit), "product")
+    return composition(user, by="product", since=since, until=until, limit=limit)["rows"]
 
 
 def top_customers(user: Any, *, since: dt.date, until: dt.date, limit: int = 20) -> list[dict[str, Any]]:
@@ -74,6 +141,215 @@ def top_customers(user: Any, *, since: dt.date, until: dt.date, limit: int = 20)
     return list(
         _transactions_for(user, since, until)
         .values("customer_id", "customer__name", "customer__grade", "customer__region")
-        .annotate(amount=Sum("amount"), deals=Count("id"))
-        .order_by("-amount")[:limit]
+        .annotate(
+            amount=Sum(net_amount()),
+            quantity=Sum(net_quantity()),
+            deals=Count("id", filter=Q(kind=TransactionKind.SALE)),
+        )
+        .order_by("-amount", "customer_id")[:limit]
     )
+
+
+def pareto(user: Any, *, since: dt.date, until: dt.date) -> dict[str, Any]:
+    """Which 20 % of the customers make how much of the sales (二八分析): ONE query. The grouped,
+    restricted queryset is compiled by Django (the restriction is part of its SQL) and ranked with
+    window functions around it, which the ORM cannot aggregate over."""
+    per_customer = (
+        _transactions_for(user, since, until)
+        .values("customer_id")
+        .annotate(total=Sum(net_amount()))
+        .filter(total__gt=0)
+        .order_by()
+    )
+    sql, sql_params = per_customer.query.sql_with_params()
+    ranked = (
+        "SELECT total, ROW_NUMBER() OVER (ORDER BY total DESC, customer_id) AS rank, COUNT(*) OVER () AS customers "
+        f"FROM ({sql}) AS per_customer"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(MAX(customers), 0), COALESCE(SUM(total), 0), "
+            "COALESCE(SUM(CASE WHEN 5 * rank <= customers + 4 THEN total ELSE 0 END), 0) "  # rank <= ceil(20 %)
+            f"FROM ({ranked}) AS ranked",
+            sql_params,
+        )
+        customers, total, top_amount = cursor.fetchone()
+    total, top_amount = Decimal(str(total)), Decimal(str(top_amount))
+    return {
+        "customers": int(customers),
+        "top_customers": math.ceil(int(customers) * 0.2),
+        "top_amount": top_amount,
+        "total_amount": total,
+        "top_share": float(top_amount / total) if total else 0.0,
+    }
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def grade_migration(user: Any, *, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """How many of the customers the user may view moved between grades from month `start` to month
+    `end` (both taken from the nightly snapshots): one grouped query."""
+    start, end = month_start(start), month_start(end)
+    later = GradeSnapshot.objects.unscoped("correlated to the restricted outer query").filter(
+        customer=OuterRef("customer"), month=end
+    )
+    rows = (
+        GradeSnapshot.objects.restrict(user, "view")
+        .filter(month=start)
+        .annotate(to_grade=Subquery(later.values("grade")[:1]))
+        .filter(to_grade__isnull=False)
+        .values("grade", "to_grade")
+        .annotate(customers=Count("customer_id"))
+        .order_by("grade", "to_grade")
+    )
+    flows: list[dict[str, Any]] = [dict(r) for r in rows]
+    order: dict[Any, int] = {g: i for i, g in enumerate(Grade.values)}
+    return {
+        "start": start,
+        "end": end,
+        "flows": flows,
+        "up": sum(f["customers"] for f in flows if order.get(f["to_grade"], 9) < order.get(f["grade"], 9)),
+        "down": sum(f["customers"] for f in flows if order.get(f["to_grade"], 9) > order.get(f["grade"], 9)),
+        "same": sum(f["customers"] for f in flows if f["to_grade"] == f["grade"]),
+    }
+
+
+def snapshot_months(user: Any, limit: int = 24) -> list[dt.date]:
+    """The months that have snapshots (few rows: distinct on an indexed column)."""
+    return list(
+        GradeSnapshot.objects.unscoped("distinct months only, no customer data")
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by("-month")[:limit]
+    )
+
+
+def at_risk_count(user: Any, threshold: int) -> int:
+    return ChurnRisk.objects.restrict(user, "view").filter(score__gte=threshold).count()
+
+
+def focus_cards(
+    user: Any, *, comp: dict[str, Any], pareto_data: dict[str, Any], migration: dict[str, Any] | None
+) -> list[dict[str, str]]:
+    """ "Where to focus" (重点): a few sentences from figures already computed, plus one count."""
+    from . import churn
+
+    cards: list[dict[str, str]] = []
+    if pareto_data["customers"]:
+        cards.append(
+            {
+                "title": _("二八分布"),
+                "text": _("前 %(n)s 位客户（20%%）贡献了 %(share)s%% 的销售额，应优先维护。")
+                % {"n": pareto_data["top_customers"], "share": round(100 * pareto_data["top_share"])},
+                "tone": "primary",
+            }
+        )
+    if comp["rows"] and comp["rows"][0].key is not None:
+        top = comp["rows"][0]
+        cards.append(
+            {
+                "title": _("最大的一组"),
+                "text": _("%(label)s 占销售额的 %(share)s%%、数量的 %(qshare)s%%。")
+                % {"label": top.label, "share": round(100 * top.share), "qshare": round(100 * top.quantity_share)},
+                "tone": "info",
+            }
+        )
+    risky = at_risk_count(user, churn.HIGH_RISK)
+    cards.append(
+        {
+            "title": _("流失风险"),
+            "text": _("%(n)s 位客户流失风险高，请查看挽留清单。") % {"n": risky},
+            "tone": "danger" if risky else "success",
+        }
+    )
+    if migration and migration["down"]:
+        cards.append(
+            {
+                "title": _("等级下降"),
+                "text": _("%(start)s 至 %(end)s 有 %(n)s 位客户等级下降。")
+                % {"start": f"{migration['start']:%Y-%m}", "end": f"{migration['end']:%Y-%m}", "n": migration["down"]},
+                "tone": "warning",
+            }
+        )
+    return cards
+
+
+def scope_is_limited(user: Any) -> bool:
+    """Does the user see fewer than all customers? Read from the access rules (no table scan):
+    full scope means a rule for every grade that holds for the user's role whoever owns the customer.
+    A manager-level figure that covers only part of the archive is then labelled as such."""
+    if roles.is_admin(user):
+        return False
+    if not roles.is_active(user):
+        return True
+    rules = policy._rules(user).get("view", [])
+    covered: set[str] = set()
+    for rule in rules:
+        if rule.principal == "everyone" or (
+            rule.principal == "role"
+            and roles.level(user) >= rule.min_level
+            and (not rule.department or rule.department == roles.department(user))
+        ):
+            covered |= {rule.grade} if rule.grade else set(Grade.values)
+    return not set(Grade.values) <= covered
+
+
+# --- churn risk -----------------------------------------------------------------------------------
+
+RISK_PAGE = 50
+
+
+def churn_list(
+    user: Any, *, min_score: int = 0, after: tuple[int, int] | None = None, limit: int = RISK_PAGE
+) -> dict[str, Any]:
+    """The customers at risk the user may view, highest score first, in keyset pages; each with its
+    reasons in the reader's language, the suggested action and the open retention action (2 queries)."""
+    from . import churn
+    from .models import ChurnAction
+
+    queryset = (
+        ChurnRisk.objects.restrict(user, "view")
+        .filter(score__gte=min_score)
+        .select_related("customer", "customer__owner")
+        .order_by("-score", "customer_id")
+    )
+    if after is not None:
+        score, customer_id = after
+        queryset = queryset.filter(Q(score__lt=score) | Q(score=score, customer_id__gt=customer_id))
+    risks = list(queryset[: limit + 1])
+    more = len(risks) > limit
+    risks = risks[:limit]
+    open_actions: dict[int, Any] = {}
+    if risks:
+        for action in (
+            ChurnAction.objects.restrict(user, "view")
+            .filter(
+                customer_id__in=[r.customer_id for r in risks],
+                status__in=[ChurnAction.Status.OPEN, ChurnAction.Status.DOING],
+            )
+            .select_related("owner")
+            .order_by("customer_id", "-id")
+        ):
+            open_actions.setdefault(action.customer_id, action)
+    items = [
+        {
+            "risk": r,
+            "customer": r.customer,
+            "score": r.score,
+            "level": churn.level(r.score),
+            "reasons": [{**reason, "text": churn.reason_text(reason)} for reason in r.reasons],
+            "suggested": churn.action_text(r.action),
+            "open_action": open_actions.get(r.customer_id),
+        }
+        for r in risks
+    ]
+    last = risks[-1] if risks else None
+    return {"items": items, "next": (last.score, last.customer_id) if more and last else None}
+
+
+def latest_churn_run() -> Any:
+    from .models import ChurnRun
+
+    return ChurnRun.objects.order_by("-id").first()

@@ -6,4 +6,13 @@ app_name = "analytics"
 urlpatterns = [
     path("composition/", views.composition, name="composition"),
     path("composition/export/", views.composition_export, name="composition-export"),
+    path("churn/", views.churn_page, name="churn"),
+    path("churn/export/", views.churn_export, name="churn-export"),
+    path("churn/run/", views.churn_run_now, name="churn-run"),
+    path("churn/actions/", views.churn_action_create, name="churn-action-create"),
+    path("churn/actions/<int:pk>/", views.churn_action_update, name="churn-action-update"),
+    path("kpis/", views.kpi_page, name="kpis"),
+    path("kpis/export/", views.kpi_export, name="kpis-export"),
+    path("service/", views.service_page, name="service"),
+    path("service/export/", views.service_export, name="service-export"),
 ]

@@ -25,3 +25,9 @@ class ConflictError(DomainError):
 
 class InvalidTransition(DomainError):
     """A workflow step was requested out of order."""
+
+
+class StorageError(DomainError):
+    """A file could not be written completely (disk full, I/O error); nothing was kept.
+
+    Not the user's fault: the API answers 507 Insufficient Storage, the UI shows the message."""

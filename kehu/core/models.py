@@ -50,3 +50,38 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'班' if self.is_workday else '休'} {self.name}"
+
+
+class OutboxEvent(models.Model):
+    """A domain event written in the same transaction as the change it reports (ADR 0005).
+
+    The worker drains it: every handler subscribed to `event` runs in its own transaction, which
+    also records the handler in `done_handlers`; when all have run the row gets `done_at`. A
+    crash between the commit and the handlers loses nothing: the row waits for the next drain.
+    `available_at` is both the lease (a claimed row is pushed into the future) and the backoff.
+    """
+
+    event = models.CharField(max_length=60)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    available_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    done_handlers = models.JSONField(default=list)
+    done_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("待处理事件")
+        verbose_name_plural = _("待处理事件")
+        indexes = [
+            # The drain's one query: pending rows that are due, oldest first.
+            models.Index(
+                fields=["available_at", "id"],
+                condition=models.Q(done_at__isnull=True),
+                name="core_outbox_pending",
+            ),
+            models.Index(fields=["done_at"], name="core_outbox_done"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} #{self.pk}"

@@ -2,13 +2,45 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.tasks import task
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, on_startup
 
 from .maintenance import optimize_database
+from .queues import TIMER_PRIORITY, bulk_periodic_task
 
 
-@db_periodic_task(crontab(minute="10", hour="4"))
+@bulk_periodic_task(crontab(minute="10", hour="4"))
 def nightly_optimize() -> None:
     """04:10, after the night's bulk work (planning, grading, backup)."""
     optimize_database()
+
+
+@task(priority=50)
+def outbox_drain_task(ids: list[int] | None = None) -> int:
+    """Run the handlers of outbox rows: the kick after a commit names its rows, a retry its one row."""
+    from .outbox import drain
+
+    return drain(ids)
+
+
+@db_periodic_task(crontab(minute="*"), priority=TIMER_PRIORITY)
+def outbox_drain_periodic() -> None:
+    """Every minute: whatever a kick missed (a process killed after its commit, a queue that was
+    down, a retry that is due). huey's schedule has minute granularity; kicks cover the seconds."""
+    from .outbox import drain, purge_done
+
+    while drain(limit=500) == 500:
+        pass
+    purge_done()
+
+
+@on_startup()
+def outbox_drain_on_start() -> None:
+    """A worker that was killed comes back and drains at once, not at the next full minute."""
+    try:
+        outbox_drain_task.enqueue(None)
+    except Exception:  # the periodic drain follows within a minute
+        logging.getLogger(__name__).warning("outbox: no drain at start", exc_info=True)

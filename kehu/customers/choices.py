@@ -51,3 +51,10 @@ class InfoSource(models.TextChoices):
     CUSTOMER_FORM = "customer_form", _("客户填写的表格")
     INVESTIGATION = "investigation", _("委托调查")
     OTHER = "other", _("其他")
+
+
+class TransactionKind(models.TextChoices):
+    """A refund is its own kind with a positive amount: amounts are never negative."""
+
+    SALE = "sale", _("销售")
+    REFUND = "refund", _("退款")

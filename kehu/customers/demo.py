@@ -21,6 +21,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from kehu.accounts.models import User
+from kehu.core.bulk import bulk_copy, reserve_ids
 from kehu.core.crypto import blind_index
 
 from .choices import Channel, Grade, IndustryStanding, InfoSource, Nature, Priority
@@ -222,18 +223,42 @@ def _customer(index: int, owners: list[User], now: dt.datetime) -> tuple[Custome
         contacts.append(contact)
     customer.search_text = customer_search_document(customer, contacts)
     transactions = []
+    trend = _trend(index)
     for _ in range(TRANSACTIONS_PER_GRADE[grade] + rng.randrange(0, 3)):
+        days_ago = rng.randrange(0, 3 * 365)
+        amount = rng.randrange(5_000, MAX_AMOUNT_PER_GRADE[grade])
+        if trend == "stopped" and days_ago < STOPPED_DAYS:
+            continue  # stopped buying: nothing in the last nine months
+        if trend == "declining" and days_ago < DECLINE_DAYS:
+            if rng.random() < 0.5:
+                continue  # orders half as often in the last six months ...
+            amount //= 2  # ... and half as large
         transactions.append(
             Transaction(
-                occurred_on=(now - dt.timedelta(days=rng.randrange(0, 3 * 365))).date(),
+                occurred_on=(now - dt.timedelta(days=days_ago)).date(),
                 product=rng.choice(PRODUCTS),
                 quantity=rng.randrange(1, 50),
-                amount=Decimal(rng.randrange(5_000, MAX_AMOUNT_PER_GRADE[grade])),
+                amount=Decimal(amount),
                 place=city,
                 our_person=customer.owner,
             )
         )
     return customer, contacts, transactions
+
+
+# The analytics back-test needs customers who really fall away: about one in ten orders half as often
+# and half as much in the last six months, and one in twenty stopped buying nine months ago.
+DECLINE_DAYS = 182
+STOPPED_DAYS = 270
+
+
+def _trend(index: int) -> str:
+    bucket = index % 20
+    if bucket in (3, 13):
+        return "declining"
+    if bucket == 7:
+        return "stopped"
+    return "steady"
 
 
 def _build(args: tuple[int, int, list[User], dt.datetime]) -> list[tuple[Customer, list[Contact], list[Transaction]]]:
@@ -293,15 +318,22 @@ def _insert_all(results: Any, batches: list[Any], customers: int, stdout: Any) -
 
 @transaction.atomic
 def _insert(built: list[tuple[Customer, list[Contact], list[Transaction]]]) -> None:
-    Customer.objects.bulk_create([c for c, _contacts, _tx in built])
-    # bulk_create sets pks on both databases (RETURNING); link the children.
+    """Three statements per batch: ids reserved first, then COPY (PostgreSQL) / executemany (SQLite)."""
+    customers = [c for c, _contacts, _tx in built]
+    for customer, pk in zip(customers, reserve_ids(Customer, len(customers)), strict=True):
+        customer.pk = customer.id = pk
     contacts, transactions = [], []
     for customer, customer_contacts, customer_tx in built:
         for contact in customer_contacts:
-            contact.customer = customer
+            contact.customer_id = customer.pk
             contacts.append(contact)
         for record in customer_tx:
-            record.customer = customer
+            record.customer_id = customer.pk
             transactions.append(record)
-    Contact.objects.bulk_create(contacts)
-    Transaction.objects.bulk_create(transactions)
+    for contact, pk in zip(contacts, reserve_ids(Contact, len(contacts)), strict=True):
+        contact.pk = contact.id = pk
+    for record, pk in zip(transactions, reserve_ids(Transaction, len(transactions)), strict=True):
+        record.pk = record.id = pk
+    bulk_copy(Customer, customers)
+    bulk_copy(Contact, contacts)
+    bulk_copy(Transaction, transactions)

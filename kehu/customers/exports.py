@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from kehu.access import roles
 from kehu.access.audit import log_access
+from kehu.access.roles import export_row_cap
+from kehu.core.exports import XlsxExport, capped
 
 from .models import Customer
 
@@ -42,28 +42,12 @@ def _cell(customer: Customer, field: str) -> Any:
     return getattr(customer, field)
 
 
-def customers_xlsx(*, user: Any, customers: QuerySet[Customer], filters: dict[str, Any], query: str = "") -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("客户"))
+def customers_xlsx(*, user: Any, customers: QuerySet[Customer], filters: dict[str, Any], query: str = "") -> XlsxExport:
+    """The list as a workbook (capped for staff, see roles.export_row_cap); the export is logged."""
+    export = XlsxExport()
     columns = export_columns()
-    sheet.append([label for _field, label in columns])
-    cap = roles.export_row_cap(user)
-    queryset = customers if cap is None else customers[:cap]
-    rows = 0
-    for customer in queryset.iterator(chunk_size=2000):
-        cells = []
-        for field, _label in columns:
-            value = _cell(customer, field)
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        sheet.append(cells)
-        rows += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    log_access(user=user, action="export", query=query, rows=rows, detail={"filters": filters, "format": "xlsx"})
-    return buffer.getvalue()
+    sheet = export.sheet(_("客户"), header=[label for _field, label in columns])
+    for customer in capped(customers, export_row_cap(user)).iterator(chunk_size=2000):
+        sheet.append([_cell(customer, field) for field, _label in columns])
+    log_access(user=user, action="export", query=query, rows=sheet.rows, detail={"filters": filters, "format": "xlsx"})
+    return export

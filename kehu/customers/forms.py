@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from kehu.access import personal
 from kehu.accounts.models import User
 
-from .choices import Grade, IndustryStanding, InfoSource, Priority
-from .models import Contact, Customer, Transaction
+from .choices import Grade, IndustryStanding, InfoSource, Priority, TransactionKind
+from .models import Contact, Customer, DocumentKind, Transaction
 
 CUSTOMER_FIELDS = [
     "name",
@@ -37,6 +37,7 @@ CUSTOMER_FIELDS = [
     "business_scope",
     "culture_strategy",
     "recent_developments",
+    "own_products",
     "cooperation_since",
     "main_products",
     "preferences",
@@ -45,14 +46,37 @@ CUSTOMER_FIELDS = [
     "our_disadvantages",
     "deal_probability",
     "info_source",
+    "account_manager",
+    "remarks",
 ]
 FIELD_GROUPS = [
     (_("基本资料"), CUSTOMER_FIELDS[:16]),
-    (_("企业概况"), CUSTOMER_FIELDS[16:23]),
-    (_("与我方关系"), CUSTOMER_FIELDS[23:]),
+    (_("企业概况"), CUSTOMER_FIELDS[16:24]),
+    (_("与我方关系"), CUSTOMER_FIELDS[24:]),
 ]
+
+
+def sales_years() -> list[int]:
+    """客户档案表 "公司近3年销售业绩": the last three full years, newest first."""
+    this_year = timezone.localdate().year
+    return [this_year - 1, this_year - 2, this_year - 3]
+
+
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TEXT = forms.Textarea(attrs={"rows": 2})
+
+
+class RequireVersionOnEdit:
+    """An edit must name the version it started from, as in the API: without it two people's
+    edits could overwrite each other unnoticed (a missing hidden field is not "no conflict")."""
+
+    instance: Any
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()  # type: ignore[misc]
+        if self.instance.pk and data.get("version") is None:
+            raise forms.ValidationError(_("缺少版本号，无法检查是否有人同时修改：请刷新页面后重试。"), code="version")
+        return data  # type: ignore[no-any-return]
 
 
 def _bootstrap(form: forms.BaseForm) -> None:
@@ -108,7 +132,7 @@ class CustomerFilterForm(forms.Form):
         return {k: str(v) for k, v in self.cleaned_data.items() if v not in (None, "") and k != "q"}
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(RequireVersionOnEdit, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     learned_at = forms.DateTimeField(
         label=_("信息获取时间"),
@@ -136,15 +160,37 @@ class CustomerForm(forms.ModelForm):
             "preferences": _TEXT,
             "our_advantages": _TEXT,
             "our_disadvantages": _TEXT,
+            "own_products": _TEXT,
+            "remarks": _TEXT,
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        manager_field = self.fields["account_manager"]
+        assert isinstance(manager_field, forms.ModelChoiceField)
+        manager_field.queryset = User.objects.filter(is_active=True).order_by("department", "id")
+        stored = dict(self.instance.annual_sales.values_list("year", "amount")) if self.instance.pk else {}
+        for year in sales_years():
+            self.fields[f"sales_{year}"] = forms.DecimalField(
+                label=_("%(year)s 年销售额（元）") % {"year": year},
+                required=False,
+                min_value=0,
+                max_digits=16,
+                decimal_places=2,
+                initial=stored.get(year),
+            )
         if not self.is_bound:
             self.initial.setdefault("learned_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
             if self.instance.pk:
                 self.initial["version"] = self.instance.version
         _bootstrap(self)
+
+    def annual_sales(self) -> dict[int, Any]:
+        return {
+            year: self.cleaned_data[f"sales_{year}"]
+            for year in sales_years()
+            if self.cleaned_data.get(f"sales_{year}") is not None
+        }
 
     def clean_learned_at(self) -> Any:
         value = self.cleaned_data.get("learned_at")
@@ -153,7 +199,9 @@ class CustomerForm(forms.ModelForm):
         return value
 
     def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
-        return [(title, [self[name] for name in names]) for title, names in FIELD_GROUPS]
+        groups = [(title, [self[name] for name in names]) for title, names in FIELD_GROUPS]
+        groups[1][1].extend(self[f"sales_{year}"] for year in sales_years())
+        return groups
 
     def customer_fields(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in CUSTOMER_FIELDS}
@@ -190,7 +238,7 @@ class NewCustomerForm(CustomerForm):
         return data
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(RequireVersionOnEdit, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -212,6 +260,7 @@ class ContactForm(forms.ModelForm):
             "hobbies",
             "family",
             "personal_phone",
+            "personal_address",
         ]
         widgets = {
             "birth_date": forms.TextInput(attrs={"placeholder": "1980-05-01"}),
@@ -235,16 +284,27 @@ class ContactForm(forms.ModelForm):
 class TransactionForm(forms.ModelForm):
     class Meta:
         model = Transaction
-        fields = ["occurred_on", "product", "quantity", "amount", "place", "breach", "notes"]
+        fields = ["kind", "number", "occurred_on", "product", "quantity", "amount", "place", "breach", "notes"]
         widgets = {"occurred_on": _DATE, "notes": _TEXT}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["kind"].required = False  # a sale unless marked as a refund
         _bootstrap(self)
+
+    def clean_kind(self) -> str:
+        return str(self.cleaned_data.get("kind") or TransactionKind.SALE)
 
 
 class DocumentForm(forms.Form):
     title = forms.CharField(label=_("文件名称"), max_length=200, help_text=_("同名文件上传后成为新版本，旧版本保留。"))
+    group = forms.CharField(
+        label=_("所属事项"), max_length=120, required=False, help_text=_("同一事项的请示与批复、正件与附件放在一起。")
+    )
+    kind = forms.ChoiceField(
+        label=_("文件类别"), choices=DocumentKind.choices, initial=DocumentKind.ORIGINAL, required=False
+    )
+    pages = forms.IntegerField(label=_("页数"), min_value=1, max_value=100000, initial=1, required=False)
     file = forms.FileField(label=_("文件"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -279,7 +339,7 @@ class MergeForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+    file = forms.FileField(label=_("表格文件（.xlsx、.xls、.ods）"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

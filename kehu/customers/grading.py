@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -41,7 +41,7 @@ from kehu.core import events
 from kehu.core.exceptions import DomainError
 
 from .choices import Grade, IndustryStanding, Priority
-from .models import Customer, GradeChange, GradingPolicy, GradingRun, Transaction
+from .models import Customer, GradeChange, GradingPolicy, GradingRun, Transaction, net_amount
 
 STANDING_SCORE: dict[str, float] = {
     IndustryStanding.LEADER: 1.0,
@@ -112,7 +112,7 @@ def _with_sales(queryset: QuerySet[Customer]) -> Any:
     sales = (
         Transaction.objects.filter(customer=OuterRef("pk"), occurred_on__gte=since)
         .values("customer")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum(net_amount()))
         .values("total")
     )
     return queryset.annotate(
@@ -160,6 +160,61 @@ def _score_batch(policy: GradingPolicy, ids: list[int]) -> list[Customer]:
     ]
 
 
+def _score_range_sql(policy: GradingPolicy, after_id: int, upto_id: int) -> int:
+    """score() for the active customers with after_id < id <= upto_id in one UPDATE (PostgreSQL):
+    the same formula in SQL, with the twelve months' sales summed per customer in the same statement.
+    At 100k customers the per-row path took 144 s, most of it in bulk_update's CASE per row."""
+    regions = [k for k in policy.key_regions.split() if k]
+    region_part = (
+        "CASE WHEN " + " OR ".join(["strpos(c.region, %s) > 0"] * len(regions)) + " THEN 1.0 ELSE 0.3 END"
+        if regions
+        else "0.3"
+    )
+    standing = " ".join(f"WHEN '{key}' THEN {value!r}" for key, value in STANDING_SCORE.items())
+
+    def log_scale(value: str, full: float) -> str:
+        return f"(CASE WHEN {value} <= 0 THEN 0.0 ELSE LEAST(log(1.0 + {value}) / log({1.0 + full!r}), 1.0) END)"
+
+    capital = "COALESCE(c.registered_capital, 0)::float8"
+    staff = "(COALESCE(c.staff_chinese, 0) + COALESCE(c.staff_foreign, 0))::float8"
+    weights = (policy.weight_region, policy.weight_strength, policy.weight_probability, policy.weight_sales)
+    total = sum(weights) or 1
+    value = (
+        f"(%s * {region_part}"
+        f" + %s * (COALESCE(CASE c.industry_standing {standing} END, 0.2) + {log_scale(capital, 1e8)}"
+        f" + {log_scale(staff, 2000)}) / 3.0"
+        " + %s * LEAST(GREATEST(c.deal_probability, 0), 100) / 100.0"
+        " + %s * LEAST(COALESCE(t.total, 0)::float8 / %s, 1.0)) * 100.0 / %s"
+    )
+    sql = (
+        f"UPDATE {Customer._meta.db_table} AS target SET score = ROUND(s.value::numeric, 2) FROM ("
+        f"SELECT c.id, {value} AS value FROM {Customer._meta.db_table} AS c LEFT JOIN ("
+        f"SELECT customer_id, SUM(amount) AS total FROM {Transaction._meta.db_table}"
+        " WHERE occurred_on >= %s AND customer_id > %s AND customer_id <= %s GROUP BY customer_id"
+        ") AS t ON t.customer_id = c.id WHERE c.id > %s AND c.id <= %s AND NOT c.is_archived"
+        # Unchanged scores are not written: every written row is a new version in every index (GIN too).
+        ") AS s WHERE target.id = s.id AND target.score IS DISTINCT FROM ROUND(s.value::numeric, 2)"
+    )
+    since = timezone.localdate() - dt.timedelta(days=365)
+    params: list[Any] = [
+        weights[0],
+        *regions,
+        weights[1],
+        weights[2],
+        weights[3],
+        float(policy.sales_full_score or 1),
+        total,
+        since,
+        after_id,
+        upto_id,
+        after_id,
+        upto_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    return Customer.objects.filter(pk__gt=after_id, pk__lte=upto_id, is_archived=False).count()
+
+
 def _rank_at(active: QuerySet[Customer], position: int) -> Q | None:
     """Customers ranked before `position` (0-based) in (-score, id) order, as a condition:
     score above the score at that rank, or equal to it with a smaller-or-equal id."""
@@ -195,17 +250,26 @@ def grading_run(*, run_id: int, batch_size: int = 2000) -> GradingRun:
         run.total = active.count()  # once per run, in the background: not a list page
         run.save(update_fields=["total"])
         last_id = 0
+        set_based = connection.vendor == "postgresql"
+        step = batch_size * 10 if set_based else batch_size
         while True:
-            ids = list(active.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
-            if not ids:
+            ids = active.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)
+            upto = ids[step - 1 : step].first() or ids.order_by("-pk").first()
+            if upto is None:
                 break
             with transaction.atomic():
-                Customer.objects.bulk_update(_score_batch(policy, ids), ["score"])
-            last_id = ids[-1]
-            run.processed += len(ids)
+                if set_based:
+                    run.processed += _score_range_sql(policy, last_id, upto)
+                else:
+                    batch = list(ids.filter(pk__lte=upto))
+                    Customer.objects.bulk_update(_score_batch(policy, batch), ["score"])
+                    run.processed += len(batch)
+            last_id = upto
             run.save(update_fields=["processed"])
         with transaction.atomic():
-            active.update(proposed_grade=_proposed_grade_expression(active, run.total))
+            proposed = _proposed_grade_expression(active, run.total)
+            # Only rows whose proposal changes are written (each write is a new row version in every index).
+            active.exclude(proposed_grade=proposed).update(proposed_grade=proposed)
             Customer.objects.filter(is_archived=True).exclude(proposed_grade="").update(proposed_grade="")
         run.distribution = {
             "current": _counts(active, "grade"),

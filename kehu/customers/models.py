@@ -11,18 +11,32 @@ edit form a spreadsheet for little gain.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kehu.access.scoping import RestrictedManager, Scope
 from kehu.core.crypto import EncryptedTextField
+from kehu.core.inputs import validate_plausible_date
 from kehu.core.models import TimeStampedModel, VersionedModel
 
-from .choices import Channel, Grade, IndustryStanding, InfoSource, Nature, Priority
+from .choices import Channel, Grade, IndustryStanding, InfoSource, Nature, Priority, TransactionKind
+
+
+class VisibleManager(RestrictedManager):  # type: ignore[misc, valid-type]
+    """The default manager of customers and contacts: rows of an import still being committed
+    (`import_pending` set) are invisible until the import's final switch clears the marker in one
+    UPDATE, so a large import is written in short batches yet appears all at once (ADR 0008-imports).
+    The base manager (related-object access, the access rules' subqueries) still sees them."""
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().filter(import_pending__isnull=True)
 
 
 class Customer(TimeStampedModel, VersionedModel):
@@ -50,7 +64,12 @@ class Customer(TimeStampedModel, VersionedModel):
     website = models.CharField(_("网址"), max_length=200, blank=True)
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
     registered_capital = models.DecimalField(
-        _("注册资本（元）"), max_digits=16, decimal_places=2, null=True, blank=True
+        _("注册资本（元）"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
     )
     legal_representative = models.CharField(_("法定代表人"), max_length=80, blank=True)
     main_shareholders = models.TextField(_("主要股东"), blank=True)
@@ -64,6 +83,8 @@ class Customer(TimeStampedModel, VersionedModel):
     business_scope = models.TextField(_("经营范围"), blank=True)
     culture_strategy = models.TextField(_("企业文化与发展战略"), blank=True)
     recent_developments = models.TextField(_("近期动态"), blank=True)
+    # 客户档案管理方案 三.2 "主导产品": what the customer itself makes, not what it buys from us (main_products).
+    own_products = models.TextField(_("客户主导产品"), blank=True)
     # --- relationship with us
     cooperation_since = models.DateField(_("合作起始日期"), null=True, blank=True)
     main_products = models.CharField(_("购买的产品/项目"), max_length=300, blank=True)
@@ -73,6 +94,18 @@ class Customer(TimeStampedModel, VersionedModel):
     our_disadvantages = models.TextField(_("我方劣势及对策"), blank=True)
     deal_probability = models.PositiveSmallIntegerField(_("成交可能性（%）"), default=50)
     info_source = models.CharField(_("主要信息来源"), max_length=16, choices=InfoSource.choices, blank=True)
+    # 客户档案表 "备注": the archive's general remarks.
+    remarks = models.TextField(_("备注"), blank=True)
+    # 客户档案管理方案 五.3 (A 类) "专人对其进行资讯收集" and SOP "核心客户可配备专属客户经理": a person other
+    # than the owner who follows the customer's news (A grade and core customers).
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("专属客户经理"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="managed_accounts",
+    )
     # --- housekeeping
     is_archived = models.BooleanField(_("已归档"), default=False)
     archive_note = models.CharField(_("归档说明"), max_length=300, blank=True)
@@ -82,10 +115,15 @@ class Customer(TimeStampedModel, VersionedModel):
     score = models.DecimalField(_("评分"), max_digits=7, decimal_places=2, default=Decimal("0"))
     proposed_grade = models.CharField(_("建议等级"), max_length=1, choices=Grade.choices, blank=True, default="")
     search_text = models.TextField(editable=False, default="")
+    # The ImportJob writing this row while its import is not yet committed (see VisibleManager).
+    import_pending = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    search_vector_column = "search_vector"  # PostgreSQL: generated tsvector of search_text (migration 0007)
 
-    history = HistoricalRecords(excluded_fields=["search_text", "version", "score", "name_key", "phone_digits"])
+    history = HistoricalRecords(
+        excluded_fields=["search_text", "version", "score", "name_key", "phone_digits", "import_pending"]
+    )
 
-    objects = RestrictedManager()
+    objects = VisibleManager()
     access_scope = Scope(
         customer="",
         needs={"list": "list", "view": "view", "view_sensitive": "view_sensitive", "edit": "edit", "export": "export"},
@@ -104,6 +142,9 @@ class Customer(TimeStampedModel, VersionedModel):
             models.Index(fields=["needs_review", "id"]),
             models.Index(fields=["email"]),
             models.Index(fields=["-score", "id"], name="customers_score_rank"),
+            models.Index(
+                fields=["import_pending"], name="customers_pending_import", condition=Q(import_pending__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -113,13 +154,30 @@ class Customer(TimeStampedModel, VersionedModel):
     def staff_total(self) -> int:
         return (self.staff_chinese or 0) + (self.staff_foreign or 0)
 
+    @property
+    def is_key_account(self) -> bool:
+        """A 级 or 核心客户: the customers that get a designated account person and an own relationship card."""
+        return self.grade == Grade.A or self.priority == Priority.CORE
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.account_manager_id is None:
+            return
+        if self.account_manager_id == self.owner_id:
+            raise ValidationError({"account_manager": _("专属客户经理须是负责人以外的另一位同事。")})
+        if not self.is_key_account:
+            raise ValidationError({"account_manager": _("专属客户经理只为A级客户和核心客户配备。")})
+
 
 class AnnualSales(models.Model):
     """近三年销售额: one row per year."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="annual_sales")
     year = models.PositiveSmallIntegerField(_("年度"))
-    amount = models.DecimalField(_("销售额（元）"), max_digits=16, decimal_places=2)
+    amount = models.DecimalField(
+        _("销售额（元）"), max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
 
     objects = RestrictedManager()
     access_scope = Scope(customer="customer", needs={"view": "view", "edit": "edit", "export": "export"})
@@ -183,12 +241,18 @@ class Contact(TimeStampedModel, VersionedModel):
     hobbies = EncryptedTextField(_("爱好"), blank=True, default="")
     family = EncryptedTextField(_("家庭情况"), blank=True, default="")
     personal_phone = EncryptedTextField(_("私人电话"), blank=True, default="")
+    # 关系维护方案 二.1 客户关系卡 "住址": a private address, personal information like the phone.
+    personal_address = EncryptedTextField(_("住址"), blank=True, default="")
     personal_phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     search_text = models.TextField(editable=False, default="")
+    import_pending = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    search_vector_column = "search_vector"  # PostgreSQL: generated tsvector of search_text (migration 0007)
 
-    history = HistoricalRecords(excluded_fields=["search_text", "version", "personal_phone_index", "mobile_digits"])
+    history = HistoricalRecords(
+        excluded_fields=["search_text", "version", "personal_phone_index", "mobile_digits", "import_pending"]
+    )
 
-    objects = RestrictedManager()
+    objects = VisibleManager()
     access_scope = Scope(
         customer="customer",
         needs={"view": "view", "view_sensitive": "view_sensitive", "edit": "edit", "export": "export"},
@@ -201,29 +265,52 @@ class Contact(TimeStampedModel, VersionedModel):
         "hobbies": "text",
         "family": "text",
         "personal_phone": "phone",
+        "personal_address": "text",
     }
 
     class Meta:
         verbose_name = _("联系人")
         verbose_name_plural = _("联系人")
         # email: the mail intake finds the customer of a sender by it (servicedesk.mail).
-        indexes = [models.Index(fields=["customer", "id"]), models.Index(fields=["email"])]
+        indexes = [
+            models.Index(fields=["customer", "id"]),
+            models.Index(fields=["email"]),
+            models.Index(
+                fields=["import_pending"], name="contacts_pending_import", condition=Q(import_pending__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
+def net_amount() -> models.Case:
+    """A transaction's amount as it counts toward sales: refunds subtract (amounts are never negative)."""
+    return models.Case(
+        models.When(kind=TransactionKind.REFUND, then=-models.F("amount")),
+        default=models.F("amount"),
+        output_field=models.DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
 class Transaction(TimeStampedModel):
-    """交易记录: number, time, place, amount, our person in charge, breach of contract."""
+    """交易记录: number, time, place, amount, our person in charge, breach of contract.
+
+    The amount is never negative; a refund is its own kind (see net_amount)."""
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="transactions"
     )
-    occurred_on = models.DateField(_("交易日期"))
+    kind = models.CharField(_("类型"), max_length=8, choices=TransactionKind.choices, default=TransactionKind.SALE)
+    # 客户档案表 同本公司的交易情况 "编号": assigned on creation unless the contract has one.
+    number = models.CharField(_("交易编号"), max_length=40, blank=True, db_index=True)
+    occurred_on = models.DateField(_("交易日期"), validators=[validate_plausible_date])
     place = models.CharField(_("地点"), max_length=200, blank=True)
     product = models.CharField(_("产品/项目"), max_length=200, blank=True)
     quantity = models.PositiveIntegerField(_("数量"), default=1)
-    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(
+        _("金额（元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
     our_person = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("我方负责人"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -244,11 +331,46 @@ class Transaction(TimeStampedModel):
         return f"{self.customer_id} {self.occurred_on} {self.amount}"
 
 
+class DocumentKind(models.TextChoices):
+    """客户档案管理方案 四.1(2): 正本与附件、印件与定稿、转发文件与原件、请示与批复 are filed apart."""
+
+    ORIGINAL = "original", _("正本")
+    ATTACHMENT = "attachment", _("附件")
+    REPLY = "reply", _("批复")
+    REQUEST = "request", _("请示")
+    PRINTED = "printed", _("印件")
+    FINAL_DRAFT = "final_draft", _("定稿")
+    SOURCE = "source", _("原件")
+    FORWARDED = "forwarded", _("转发文件")
+    OTHER = "other", _("其他")
+
+
+# 四.1(3) the three "前后": 批复在前、请示在后; 正件在前、附件在后; 印件在前、定稿在后.
+DOCUMENT_ORDER = {
+    DocumentKind.REPLY: 0,
+    DocumentKind.REQUEST: 1,
+    DocumentKind.ORIGINAL: 0,
+    DocumentKind.ATTACHMENT: 1,
+    DocumentKind.PRINTED: 0,
+    DocumentKind.FINAL_DRAFT: 1,
+    DocumentKind.SOURCE: 0,
+    DocumentKind.FORWARDED: 1,
+    DocumentKind.OTHER: 2,
+}
+
+
 class CustomerDocument(TimeStampedModel):
-    """A document filed with the archive (contract, licence, ...); its files are versions."""
+    """A document filed with the archive (contract, licence, ...); its files are versions.
+
+    Documents of one matter (`group`, e.g. "2025 年度合同") are kept together; inside a group the
+    kind orders them (DOCUMENT_ORDER), and page numbers run on through the archive (四.1(4))."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("文件名称"), max_length=200)
+    group = models.CharField(_("所属事项"), max_length=120, blank=True)
+    kind = models.CharField(_("文件类别"), max_length=16, choices=DocumentKind.choices, default=DocumentKind.ORIGINAL)
+    kind_rank = models.PositiveSmallIntegerField(default=0, editable=False)
+    pages = models.PositiveIntegerField(_("页数"), default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     objects = RestrictedManager()
@@ -258,6 +380,7 @@ class CustomerDocument(TimeStampedModel):
         verbose_name = _("档案文件")
         verbose_name_plural = _("档案文件")
         constraints = [models.UniqueConstraint(fields=["customer", "title"], name="customers_document_title")]
+        indexes = [models.Index(fields=["customer", "group", "kind_rank", "id"], name="customers_document_order")]
 
     def __str__(self) -> str:
         return self.title
@@ -269,6 +392,8 @@ class DocumentVersion(models.Model):
     file = models.FileField(_("文件"), upload_to="customers/%Y/%m/")
     original_name = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField(default=0)
+    # SHA-256 of the file as written and read back before the row committed; checked on download.
+    sha256 = models.CharField(max_length=64, blank=True, default="")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 
@@ -361,32 +486,76 @@ class GradeChange(models.Model):
 
 
 class ImportJob(TimeStampedModel):
+    """One Excel import: upload -> preview (rows staged in ImportRow) -> batched commit -> final switch.
+
+    Resumable: `committed_rows`/`cursor_row` advance in the same transaction as each batch's rows,
+    so a worker killed mid-commit resumes where it stopped (retention sweep) or rolls back cleanly.
+    """
+
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("已上传")
         PARSING = "parsing", _("解析中")
         PREVIEW = "preview", _("待确认")
         FAILED = "failed", _("解析失败")
+        COMMITTING = "committing", _("导入中")
         DONE = "done", _("已导入")
+        CANCELLED = "cancelled", _("已撤销")
+        EXPIRED = "expired", _("已过期")
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     file_path = models.CharField(max_length=500)
     original_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
-    rows = models.JSONField(default=list)  # parsed, valid rows ready to commit
-    errors = models.JSONField(default=list)  # [{row, column, message}]
-    duplicates = models.JSONField(default=list)  # [{row, customer_id, name, reason}]
+    valid_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    duplicate_rows = models.PositiveIntegerField(default=0)
+    # [{index, header, field}] of the understood columns; the headers it will ignore, by name.
+    columns = models.JSONField(default=list)
+    ignored_columns = models.JSONField(default=list)
+    sample = models.JSONField(default=list)  # the first accepted rows, as they will be stored
+    errors = models.JSONField(default=list)  # first PREVIEW_LIMIT of [{row, field, message}]
+    duplicates = models.JSONField(default=list)  # first PREVIEW_LIMIT of [{row, customer_id, name, reason}]
+    committed_rows = models.PositiveIntegerField(default=0)
+    cursor_row = models.PositiveIntegerField(default=0)  # last staged sheet row written by the commit
     created_count = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("导入任务")
         verbose_name_plural = _("导入任务")
+        indexes = [models.Index(fields=["status", "updated_at"]), models.Index(fields=["actor", "-id"])]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.status})"
 
     @property
     def progress(self) -> int:
+        """Percent of the current phase: parsing (rows read) or committing (valid rows written)."""
+        if self.status in (self.Status.DONE, self.Status.PREVIEW):
+            return 100
+        if self.status == self.Status.COMMITTING:
+            return int(100 * self.committed_rows / self.valid_rows) if self.valid_rows else 0
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ImportRow(models.Model):
+    """A staged sheet row of an import: its parsed values, or its errors and the cells as typed
+    (for the workbook of rows to fix). Deleted with the job's file once committed or expired."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="staged_rows")
+    row = models.PositiveIntegerField()
+    ok = models.BooleanField(default=True)
+    values = models.JSONField(default=dict)
+    raw = models.JSONField(default=list)
+    errors = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "row"], name="customers_importrow_job_row")]
+        indexes = [models.Index(fields=["job", "ok", "row"])]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.row}"

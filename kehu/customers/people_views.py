@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,21 +75,18 @@ def consent_withdraw(request: HttpRequest, contact_id: int, consent_id: int) -> 
 
 
 @login_required
-def person_export(request: HttpRequest, contact_id: int, fmt: str) -> HttpResponse:
+def person_export(request: HttpRequest, contact_id: int, fmt: str) -> HttpResponse | FileResponse:
     if fmt not in ("json", "xlsx"):
         raise Http404
     contact = _contact_for(request, contact_id)
     data = privacy.person_export(actor=request.user, contact=contact, request=request)
     if fmt == "xlsx":
-        response = HttpResponse(
-            privacy.person_export_xlsx(data),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        response = HttpResponse(
-            json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="person-{contact.pk}.{fmt}"'
+        return privacy.person_export_xlsx(data).response(f"person-{contact.pk}.xlsx")
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="person-{contact.pk}.json"'
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -10,7 +10,6 @@ fact (who, when, a new row with the cleared values) but no longer the personal v
 from __future__ import annotations
 
 import datetime
-import io
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -25,6 +24,7 @@ from kehu.access.choices import ConsentMethod, LegalBasis, LogAction
 from kehu.access.conf import setting
 from kehu.access.models import AccessLog, PersonalDataConsent, RetentionReview
 from kehu.core.exceptions import DomainError, InvalidTransition
+from kehu.core.exports import XlsxExport
 
 from .models import Contact, Customer, Transaction
 
@@ -186,29 +186,23 @@ def person_export(*, actor: Any, contact: Any, request: Any = None) -> dict[str,
     return data
 
 
-def person_export_xlsx(data: dict[str, Any]) -> bytes:
+def person_export_xlsx(data: dict[str, Any]) -> XlsxExport:
     """The same content as person_export, one sheet per section."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "contact"
-    sheet.append(["field", "value"])
+    export = XlsxExport()
+    sheet = export.sheet("contact", header=["field", "value"])
     for key, value in data["contact"].items():
         sheet.append([key, "" if value is None else str(value)])
     sections: dict[str, list[dict[str, Any]]] = {"history": data["history"], "access_log": data["access_log"]}
     sections.update(data["related"])
     for title, rows in sections.items():
-        table = book.create_sheet(title[:31].replace("/", "_"))
+        table = export.sheet(title)
         if not rows:
             continue
         columns = list(rows[0])
-        table.append(columns)
+        table.header(columns)
         for row in rows:
             table.append(["" if row.get(c) is None else str(row.get(c)) for c in columns])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return export
 
 
 @transaction.atomic

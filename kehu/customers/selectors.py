@@ -81,11 +81,36 @@ def transactions_for(
 
 
 def documents_of(customer: Customer) -> QuerySet[CustomerDocument]:
+    """Filed order (客户档案管理方案 四.1(3)): by matter, then 批复/正件/印件 before 请示/附件/定稿."""
     return (
         customer.documents.select_related("created_by")
         .prefetch_related(Prefetch("versions", queryset=DocumentVersion.objects.select_related("uploaded_by")))
-        .order_by("title")
+        .order_by("group", "kind_rank", "id")
     )
+
+
+def document_register(customer: Customer) -> list[dict[str, Any]]:
+    """卷内文件目录: the documents in filed order, page numbers running on ("依次编写页号", 四.1(4))."""
+    rows: list[dict[str, Any]] = []
+    page = 1
+    documents = customer.documents.annotate(n_versions=Count("versions")).order_by("group", "kind_rank", "id")
+    for seq, document in enumerate(documents, start=1):
+        rows.append(
+            {
+                "seq": seq,
+                "id": document.pk,
+                "title": document.title,
+                "group": document.group,
+                "kind": document.kind,
+                "kind_label": str(document.get_kind_display()),
+                "pages": document.pages,
+                "first_page": page,
+                "last_page": page + document.pages - 1,
+                "versions": document.n_versions,
+            }
+        )
+        page += document.pages
+    return rows
 
 
 def document_version_for(user: Any, pk: int) -> DocumentVersion:
@@ -231,3 +256,15 @@ def contacts_by_personal_phone(user: Any, phone: str) -> QuerySet[Contact]:
     return (
         Contact.objects.restrict(user, "view_sensitive").filter(personal_phone_index=index).select_related("customer")
     )
+
+
+def important_customers_for(user: Any, *, after: int = 0, limit: int = 51) -> list[Customer]:
+    """A-grade and core customers the user may open, in keyset pages, with the card's people prefetched."""
+    queryset = (
+        Customer.objects.restrict(user, "view")
+        .filter(Q(grade="A") | Q(priority="core"), is_archived=False, id__gt=after)
+        .select_related("owner", "account_manager")
+        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.order_by("-is_main_contact", "id")))
+        .order_by("id")
+    )
+    return list(queryset[:limit])

@@ -17,15 +17,19 @@ from kehu.access import scoping
 from kehu.core import events, search
 from kehu.core.crypto import blind_index
 from kehu.core.exceptions import DomainError
+from kehu.core.files import remove_quietly, save_verified
 from kehu.core.numbering import next_number
 from kehu.core.versioning import save_versioned
 
+from .choices import InfoSource
 from .models import (
+    DOCUMENT_ORDER,
     AnnualSales,
     ArchiveUpdate,
     Contact,
     Customer,
     CustomerDocument,
+    DocumentKind,
     DocumentVersion,
     Transaction,
 )
@@ -116,6 +120,41 @@ def require_right(actor: Any, action: str, customer: Customer) -> None:
         raise PermissionDenied(_("您无权修改该客户的档案。") if action == "edit" else _("您无权执行此操作。"))
 
 
+def _check_annual_sales(annual_sales: dict[int, Any] | None) -> dict[int, Any]:
+    """客户档案表 "公司近3年销售业绩": one amount per year of the last three, never negative."""
+    from decimal import Decimal, InvalidOperation
+
+    this_year = timezone.localdate().year
+    cleaned: dict[int, Any] = {}
+    errors: list[str] = []
+    for year, amount in (annual_sales or {}).items():
+        try:
+            year = int(year)
+            value = Decimal(str(amount))
+        except (TypeError, ValueError, InvalidOperation):
+            errors.append(_("销售额须为数字：%(year)s") % {"year": year})
+            continue
+        if not this_year - 3 <= year <= this_year:
+            errors.append(
+                _("近三年销售额只记 %(first)s 至 %(last)s 年。") % {"first": this_year - 3, "last": this_year}
+            )
+        elif value < 0 or value >= Decimal("1e14"):
+            errors.append(_("%(year)s 年销售额无效。") % {"year": year})
+        else:
+            cleaned[year] = value
+    if errors:
+        raise DomainError(_("输入有误，请检查标出的字段。"), field_errors={"annual_sales": errors})
+    return cleaned
+
+
+def _check_account_manager(customer: Customer) -> None:
+    """The designated person must be able to open the archive (A 级: 市场营销经理级以上, 六.3)."""
+    person = customer.account_manager
+    if person is not None and customer.pk and "view" not in scoping.customer_rights(person, customer.pk, ("view",)):
+        message = _("%(person)s 无权查看该客户档案，不能担任专属客户经理。") % {"person": person}
+        raise DomainError(message, field_errors={"account_manager": [message]})
+
+
 @transaction.atomic
 def customer_create(
     *,
@@ -135,10 +174,12 @@ def customer_create(
         customer.info_source = source
     _normalise_customer(customer)
     _clean(customer, exclude=[*_COMPUTED, "score"])
+    annual_sales = _check_annual_sales(annual_sales)
     customer.search_text = customer_search_document(customer)
     customer._history_user = actor  # type: ignore[attr-defined]
     customer.save()
-    for year, amount in (annual_sales or {}).items():
+    _check_account_manager(customer)
+    for year, amount in annual_sales.items():
         AnnualSales.objects.create(customer=customer, year=year, amount=amount)
     if first_contact:
         _contact_add(actor=actor, customer=customer, **first_contact)
@@ -165,12 +206,19 @@ def customer_update(
         setattr(customer, name, value)
     _normalise_customer(customer)
     _clean(customer, exclude=[*_COMPUTED, "score", "archive_no"])
+    _check_account_manager(customer)
+    annual_sales = _check_annual_sales(annual_sales)
     customer.search_text = customer_search_document(customer)
     save_versioned(customer, expected_version=version, fields=[*fields, *_COMPUTED])
-    for year, amount in (annual_sales or {}).items():
-        AnnualSales.objects.update_or_create(customer=customer, year=year, defaults={"amount": amount})
+    for year, amount in annual_sales.items():
+        if customer.annual_sales.filter(year=year).exclude(amount=amount).exists():
+            changed.append("annual_sales")
+        customer.annual_sales.update_or_create(year=year, defaults={"amount": amount})
     _history(customer, actor)
-    labels = [str(getattr(Customer._meta.get_field(n), "verbose_name", n)) for n in changed]
+    labels = [
+        str(_("近三年销售额")) if n == "annual_sales" else str(getattr(Customer._meta.get_field(n), "verbose_name", n))
+        for n in dict.fromkeys(changed)
+    ]
     summary = ", ".join(labels) or _("无字段变化")
     _record_update(actor=actor, customer=customer, learned_at=learned_at, source=source, summary=summary)
     return customer
@@ -228,6 +276,7 @@ def transaction_create(
 ) -> Transaction:
     require_right(actor, "edit", customer)
     record = Transaction(customer=customer, occurred_on=occurred_on, amount=amount, **fields)
+    record.number = (record.number or "").strip() or next_number("JY")
     if record.our_person_id is None:
         record.our_person = actor
     _clean(record, exclude=["customer"])
@@ -241,29 +290,100 @@ MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
 @transaction.atomic
-def document_upload(*, actor: Any, customer: Customer, title: str, file: UploadedFile) -> DocumentVersion:
-    """File a document; a second upload under the same title becomes its next version, the old one is kept."""
+def document_upload(
+    *,
+    actor: Any,
+    customer: Customer,
+    title: str,
+    file: UploadedFile,
+    kind: str = DocumentKind.ORIGINAL,
+    group: str = "",
+    pages: int | None = None,
+) -> DocumentVersion:
+    """File a document; a second upload under the same title becomes its next version, the old one is kept.
+
+    Kind, matter and page count follow 客户档案管理方案 四.1: "确保……每份文件的页数齐全", filed by kind,
+    ordered by the three 前后 (DOCUMENT_ORDER)."""
     require_right(actor, "edit", customer)
     title = " ".join((title or "").split())
+    kind = kind or DocumentKind.ORIGINAL
     if not title:
         raise DomainError(_("请填写文件名称。"), field_errors={"title": [_("请填写文件名称。")]})
+    if kind not in DocumentKind.values:
+        raise DomainError(_("文件类别无效。"), field_errors={"kind": [_("文件类别无效。")]})
+    if pages is not None and not 1 <= int(pages) <= 100000:
+        raise DomainError(_("页数须为正整数。"), field_errors={"pages": [_("页数须为正整数。")]})
     if not file or file.size is None or file.size == 0:
         raise DomainError(_("请选择要上传的文件。"), field_errors={"file": [_("请选择要上传的文件。")]})
     if file.size > MAX_DOCUMENT_BYTES:
         raise DomainError(_("文件不能超过 20 MB。"), field_errors={"file": [_("文件不能超过 20 MB。")]})
     documents: Any = CustomerDocument.objects.unscoped("the edit right was checked above")
-    document, _created = documents.select_for_update().get_or_create(
-        customer=customer, title=title, defaults={"created_by": actor}
+    group = " ".join((group or "").split())[:120]
+    document, created = documents.select_for_update().get_or_create(
+        customer=customer,
+        title=title,
+        defaults={
+            "created_by": actor,
+            "kind": kind,
+            "kind_rank": DOCUMENT_ORDER[DocumentKind(kind)],
+            "group": group,
+            "pages": pages or 1,
+        },
     )
+    if not created:  # a new version may correct the kind, matter and page count
+        document.kind, document.kind_rank, document.group = kind, DOCUMENT_ORDER[DocumentKind(kind)], group
+        document.pages = pages or document.pages
+        document.save(update_fields=["kind", "kind_rank", "group", "pages", "updated_at"])
     number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    return DocumentVersion.objects.create(
-        document=document,
-        number=number,
-        file=file,
-        original_name=(file.name or "file")[:255],
-        size=file.size,
-        uploaded_by=actor,
+    version = DocumentVersion(
+        document=document, number=number, original_name=(file.name or "file")[:255], uploaded_by=actor
     )
+    # Written, fsynced and verified before the row exists; a full disk raises StorageError and
+    # leaves neither a partial file nor (the transaction rolls back) a row.
+    stored = save_verified(version.file, file.name or "file", file)
+    version.size, version.sha256 = stored.size, stored.sha256
+    try:
+        version.save()
+    except BaseException:
+        remove_quietly(version.file)
+        raise
+    return version
+
+
+NEWS_MAX = 2000
+
+
+@transaction.atomic
+def customer_news_record(
+    *, actor: Any, customer: Customer, news: str, source: str = "", learned_at: dt.datetime | None = None
+) -> Customer:
+    """客户档案管理方案 五.3 A类 "专人对其进行资讯收集，如通过专业报刊、公司网站等途径分析客户动态": the
+    designated account person (or whoever may edit the archive) adds a dated line to 近期动态, with its
+    source and when it was learned (freshness, 七.2)."""
+    if not (
+        actor.pk == customer.account_manager_id or "edit" in scoping.customer_rights(actor, customer.pk, ("edit",))
+    ):
+        raise PermissionDenied(_("只有专属客户经理或可编辑档案的人员可以记录客户动态。"))
+    news = (news or "").strip()
+    if not news:
+        raise DomainError(_("请填写客户动态。"), field_errors={"news": [_("请填写客户动态。")]})
+    if source and source not in InfoSource.values:
+        raise DomainError(_("信息来源无效。"), field_errors={"source": [_("信息来源无效。")]})
+    day = timezone.localdate(learned_at) if learned_at else timezone.localdate()
+    line = f"{day:%Y-%m-%d} {news[:NEWS_MAX]}"
+    customer = (
+        Customer.objects.unscoped("re-read under lock; the right was checked above")
+        .select_for_update()
+        .get(pk=customer.pk)
+    )
+    customer.recent_developments = "\n".join(filter(None, [line, customer.recent_developments]))
+    customer.search_text = customer_search_document(customer)
+    save_versioned(customer, expected_version=None, fields=["recent_developments", "search_text"])
+    _history(customer, actor)
+    _record_update(
+        actor=actor, customer=customer, learned_at=learned_at, source=source, summary=_("客户动态：") + news[:200]
+    )
+    return customer
 
 
 @transaction.atomic
@@ -340,3 +460,34 @@ def _customer_foreign_keys() -> list[type[Model]]:
         ):
             models.append(model)
     return models
+
+
+def product_upgrade_delivered(*, actor: Any, product: str, note: str = "") -> int:
+    """A major upgrade of `product` is delivered: every active customer who bought it gets a special-situation
+    visit (客户回访制度细则 三.2 "公司推出重大产品升级或服务改进……时，及时进行特殊情况回访"), through the
+    "major_upgrade" event engagement plans from. Announced by marketing managers and above. Returns how many."""
+    from kehu.access import roles
+
+    if not roles.is_marketing_manager_or_above(actor):
+        raise PermissionDenied(_("只有市场营销经理及以上可以发布重大升级。"))
+    product = " ".join((product or "").split())
+    if not product:
+        raise DomainError(_("请填写产品名称。"), field_errors={"product": [_("请填写产品名称。")]})
+    buyers = (
+        Transaction.objects.unscoped("an upgrade reaches every buyer of the product, whoever keeps the archive")
+        .filter(product=product, customer__is_archived=False)
+        .values_list("customer_id", flat=True)
+        .distinct()
+        .order_by("customer_id")
+    )
+    count, last = 0, 0
+    text = (note or "").strip()[:250] or _("重大升级：%(product)s") % {"product": product}
+    while True:
+        batch = list(buyers.filter(customer_id__gt=last)[:1000])
+        if not batch:
+            return count
+        with transaction.atomic():
+            for customer_id in batch:
+                events.publish("major_upgrade", customer_id=customer_id, actor_id=actor.pk, note=text)
+        count += len(batch)
+        last = batch[-1]

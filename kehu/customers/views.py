@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +17,12 @@ from django.views.decorators.http import require_POST
 
 from kehu.access import personal, roles, scoping
 from kehu.access.audit import log_access
+from kehu.accounts.backends import users_version
 from kehu.core.exceptions import ConflictError, DomainError
+from kehu.core.files import verify
 
 from . import grading, imports, selectors, services
-from .choices import Priority
+from .choices import InfoSource, Priority
 from .exports import customers_xlsx
 from .forms import (
     ArchiveForm,
@@ -38,6 +41,8 @@ from .models import Contact, Customer, GradingRun, ImportJob
 PAGE_SIZE = 50
 TABS = ("archive", "people", "transactions", "documents", "history")
 
+logger = logging.getLogger(__name__)
+
 
 def _filtered(request: HttpRequest, *, action: str = "list") -> tuple[CustomerFilterForm, Any]:
     form = CustomerFilterForm(request.GET or None)
@@ -55,6 +60,13 @@ def _add_errors(form: Any, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
+def _filter_key(request: HttpRequest) -> str:
+    """The filter selects are the same for everyone with the same filter values: their rendered HTML is
+    cached (list.html) under these values and the version of the user list (the owner select)."""
+    values = [request.GET.get(name, "") for name in ("grade", "priority", "region", "owner", "industry_standing")]
+    return "|".join([users_version(), *values, request.GET.get("archived", "")])
+
+
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     form, customers = _filtered(request)
@@ -68,24 +80,28 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         log_access(user=request.user, action="search", request=request, query=q, rows=len(rows))
     params = request.GET.copy()
     params.pop("after", None)
-    context = {"form": form, "customers": rows, "next_after": next_after, "params": params.urlencode(), "q": q}
+    context = {
+        "form": form,
+        "customers": rows,
+        "next_after": next_after,
+        "params": params.urlencode(),
+        "q": q,
+        "filter_key": _filter_key(request),
+    }
     template = "customers/partials/table.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 
 
 @login_required
-def customer_export(request: HttpRequest) -> HttpResponse:
+def customer_export(request: HttpRequest) -> FileResponse:
     form, customers = _filtered(request, action="export")
-    content = customers_xlsx(
+    export = customers_xlsx(
         user=request.user,
         customers=customers,
         filters=form.describe() if form.is_bound and form.is_valid() else {},
         query=request.GET.get("q", ""),
     )
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.xlsx"'
-    return response
+    return export.response(f"customers-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 
 
 @login_required
@@ -121,6 +137,7 @@ def _create(request: HttpRequest, form: NewCustomerForm, contact: dict[str, Any]
         learned_at=form.cleaned_data["learned_at"],
         source=form.cleaned_data["source"],
         first_contact=contact,
+        annual_sales=form.annual_sales(),
         **form.customer_fields(),
     )
 
@@ -139,6 +156,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"],
                 learned_at=form.cleaned_data["learned_at"],
                 source=form.cleaned_data["source"],
+                annual_sales=form.annual_sales(),
                 **form.customer_fields(),
             )
         except ConflictError as error:
@@ -178,6 +196,7 @@ def _tab_context(request: HttpRequest, customer: Customer, tab: str) -> dict[str
         context["updates"] = customer.updates.select_related("actor").order_by("-id")[:20]
     else:
         context["annual_sales"] = list(customer.annual_sales.all())
+        context["info_sources"] = InfoSource.choices
         context["archive_form"] = ArchiveForm()
         context["merge_form"] = MergeForm()
     return context
@@ -186,7 +205,8 @@ def _tab_context(request: HttpRequest, customer: Customer, tab: str) -> dict[str
 def _history_changes(records: list[Any]) -> list[dict[str, Any]]:
     """Who changed what from what to what: consecutive historical records diffed."""
     rows = []
-    for newer, older in zip(records, [*records[1:], None], strict=True):
+    # each record against the one before it; the oldest (or a customer without history rows) has none
+    for newer, older in zip(records, [*records[1:], None], strict=False):
         changes = []
         if older is not None:
             delta = newer.diff_against(older)
@@ -286,9 +306,7 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.document_upload(
-                actor=request.user, customer=customer, title=form.cleaned_data["title"], file=form.cleaned_data["file"]
-            )
+            services.document_upload(actor=request.user, customer=customer, **form.cleaned_data)
         except DomainError as error:
             _add_errors(form, error)
         else:
@@ -298,7 +316,7 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def document_download(request: HttpRequest, version_pk: int) -> FileResponse:
+def document_download(request: HttpRequest, version_pk: int) -> HttpResponse | FileResponse:
     version = selectors.document_version_for(request.user, version_pk)
     log_access(
         user=request.user,
@@ -308,6 +326,15 @@ def document_download(request: HttpRequest, version_pk: int) -> FileResponse:
         object_type="document",
         object_id=version.pk,
     )
+    # A file that no longer matches the size and checksum recorded when it was saved is not served
+    # as if it were the document (a truncated contract looks complete to whoever opens it).
+    if not verify(version.file, size=version.size, sha256=version.sha256):
+        logger.error("document version %s: file %s fails its checksum", version.pk, version.file.name)
+        return HttpResponse(
+            _("文件校验失败（可能已损坏或缺失），未下载。请联系管理员从备份恢复。"),
+            status=500,
+            content_type="text/plain; charset=utf-8",
+        )
     return FileResponse(version.file.open("rb"), as_attachment=True, filename=version.original_name)
 
 
@@ -348,13 +375,69 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_card(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.get_customer_for(request.user, pk, action="view")
     log_access(user=request.user, action="view", customer=customer, request=request, detail={"page": "card"})
-    context = {
+    return render(request, "customers/card.html", _card_context(request, customer))
+
+
+def _card_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    """客户关系卡 (关系维护方案 二.1): 客户姓名、工作单位、职位、住址、联系方式. The private address is
+    personal information: shown only with view_sensitive, and that read is logged."""
+    contacts = list(customer.contacts.order_by("-is_main_contact", "-is_key_person", "id")[:12])
+    values = personal.read_personal(request.user, contacts, request=request, via="page:card")
+    return {
         "customer": customer,
-        "contacts": list(customer.contacts.order_by("-is_main_contact", "-is_key_person", "id")[:12]),
+        "contacts": [{"contact": c, **values[c.pk]} for c in contacts],
         "transactions": selectors.recent_transactions(customer, limit=8),
         "printed_at": timezone.localtime(),
     }
-    return render(request, "customers/card.html", context)
+
+
+@login_required
+@require_POST
+def customer_news(request: HttpRequest, pk: int) -> HttpResponse:
+    """The designated account person records the customer's news (档案管理方案 五.3 A类 资讯收集)."""
+    customer = selectors.get_customer_for(request.user, pk, action="view")
+    try:
+        services.customer_news_record(
+            actor=request.user,
+            customer=customer,
+            news=request.POST.get("news", "")[:2000],
+            source=request.POST.get("source", ""),
+        )
+    except PermissionDenied:
+        raise
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("客户动态已记录。"))
+    return redirect("customers:detail", pk=pk)
+
+
+@login_required
+def important_cards(request: HttpRequest) -> HttpResponse:
+    """重要客户关系卡册 (关系维护方案 二.2 "对于重点客户应该单独管理，制作重要客户的客户关系卡"):
+    the cards of A-grade and core customers the user may open, kept apart from the general list."""
+    try:
+        after = int(request.GET.get("after", "") or 0)
+    except ValueError:
+        return HttpResponseBadRequest(_("参数 after 须为整数。"))
+    rows = selectors.important_customers_for(request.user, after=after, limit=51)
+    page, more = rows[:50], len(rows) > 50
+    log_access(user=request.user, action="list", request=request, rows=len(page), detail={"page": "important_cards"})
+    return render(
+        request,
+        "customers/important_cards.html",
+        {"customers": page, "next_after": page[-1].pk if more and page else None},
+    )
+
+
+@login_required
+def document_register(request: HttpRequest, pk: int) -> HttpResponse:
+    """卷内文件目录 (客户档案管理方案 四.1): filed order, kinds and running page numbers, printable."""
+    customer = selectors.get_customer_for(request.user, pk, action="view")
+    log_access(user=request.user, action="view", customer=customer, request=request, object_type="document")
+    rows = selectors.document_register(customer)
+    context = {"customer": customer, "rows": rows, "total_pages": rows[-1]["last_page"] if rows else 0}
+    return render(request, "customers/document_register.html", context)
 
 
 @login_required
@@ -476,8 +559,15 @@ def customer_regrade(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "customers/regrade.html", {"form": form, "customer": customer})
 
 
+def _importer(request: HttpRequest) -> None:
+    """Imports write the archive: 市场营销部 keeps it (客户档案管理方案 七.1)."""
+    if not roles.is_importer(request.user):
+        raise PermissionDenied
+
+
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
+    _importer(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -486,25 +576,39 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             _add_errors(form, error)
         else:
             return redirect("customers:import_job", pk=job.pk)
-    return render(request, "customers/import_upload.html", {"form": form})
+    max_rows = imports.reader.limit("IMPORT_MAX_ROWS")
+    return render(request, "customers/import_upload.html", {"form": form, "max_rows": max_rows})
 
 
 def _job_for(request: HttpRequest, pk: int) -> ImportJob:
+    _importer(request)
     return get_object_or_404(ImportJob, pk=pk, actor=request.user)
+
+
+_RUNNING = (ImportJob.Status.UPLOADED, ImportJob.Status.PARSING, ImportJob.Status.COMMITTING)
 
 
 @login_required
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
-    errors = [{**e, "column": imports.column_label(e["field"])} for e in job.errors[:500]]
-    context = {"job": job, "errors": errors, "error_rows": len({e["row"] for e in job.errors})}
-    if request.htmx and job.status in (ImportJob.Status.UPLOADED, ImportJob.Status.PARSING):  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"job": job, "running": job.status in _RUNNING}
+    if request.htmx and job.status in _RUNNING:  # type: ignore[attr-defined]
         return render(request, "customers/partials/import_progress.html", context)
     if request.htmx:  # type: ignore[attr-defined]
-        # Parsing finished while the page polled: reload the whole page to show the preview.
+        # The background phase finished while the page polled: reload the whole page.
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response
+    if job.status == ImportJob.Status.PREVIEW:
+        sample_header, sample_rows = imports.present.sample_table(job)
+        context.update(
+            errors=[{**e, "column": imports.column_label(e["field"])} for e in job.errors],
+            duplicates=[{**d, "why": imports.present.duplicate_reason(d)} for d in job.duplicates],
+            ignored=[imports.present.ignored_label(i) for i in job.ignored_columns],
+            mapped=[(c["header"], imports.column_label(c["field"])) for c in job.columns],
+            sample_header=sample_header,
+            sample_rows=sample_rows,
+        )
     return render(request, "customers/import_job.html", context)
 
 
@@ -517,3 +621,29 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("customers:import_job", pk=pk)
+
+
+@login_required
+@require_POST
+def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request, pk)
+    try:
+        imports.import_cancel(actor=request.user, job=job)
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("customers:import_job", pk=pk)
+
+
+@login_required
+def import_fixes(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rows with errors as a workbook to fix and upload again."""
+    job = _job_for(request, pk)
+    if job.status != ImportJob.Status.PREVIEW or not job.error_rows:
+        raise Http404(_("没有需要修改的行。"))
+    response = HttpResponse(
+        imports.rows_to_fix_xlsx(job),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-fix.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response

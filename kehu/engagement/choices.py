@@ -20,6 +20,8 @@ class FollowUpType(models.TextChoices):
     AFTER_COMPLAINT = "after_complaint", _("投诉处理后回访")
     AFTER_PROBLEM = "after_problem", _("问题关闭后回访")
     SATISFACTION = "satisfaction", _("需求完成满意度回访")
+    # 回访制度细则 二.2 "对客户咨询、投诉、报修等问题处理后的回访".
+    AFTER_CONSULTATION = "after_consultation", _("咨询处理后回访")
 
 
 class FollowUpStatus(models.TextChoices):
@@ -34,12 +36,15 @@ class Responsible(models.TextChoices):
     OWNER = "owner", _("客户负责人（销售）")
     CUSTOMER_SERVICE = "customer_service", _("客服部")
     TECH_SUPPORT = "tech_support", _("技术支持部")
+    # SOP 回访与复盘 "问题关闭后3个工作日内，由客服经理回访客户".
+    CS_MANAGER = "cs_manager", _("客服经理")
 
 
 class CareKind(models.TextChoices):
     BIRTHDAY = "birthday", _("生日")
     FESTIVAL = "festival", _("节日")
     ANNIVERSARY = "anniversary", _("合作周年")
+    PURCHASE = "purchase", _("购买纪念日")
 
 
 class CareAction(models.TextChoices):
@@ -49,6 +54,7 @@ class CareAction(models.TextChoices):
 
 class CareStatus(models.TextChoices):
     PLANNED = "planned", _("待办")
+    QUEUED = "queued", _("发送中")
     SENT = "sent", _("已送达")
     SKIPPED = "skipped", _("不发送")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from typing import Any
 
 from django.db.models import QuerySet
@@ -11,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from kehu.access.audit import log_access
 from kehu.access.roles import export_row_cap
+from kehu.core.exports import XlsxExport, capped
 from kehu.customers.models import Customer
 
 
@@ -47,31 +46,15 @@ def overview_row(customer: Any) -> list[Any]:
     ]
 
 
-def overview_xlsx(*, user: Any, rows: QuerySet[Customer], filters: dict[str, Any]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("客户联络一览表"))
-    sheet.append(overview_columns())
-    cap = export_row_cap(user)
-    queryset = rows if cap is None else rows[:cap]
-    count = 0
-    for customer in queryset.iterator(chunk_size=2000):
-        cells = []
-        for value in overview_row(customer):
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        sheet.append(cells)
-        count += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+def overview_xlsx(*, user: Any, rows: QuerySet[Customer], filters: dict[str, Any]) -> XlsxExport:
+    export = XlsxExport()
+    sheet = export.sheet(_("客户联络一览表"), header=overview_columns())
+    for customer in capped(rows, export_row_cap(user)).iterator(chunk_size=2000):
+        sheet.append(overview_row(customer))
     log_access(
         user=user,
         action="export",
-        rows=count,
+        rows=sheet.rows,
         detail={"filters": filters, "format": "xlsx", "list": "contact_overview"},
     )
-    return buffer.getvalue()
+    return export

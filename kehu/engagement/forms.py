@@ -24,6 +24,9 @@ class InteractionForm(forms.Form):
     )
 
 
+SCORES = [("", "—"), *[(i, str(i)) for i in range(5, 0, -1)]]
+
+
 class FollowUpCompleteForm(forms.Form):
     channel = forms.ChoiceField(label=_("回访方式"), choices=Channel.choices)
     satisfaction = forms.TypedChoiceField(
@@ -32,6 +35,18 @@ class FollowUpCompleteForm(forms.Form):
     summary = forms.CharField(label=_("回访摘要"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     actions = forms.CharField(label=_("后续行动"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     action_department = forms.ChoiceField(label=_("转交部门"), required=False, choices=[("", "—"), *Department.choices])
+    action_due_on = forms.DateField(
+        label=_("后续行动完成期限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    attitude = forms.TypedChoiceField(
+        label=_("服务态度（1-5）"), coerce=int, empty_value=None, required=False, choices=SCORES
+    )
+    speed = forms.TypedChoiceField(
+        label=_("响应速度（1-5）"), coerce=int, empty_value=None, required=False, choices=SCORES
+    )
+    ability = forms.TypedChoiceField(
+        label=_("解决能力（1-5）"), coerce=int, empty_value=None, required=False, choices=SCORES
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, questions: list[str], **kwargs: Any) -> None:

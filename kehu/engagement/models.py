@@ -222,6 +222,14 @@ class FollowUp(TimeStampedModel, VersionedModel):
     satisfaction = models.PositiveSmallIntegerField(_("满意度（1-5）"), null=True, blank=True)
     actions = models.TextField(_("后续行动"), blank=True)
     action_department = models.CharField(_("转交部门"), max_length=32, blank=True)
+    # 回访制度细则 二.2 "收集客户对公司客服服务质量的评价，如服务态度、响应速度、解决问题的能力等" and
+    # 投诉处理方案 八.2 "作为对客户服务部工作的评价依据": whose service is rated, on each dimension.
+    served_by = models.ForeignKey(
+        User, verbose_name=_("服务人员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attitude = models.PositiveSmallIntegerField(_("服务态度（1-5）"), null=True, blank=True)
+    speed = models.PositiveSmallIntegerField(_("响应速度（1-5）"), null=True, blank=True)
+    ability = models.PositiveSmallIntegerField(_("解决能力（1-5）"), null=True, blank=True)
 
     objects = RestrictedManager()
     access_scope = Scope(customer="customer", needs={"view": "view", "edit": "view"}, also=_assigned_to)
@@ -241,10 +249,51 @@ class FollowUp(TimeStampedModel, VersionedModel):
             models.Index(fields=["status", "due_on"]),
             models.Index(fields=["customer", "-due_on"]),
             models.Index(fields=["type", "status"]),
+            models.Index(fields=["done_by", "due_on"]),
+            models.Index(fields=["served_by", "due_on"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.customer_id} {self.due_on}"
+
+
+class FollowUpAction(TimeStampedModel):
+    """A follow-up action routed to a department (回访制度细则 二.1 "将客户反馈的有价值信息及时传递给相关部门";
+    回访制度细则 一.3 有效性原则 "及时采取有效措施进行处理和改进"): a task with an owner and a due date."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        DONE = "done", _("已完成")
+
+    followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="action_tasks")
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="followup_actions"
+    )
+    description = models.TextField(_("后续行动"))
+    department = models.CharField(_("负责部门"), max_length=32)
+    owner = models.ForeignKey(User, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("完成期限"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_note = models.TextField(_("处理结果"), blank=True)
+
+    objects = RestrictedManager()
+    # The owner works on it whatever the archive rule (like an assigned visit).
+    access_scope = Scope(
+        customer="customer", needs={"view": "view", "edit": "view"}, also=lambda user, action: Q(owner=user)
+    )
+
+    class Meta:
+        verbose_name = _("回访后续任务")
+        verbose_name_plural = _("回访后续任务")
+        indexes = [
+            models.Index(fields=["owner", "status", "due_on"]),
+            models.Index(fields=["department", "status", "due_on"]),
+            models.Index(fields=["status", "due_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:40]
 
 
 class CareItem(TimeStampedModel):
@@ -266,6 +315,11 @@ class CareItem(TimeStampedModel):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     sent_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     record = models.CharField(_("发送内容"), max_length=300, blank=True)
+    # Gifts (by grade, as CareRule says) need approval before they are bought and sent.
+    gift = models.CharField(_("礼品"), max_length=120, blank=True)
+    budget = models.DecimalField(_("预算（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    approved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
     # customer:contact:kind:occasion:date, so a sweep run twice plans nothing twice.
     key = models.CharField(max_length=120, unique=True, editable=False)
 
@@ -289,6 +343,28 @@ class CareItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.occasion} {self.customer_id} {self.occasion_on}"
+
+
+class CareRule(models.Model):
+    """The care policy as data: for an occasion kind (and optionally one occasion, e.g. 春节) and a
+    grade ("" = every grade), a greeting or a gift with its budget, sent `lead_days` ahead."""
+
+    kind = models.CharField(_("类型"), max_length=16, choices=CareKind.choices)
+    occasion = models.CharField(_("场合"), max_length=60, blank=True, help_text=_("留空表示该类型的全部场合"))
+    grade = models.CharField(_("客户等级"), max_length=1, blank=True, help_text=_("留空表示全部等级"))
+    action = models.CharField(_("方式"), max_length=16, choices=CareAction.choices, default=CareAction.GREETING)
+    gift = models.CharField(_("礼品"), max_length=120, blank=True)
+    budget = models.DecimalField(_("预算（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    lead_days = models.PositiveSmallIntegerField(_("提前天数"), default=1)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("关怀规则")
+        verbose_name_plural = _("关怀规则")
+        ordering = ["kind", "occasion", "grade", "action"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occasion or '*'} {self.grade or '*'} {self.get_action_display()}"
 
 
 class BoardItem(TimeStampedModel, VersionedModel):

@@ -17,7 +17,17 @@ from kehu.customers.models import Contact, Customer
 
 from .choices import BoardPeriod, BoardState, CareStatus, FollowUpStatus, FollowUpType
 from .defaults import QUESTIONNAIRES
-from .models import BoardItem, CareItem, ContactPlan, FollowUp, Interaction, MaintenancePolicy, Questionnaire, ReplanJob
+from .models import (
+    BoardItem,
+    CareItem,
+    ContactPlan,
+    FollowUp,
+    FollowUpAction,
+    Interaction,
+    MaintenancePolicy,
+    Questionnaire,
+    ReplanJob,
+)
 
 BOARD_LIMIT = 100  # cards per source and board: a board is for people, lists are for everything
 
@@ -494,3 +504,76 @@ def monthly_board(user: Any, *, person: Any, today: dt.date | None = None) -> Bo
             Card("followup", f.get_type_display(), f.due_on, f.customer, f, f.due_on < today)
         )
     return Board(person=person, today=today, columns=columns, items_by_state=by_state)
+
+
+# --- results by person and service quality (回访制度细则 二.2, 投诉处理方案 八.2) ------------------------
+
+
+def _person(row: dict[str, Any], prefix: str) -> str:
+    name = f"{row.get(prefix + '__last_name') or ''}{row.get(prefix + '__first_name') or ''}"
+    return name or str(row.get(prefix + "__username") or "—")
+
+
+def followup_results_by_person(
+    user: Any, *, since: dt.date, until: dt.date, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Follow-up results per person who was to visit: due, done, on time, overdue, average score."""
+    today = today or timezone.localdate()
+    rows: Any = (
+        FollowUp.objects.restrict(user, "view")
+        .filter(due_on__range=(since, until))
+        .exclude(status=FollowUpStatus.CANCELLED)
+        .values("assignee_id", "assignee__username", "assignee__last_name", "assignee__first_name")
+        .annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(status=FollowUpStatus.DONE)),
+            on_time=Count("id", filter=Q(status=FollowUpStatus.DONE, on_time=True)),
+            overdue_open=Count("id", filter=Q(status=FollowUpStatus.PLANNED, due_on__lt=today)),
+            satisfaction=Avg("satisfaction", filter=Q(status=FollowUpStatus.DONE)),
+        )
+        .order_by("assignee_id")
+    )
+    result: list[dict[str, Any]] = []
+    for grouped in rows:
+        row = dict(grouped)
+        row["name"] = _person(row, "assignee")
+        row["completion_rate"] = round(100 * row["done"] / row["total"], 1) if row["total"] else 0.0
+        row["timeliness"] = round(100 * row["on_time"] / row["done"], 1) if row["done"] else 0.0
+        row["satisfaction"] = round(row["satisfaction"], 2) if row["satisfaction"] is not None else None
+        result.append(row)
+    return result
+
+
+def service_quality_by_staff(user: Any, *, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
+    """服务态度、响应速度、解决能力 per staff member whose service the visits rated (投诉处理方案 八.2
+    "作为对客户服务部工作的评价依据")."""
+    rows: Any = (
+        FollowUp.objects.restrict(user, "view")
+        .filter(status=FollowUpStatus.DONE, served_by__isnull=False, done_at__date__range=(since, until))
+        .values("served_by_id", "served_by__username", "served_by__last_name", "served_by__first_name")
+        .annotate(
+            visits=Count("id"),
+            attitude=Avg("attitude"),
+            speed=Avg("speed"),
+            ability=Avg("ability"),
+            satisfaction=Avg("satisfaction"),
+        )
+        .order_by("served_by_id")
+    )
+    result: list[dict[str, Any]] = []
+    for grouped in rows:
+        row = dict(grouped)
+        row["name"] = _person(row, "served_by")
+        for key in ("attitude", "speed", "ability", "satisfaction"):
+            row[key] = round(row[key], 2) if row[key] is not None else None
+        result.append(row)
+    return result
+
+
+def followup_actions_for(user: Any, *, status: str = "open", mine: bool = False) -> QuerySet[FollowUpAction]:
+    queryset = FollowUpAction.objects.restrict(user, "view").select_related("customer", "owner", "followup")
+    if status:
+        queryset = queryset.filter(status=status)
+    if mine:
+        queryset = queryset.filter(owner=user)
+    return queryset.order_by("due_on", "id")

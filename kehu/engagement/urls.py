@@ -16,6 +16,7 @@ urlpatterns = [
     path("customers/<int:pk>/timeline/", views.timeline, name="timeline"),
     path("followups/", views.followup_list, name="followups"),
     path("followups/report/", views.followup_report, name="followup_report"),
+    path("followups/actions/", views.followup_actions, name="followup_actions"),
     path("followups/<int:pk>/", views.followup_detail, name="followup"),
     path("care/", views.care_list, name="care"),
     path("care/<int:pk>/record/", views.care_record, name="care_record"),

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,8 @@ from kehu.access import roles
 from kehu.access.audit import log_access
 from kehu.accounts.models import User
 from kehu.core import workcalendar
-from kehu.core.exceptions import DomainError
+from kehu.core.exceptions import DomainError, InvalidTransition
+from kehu.core.inputs import safe_next
 from kehu.customers.selectors import contacts_for
 
 from . import selectors, services
@@ -178,13 +179,10 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def overview_export(request: HttpRequest) -> HttpResponse:
+def overview_export(request: HttpRequest) -> FileResponse:
     _form, queryset = _overview(request, "export")
-    content = overview_xlsx(user=request.user, rows=queryset, filters=request.GET.dict())
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="contact-overview-{stamp}.xlsx"'
-    return response
+    export = overview_xlsx(user=request.user, rows=queryset, filters=request.GET.dict())
+    return export.response(f"contact-overview-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 
 
 # --- interactions ---------------------------------------------------------------------------------
@@ -236,7 +234,8 @@ def interaction_new(request: HttpRequest) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, _("沟通记录已保存：%(customer)s") % {"customer": customer.name})
-            target = back if back.startswith("/engagement/") else reverse("engagement:timeline", args=[customer.pk])
+            fallback = reverse("engagement:timeline", args=[customer.pk])
+            target = safe_next(back, fallback) if back.startswith("/engagement/") else fallback
             if request.htmx:  # type: ignore[attr-defined]
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = target
@@ -306,6 +305,10 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 summary=data["summary"],
                 actions=data["actions"],
                 action_department=data["action_department"],
+                action_due_on=data["action_due_on"],
+                attitude=data["attitude"],
+                speed=data["speed"],
+                ability=data["ability"],
             )
         except DomainError as error:
             _add_errors(form, error)
@@ -333,8 +336,49 @@ def followup_report(request: HttpRequest) -> HttpResponse:
         "timeliness": [r.timeliness for r in report.rows],
         "names": {"completion": _("完成率（%）"), "timeliness": _("及时率（%）")},
     }
-    context = {"report": report, "since": since, "until": until, "chart": chart}
+    context = {
+        "report": report,
+        "since": since,
+        "until": until,
+        "chart": chart,
+        "by_person": selectors.followup_results_by_person(request.user, since=since, until=until),
+        "quality": selectors.service_quality_by_staff(request.user, since=since, until=until),
+    }
     return render(request, "engagement/followup_report.html", context)
+
+
+@login_required
+def followup_actions(request: HttpRequest) -> HttpResponse:
+    """回访后续任务: follow-up actions routed to departments, each with an owner and a due date."""
+    status = request.GET.get("status", "open")
+    if status not in ("open", "done", ""):
+        status = "open"
+    mine = request.GET.get("mine") == "1"
+    if request.method == "POST":
+        action_id = request.POST.get("action", "")
+        task = _action_for(request, action_id)
+        try:
+            services.followup_action_complete(actor=request.user, action=task, note=request.POST.get("note", ""))
+        except (DomainError, InvalidTransition) as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("后续任务已完成。"))
+        return redirect(request.get_full_path())
+    rows = list(selectors.followup_actions_for(request.user, status=status, mine=mine)[:200])
+    today = timezone.localdate()
+    return render(
+        request,
+        "engagement/followup_actions.html",
+        {"rows": rows, "status": status, "mine": mine, "today": today},
+    )
+
+
+def _action_for(request: HttpRequest, action_id: str) -> Any:
+    from .models import FollowUpAction
+
+    if not action_id.isdigit():
+        raise Http404
+    return get_object_or_404(FollowUpAction.objects.restrict(request.user, "edit"), pk=int(action_id))
 
 
 # --- care ------------------------------------------------------------------------------------------------
@@ -344,11 +388,19 @@ def followup_report(request: HttpRequest) -> HttpResponse:
 def care_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     status = request.GET.get("status", "planned")
+    # due=overdue|today: what the 工作台 counts (issue 11: each count opens the list it counted).
+    due = request.GET.get("due", "")
+    since, until = None, today + dt.timedelta(days=60)
+    if due == "overdue":
+        until = today - dt.timedelta(days=1)
+    elif due == "today":
+        since = until = today
     queryset = selectors.care_items_for(
         request.user,
         status=status if status in ("planned", "sent", "skipped") else "",
         assignee_id=None if request.GET.get("all") else request.user.pk,
-        until=today + dt.timedelta(days=60),
+        since=since,
+        until=until,
     )
     rows, next_after = selectors.id_page(queryset, after=_int(request.GET.get("after")), size=PAGE_SIZE)
     return render(
@@ -403,7 +455,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("engagement:policies")
     messages.success(request, _("维护策略已保存，正在重新排期受影响的客户。"))
-    return redirect(f"{request.build_absolute_uri('/engagement/policies/')}?job={job.pk}")
+    return redirect(f"{reverse('engagement:policies')}?job={job.pk}")  # a path: never built from the Host
 
 
 @login_required

@@ -86,3 +86,20 @@ class TimerKind(models.TextChoices):
 class MailDirection(models.TextChoices):
     IN = "in", _("来信")
     OUT = "out", _("回复")
+
+
+class ConsultationState(models.TextChoices):
+    """客户服务流程 (软件行业客户关系维护制度 第四章 3): 客户咨询、问题记录、问题处理、反馈跟踪、客户回访."""
+
+    RECORDED = "recorded", _("已记录")
+    HANDLED = "handled", _("已处理")
+    TRACKING = "tracking", _("跟踪中")
+    CLOSED = "closed", _("已结案")
+
+
+class ConsultationTopic(models.TextChoices):
+    PRODUCT = "product", _("产品")
+    PRICE = "price", _("价格/商务")
+    SERVICE = "service", _("服务")
+    TECHNICAL = "technical", _("技术")
+    OTHER = "other", _("其他")

@@ -30,7 +30,7 @@ REASONS = [
 DEPTH = [0, 2, 3, 5, 6, 7]  # how far each demo complaint has come: received ... closed
 STEPS: list[tuple[str, str, dict[str, Any]]] = [
     ("analyse", "cs", {"responsible": True, "nature": "general", "deadline_told": True}),
-    ("route", "cs", {"main_cause": "出厂检验漏检", "responsible_department": "tech_support"}),
+    ("route", "cs_lead", {"main_cause": "出厂检验漏检", "responsible_department": "tech_support"}),
     ("submit_plan", "tech", {"plan": "更换故障部件并上门调试"}),
     ("approve_plan", "cs_lead", {"note": "同意"}),
     (

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.choices import Department
+from kehu.core import inputs
+from kehu.workbench.fields import DepartmentUserField
 
-from .choices import ComplaintCategory, DemandType, IntakeChannel, Urgency
+from .choices import ComplaintCategory, ConsultationTopic, DemandType, IntakeChannel, Urgency
 from .selectors import intake_customers
 from .workflow import Field, Transition
 
@@ -43,7 +45,7 @@ def form_field(f: Field) -> forms.Field:
     if f.kind == "department":
         return forms.ChoiceField(choices=[("", "—"), *Department.choices], **common)
     if f.kind == "user":
-        return forms.ModelChoiceField(queryset=_user_queryset(), empty_label="—", **common)
+        return DepartmentUserField(queryset=_user_queryset(), **common)
     raise ValueError(f.kind)
 
 
@@ -86,15 +88,25 @@ class CustomerField(forms.CharField):
         )
         if not found:
             found = list(scope.filter(name=text)[:2])
+        if not found and len(text) >= 2:
+            # A fragment ("宇通机械") that names exactly one customer in scope is that customer.
+            from kehu.workbench.selectors import pick_customers
+
+            picked = pick_customers(self.user, text)
+            found = list(scope.filter(pk=picked[0]["id"])[:1]) if len(picked) == 1 else []
         if not found:
-            raise forms.ValidationError(_("找不到该客户（或您无权查看），请输入档案编号或完整名称。"))
+            raise forms.ValidationError(_("找不到该客户（或您无权查看），请从下拉建议中选择，或输入档案编号。"))
         if len(found) > 1:
             raise forms.ValidationError(_("有多个同名客户，请输入档案编号。"))
         return found[0]
 
 
 class _IntakeForm(forms.Form):
-    customer = CustomerField(label=_("客户（档案编号或完整名称）"))
+    # The type-ahead picker (kehu/workbench/static) suggests customers from two characters of the name.
+    customer = CustomerField(
+        label=_("客户（输入名称、拼音或电话片段选择）"),
+        widget=forms.TextInput(attrs={"data-customer-picker": "/workbench/pick/customers/"}),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -110,6 +122,7 @@ class ComplaintForm(_IntakeForm):
     category = forms.ChoiceField(label=_("投诉内容分类"), choices=ComplaintCategory.choices)
     product = forms.CharField(label=_("品名"), max_length=120, required=False)
     quantity = forms.IntegerField(label=_("数量"), min_value=0, initial=0, required=False)
+    unit = forms.CharField(label=_("单位（台、件、套……）"), max_length=16, required=False)
     reason = forms.CharField(label=_("投诉理由（事件经过）"), widget=forms.Textarea(attrs={"rows": 4}))
     request = forms.CharField(label=_("投诉要求"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     received_at = forms.DateTimeField(
@@ -123,7 +136,7 @@ class TicketForm(_IntakeForm):
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.MEDIUM)
     is_complex = forms.BooleanField(label=_("复杂问题（需专项小组，24 小时内出分析报告）"), required=False)
     department = forms.ChoiceField(label=_("责任部门"), choices=Department.choices, initial=Department.TECH_SUPPORT)
-    owner = forms.ModelChoiceField(label=_("负责人"), queryset=_user_queryset(), required=False, empty_label="—")
+    owner = DepartmentUserField(label=_("负责人"), queryset=_user_queryset(), required=False)
     channel = forms.ChoiceField(label=_("来源渠道"), choices=IntakeChannel.choices, initial=IntakeChannel.PHONE)
     contact_name = forms.CharField(label=_("联系人"), max_length=80, required=False)
 
@@ -132,10 +145,26 @@ class DemandForm(_IntakeForm):
     description = forms.CharField(label=_("需求描述"), widget=forms.Textarea(attrs={"rows": 4}))
     type = forms.ChoiceField(label=_("需求类型"), choices=DemandType.choices)
     department = forms.ChoiceField(label=_("责任部门"), choices=Department.choices, initial=Department.RND)
-    owner = forms.ModelChoiceField(label=_("负责人"), queryset=_user_queryset(), required=False, empty_label="—")
+    owner = DepartmentUserField(label=_("负责人"), queryset=_user_queryset(), required=False)
     planned_completion = forms.DateField(
         label=_("计划完成时间"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    progress_every_days = forms.IntegerField(
+        label=_("进度反馈周期（天）"), min_value=1, max_value=90, initial=7, required=False
+    )
+
+    def clean_progress_every_days(self) -> int:
+        return self.cleaned_data.get("progress_every_days") or 7
+
+
+class ConsultationForm(_IntakeForm):
+    description = forms.CharField(label=_("咨询内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    type = forms.ChoiceField(label=_("咨询类型"), choices=ConsultationTopic.choices)
+    channel = forms.ChoiceField(label=_("咨询方式"), choices=IntakeChannel.choices, initial=IntakeChannel.PHONE)
+    contact_name = forms.CharField(label=_("联系人"), max_length=80, required=False)
+    contact_phone = forms.CharField(label=_("联系方式"), max_length=120, required=False)
+    department = forms.ChoiceField(label=_("责任部门"), choices=Department.choices, initial=Department.CUSTOMER_SERVICE)
+    owner = DepartmentUserField(label=_("负责人"), queryset=_user_queryset(), required=False)
 
 
 class UnmatchedForm(_IntakeForm):
@@ -168,8 +197,8 @@ PERIODS = [("month", _("按月")), ("quarter", _("按季")), ("year", _("按年"
 
 class StatsForm(forms.Form):
     period = forms.ChoiceField(label=_("统计周期"), choices=PERIODS, initial="month", required=False)
-    start = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("截止日期（不含）"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = inputs.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = inputs.DateField(label=_("截止日期（不含）"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def values(self) -> tuple[str, dt.date, dt.date]:
         today = timezone.localdate()

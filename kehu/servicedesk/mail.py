@@ -3,9 +3,12 @@
 A mail to the intake becomes a complaint, or a problem ticket when it is addressed to
 tickets@/support@ or its subject carries [问题]/[ticket]; the customer is found by the
 sender's address (customer or contact e-mail). A reply to one of our mails (In-Reply-To /
-References, or the record number in the subject) is threaded onto its record. Mail from
-unknown senders is kept in the unmatched queue, never dropped. Attachments go to the
-default storage (MEDIA_ROOT).
+References, or the record number in the subject) is threaded onto its record only when its
+sender is one of the record's known addresses (see `known_addresses`): record numbers are
+sequential, so anyone could otherwise join a case and receive staff's next reply. Mail from
+unknown senders, also on an existing thread, is kept in the unmatched queue for a person, never
+dropped. Replies go only to known addresses, never to "whoever wrote last". Attachments go to
+the default storage (MEDIA_ROOT).
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from kehu.core import events
 from kehu.core.exceptions import DomainError
+from kehu.core.files import removed_on_error, save_verified
 
 from . import services
 from .choices import ComplaintCategory, IntakeChannel, MailDirection, Urgency
@@ -73,6 +78,40 @@ def find_customer(address: str) -> Any:
         )
         customer = contact.customer if contact else None
     return customer
+
+
+EMAIL = re.compile(r"[^\s<>@,;]+@[^\s<>@,;]+\.[^\s<>@,;]+")
+
+
+def known_addresses(record: Any) -> list[str]:
+    """Addresses a case may be mailed to and may receive mail from, most specific first: the
+    complainant's recorded contact e-mail, the address whose mail opened the case (when it belongs
+    to the customer), the customer's own address, then its contacts' addresses."""
+    customer = record.customer
+    ordered: list[str] = []
+
+    def add(address: str) -> None:
+        address = address.strip().lower()
+        if address and address not in ordered:
+            ordered.append(address)
+
+    for found in EMAIL.findall(getattr(record, "contact_phone", "") or ""):
+        add(found)
+    kind = services.kind_of(record)
+    opening = (
+        MailMessage.objects.unscoped("the mail of a case its caller already holds")
+        .filter(**{kind: record}, direction=MailDirection.IN)
+        .order_by("id")
+        .only("from_addr")
+        .first()
+    )
+    belongs = [customer.email, *customer.contacts.exclude(email="").values_list("email", flat=True)]
+    belongs = [b.strip().lower() for b in belongs if b]
+    if opening is not None and opening.from_addr in belongs:
+        add(opening.from_addr)
+    for address in belongs:
+        add(address)
+    return ordered
 
 
 def _body(message: ParsedMessage) -> str:
@@ -138,7 +177,13 @@ def mail_intake(raw: bytes, *, recipients: list[str] | None = None) -> MailMessa
     body = _body(message)
     complaint, ticket = _parent([in_reply_to, *references.split()], subject)
     parent = complaint or ticket
-    customer = parent.customer if parent is not None else find_customer(from_addr)
+    if parent is not None and from_addr not in known_addresses(parent):
+        # A stranger naming a case (numbers are sequential): a person decides, in the unmatched queue.
+        log.warning("mail from %s names %s but is not a known address: unmatched", from_addr, parent.number)
+        complaint = ticket = parent = None
+        customer = None
+    else:
+        customer = parent.customer if parent is not None else find_customer(from_addr)
     threaded = bool(complaint or ticket)
     if not threaded and customer is not None:
         if _wants_ticket(subject, recipients):
@@ -184,7 +229,9 @@ def mail_intake(raw: bytes, *, recipients: list[str] | None = None) -> MailMessa
         attachment = MailAttachment(
             message=mail, filename=filename[:255], content_type=part.get_content_type(), size=len(payload)
         )
-        attachment.file.save(_storage_name(filename), ContentFile(payload), save=False)
+        # Written fully and verified before the row; a full disk fails the intake, which the
+        # SMTP server answers with a temporary error so that the sender's server retries.
+        save_verified(attachment.file, _storage_name(filename), ContentFile(payload))
         attachment.save()
     if threaded:
         record = complaint or ticket
@@ -196,19 +243,23 @@ def mail_intake(raw: bytes, *, recipients: list[str] | None = None) -> MailMessa
             to_state=record.state,  # type: ignore[union-attr]
             note=_("客户来信：%(subject)s") % {"subject": subject},
         )
+    events.publish("mail_received", mail_id=mail.pk, customer_id=mail.customer_id)
     return mail
 
 
 def _reply_address(record: Any, kind: str) -> tuple[str, MailMessage | None]:
+    """Where a reply goes: the latest inbound mail's sender only if it is (still) a known address of
+    the case, otherwise the first known address; the thread headers follow the latest inbound mail."""
+    known = known_addresses(record)
     last_in = (
-        MailMessage.objects.unscoped("the mail intake threads for the system; callers checked the record")
+        MailMessage.objects.unscoped("the mail of a case the replier may handle")
         .filter(**{kind: record}, direction=MailDirection.IN)
         .order_by("-id")
         .first()
     )
-    if last_in is not None:
+    if last_in is not None and last_in.from_addr in known:
         return last_in.from_addr, last_in
-    return record.customer.email, None
+    return (known[0] if known else ""), last_in
 
 
 @transaction.atomic
@@ -255,12 +306,14 @@ def mail_reply(*, actor: Any, record: Any, body: str, subject: str = "") -> Mail
         headers.update({"In-Reply-To": in_reply_to, "References": references})
     email = EmailMessage(subject=mail.subject, body=mail.body, to=[to], headers=headers)
     transaction.on_commit(lambda: email.send(fail_silently=False))
+    events.publish("mail_replied", mail_id=mail.pk, customer_id=mail.customer_id, actor_id=actor.pk)
     return mail
 
 
 def _process(raw: bytes, recipients: list[str]) -> str:
     try:
-        mail = mail_intake(raw, recipients=recipients)
+        with removed_on_error():  # attachments already written go when the intake rolls back
+            mail = mail_intake(raw, recipients=recipients)
     except Exception:  # a bad mail must not kill the listener; the sender learns it was not taken
         log.exception("mail intake failed")
         return "451 Requested action aborted: local error in processing"

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +21,8 @@ from .choices import (
     ComplaintCategory,
     ComplaintNature,
     ComplaintState,
+    ConsultationState,
+    ConsultationTopic,
     DemandState,
     DemandType,
     HandlingType,
@@ -31,7 +34,12 @@ from .choices import (
 )
 
 USER = settings.AUTH_USER_MODEL
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
+MONEY: dict[str, Any] = {
+    "max_digits": 14,
+    "decimal_places": 2,
+    "default": Decimal("0"),
+    "validators": [MinValueValidator(Decimal("0"))],  # amounts are never negative
+}
 
 
 def _service_desk_q(department_field: str, person_fields: tuple[str, ...], *, tech_support: bool = False) -> Any:
@@ -55,11 +63,23 @@ def _service_desk_q(department_field: str, person_fields: tuple[str, ...], *, te
 CASE_NEEDS = {"view": "view", "edit": "view", "export": "export"}
 
 
-def _through_cases(kinds: tuple[str, ...] = ("complaint", "ticket", "demand"), prefix: str = "") -> Any:
+def _task_group_q(user: Any) -> Q:
+    """The members of a complex problem's task group (SOP "复杂问题需成立专项小组") work on it."""
+    if not roles.is_active(user):
+        return Q(pk__in=[])
+    return Q(pk__in=TicketMember.objects.filter(user=user).values("ticket_id"))
+
+
+def _through_cases(kinds: tuple[str, ...] = ("complaint", "ticket", "demand", "consultation"), prefix: str = "") -> Any:
     """Timeline entries, timers and mail belong to a complaint, a ticket or a demand: visible with it."""
 
     def who(user: Any, action: str) -> Q:
-        models_by_kind: dict[str, Any] = {"complaint": Complaint, "ticket": Ticket, "demand": Demand}
+        models_by_kind: dict[str, Any] = {
+            "complaint": Complaint,
+            "ticket": Ticket,
+            "demand": Demand,
+            "consultation": Consultation,
+        }
         q = Q(pk__in=[])
         for kind in kinds:
             q |= Q(**{f"{prefix}{kind}__in": models_by_kind[kind].objects.restrict(user, "view").values("pk")})
@@ -90,6 +110,8 @@ class Complaint(TimeStampedModel, VersionedModel):
     request = models.TextField(_("投诉要求"), blank=True)
     product = models.CharField(_("品名"), max_length=120, blank=True)
     quantity = models.PositiveIntegerField(_("数量"), default=0)
+    # 客户投诉统计表 "品名 数量 单位": the unit the quantity is counted in (台, 件, 套 ...).
+    unit = models.CharField(_("单位"), max_length=16, blank=True)
     state = models.CharField(_("状态"), max_length=16, choices=ComplaintState.choices, default=ComplaintState.RECEIVED)
     # analysis
     responsible = models.BooleanField(_("我方责任"), null=True, blank=True)
@@ -203,9 +225,14 @@ class Ticket(TimeStampedModel, VersionedModel):
     reviewed_at = models.DateTimeField(_("复盘时间"), null=True, blank=True)
 
     objects = RestrictedManager()
-    # Technical support works on every problem ticket (SPEC M6), as customer service does.
+    # Technical support works on every problem ticket (SPEC M6), as customer service does; a complex
+    # problem's task group works on it too.
     access_scope = Scope(
-        customer="customer", needs=CASE_NEEDS, also=_service_desk_q("department", ("owner",), tech_support=True)
+        customer="customer",
+        needs=CASE_NEEDS,
+        also=lambda user, action: (
+            _service_desk_q("department", ("owner",), tech_support=True)(user, action) | _task_group_q(user)
+        ),
     )
 
     class Meta:
@@ -245,6 +272,11 @@ class Demand(TimeStampedModel, VersionedModel):
     planned_completion = models.DateField(_("计划完成时间"), null=True, blank=True)
     customer_feedback = models.TextField(_("客户反馈"), blank=True)
     progress_note = models.TextField(_("进度说明"), blank=True)
+    # SOP 需求挖掘与跟进 "定期向客户反馈进度": every N days while open; the PROGRESS timer reminds.
+    progress_every_days = models.PositiveSmallIntegerField(
+        _("进度反馈周期（天）"), default=7, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    last_progress_at = models.DateTimeField(_("最近进度反馈"), null=True, blank=True)
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = RestrictedManager()
@@ -265,12 +297,123 @@ class Demand(TimeStampedModel, VersionedModel):
         return self.number
 
 
+class Consultation(TimeStampedModel, VersionedModel):
+    """客户咨询: 咨询 → 记录 → 处理 → 跟踪 → 回访 (软件行业客户关系维护制度 第四章 3 "客户服务流程应包括
+    客户咨询、问题记录、问题处理、反馈跟踪、客户回访等环节。每个环节均需指定责任人")."""
+
+    number = models.CharField(_("咨询编号"), max_length=32, unique=True)
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("客户名称"), on_delete=models.PROTECT, related_name="consultations"
+    )
+    contact_name = models.CharField(_("联系人"), max_length=80, blank=True)
+    contact_phone = models.CharField(_("联系方式"), max_length=120, blank=True)
+    channel = models.CharField(_("咨询方式"), max_length=16, choices=IntakeChannel.choices, default=IntakeChannel.PHONE)
+    received_at = models.DateTimeField(_("咨询时间"), default=timezone.now)
+    receiver = models.ForeignKey(
+        USER, verbose_name=_("记录人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    type = models.CharField(
+        _("咨询类型"), max_length=16, choices=ConsultationTopic.choices, default=ConsultationTopic.PRODUCT
+    )
+    description = models.TextField(_("咨询内容"))
+    department = models.CharField(
+        _("责任部门"), max_length=32, choices=Department.choices, default=Department.CUSTOMER_SERVICE
+    )
+    owner = models.ForeignKey(
+        USER, verbose_name=_("负责人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(
+        _("状态"), max_length=16, choices=ConsultationState.choices, default=ConsultationState.RECORDED
+    )
+    answer = models.TextField(_("处理结果（答复）"), blank=True)
+    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    tracking_note = models.TextField(_("跟踪事项"), blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+
+    objects = RestrictedManager()
+    access_scope = Scope(
+        customer="customer", needs=CASE_NEEDS, also=_service_desk_q("department", ("receiver", "owner"))
+    )
+
+    class Meta:
+        verbose_name = _("客户咨询")
+        verbose_name_plural = _("客户咨询")
+        indexes = [
+            models.Index(fields=["state", "id"]),
+            models.Index(fields=["customer", "id"]),
+            models.Index(fields=["owner", "id"]),
+            models.Index(fields=["receiver", "id"]),
+            models.Index(fields=["department", "id"]),
+            models.Index(fields=["type", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TicketMember(models.Model):
+    """专项小组: the people (from several departments) working a complex problem (SOP 问题分析与定位)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("组长")
+        MEMBER = "member", _("组员")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="task_group")
+    user = models.ForeignKey(USER, verbose_name=_("成员"), on_delete=models.PROTECT, related_name="+")
+    department = models.CharField(_("部门"), max_length=32, choices=Department.choices, blank=True)
+    role = models.CharField(_("角色"), max_length=8, choices=Role.choices, default=Role.MEMBER)
+    added_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedManager()
+    access_scope = Scope(
+        customer="ticket__customer", needs={"view": "view"}, also=lambda u, a: _through_cases(("ticket",))(u, a)
+    )
+
+    class Meta:
+        verbose_name = _("专项小组成员")
+        verbose_name_plural = _("专项小组成员")
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="servicedesk_member_once")]
+        indexes = [models.Index(fields=["user", "ticket"])]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.user_id}"
+
+
+class TicketMilestone(models.Model):
+    """A major point of a confirmed plan (修复完成、测试通过): reached, and told to the customer."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("节点"), max_length=200)
+    planned_at = models.DateTimeField(_("计划时间"), null=True, blank=True)
+    reached_at = models.DateTimeField(_("达成时间"), null=True, blank=True)
+    told_customer_at = models.DateTimeField(_("告知客户时间"), null=True, blank=True)
+    told_note = models.TextField(_("告知内容"), blank=True)
+    reached_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = RestrictedManager()
+    access_scope = Scope(
+        customer="ticket__customer", needs={"view": "view"}, also=lambda u, a: _through_cases(("ticket",))(u, a)
+    )
+
+    class Meta:
+        verbose_name = _("方案节点")
+        verbose_name_plural = _("方案节点")
+        ordering = ["ticket", "planned_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class TimelineEntry(models.Model):
     """Every transition and action on a record: who, when, from, to, note."""
 
     complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline")
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline")
     demand = models.ForeignKey(Demand, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline")
+    consultation = models.ForeignKey(
+        "Consultation", null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
+    )
     actor = models.ForeignKey(USER, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("时间"), default=timezone.now)
     action = models.CharField(_("操作"), max_length=40)
@@ -295,7 +438,10 @@ class SlaTarget(models.Model):
 
     urgency = models.CharField(_("紧急程度"), max_length=8, choices=Urgency.choices, unique=True)
     response_minutes = models.PositiveIntegerField(_("响应时限（分钟）"))
-    analysis_hours = models.PositiveIntegerField(_("复杂问题分析报告时限（小时）"), default=24)
+    # At most 24 hours for every urgency (SOP 复杂问题 "24小时内形成《问题分析报告》").
+    analysis_hours = models.PositiveIntegerField(
+        _("复杂问题分析报告时限（小时）"), default=24, validators=[MinValueValidator(1), MaxValueValidator(24)]
+    )
     progress_hours = models.PositiveIntegerField(_("进度同步间隔（小时）"), default=24)
     follow_up_working_days = models.PositiveIntegerField(_("关闭后回访（工作日）"), default=3)
     warn_percent = models.PositiveSmallIntegerField(_("预警点（时限已用百分比）"), default=80)
@@ -314,6 +460,9 @@ class SlaTimer(models.Model):
     complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="timers")
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="timers")
     demand = models.ForeignKey(Demand, null=True, blank=True, on_delete=models.CASCADE, related_name="timers")
+    consultation = models.ForeignKey(
+        "Consultation", null=True, blank=True, on_delete=models.CASCADE, related_name="timers"
+    )
     kind = models.CharField(_("时限"), max_length=16, choices=TimerKind.choices)
     owner = models.ForeignKey(USER, verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL)
     department = models.CharField(_("部门"), max_length=32, choices=Department.choices, blank=True)

@@ -18,21 +18,28 @@ from django.utils.translation import gettext as _
 from kehu.access import roles
 from kehu.access.audit import log_access
 
-from .choices import ComplaintState, DemandState, TicketState
-from .models import Complaint, Demand, MailAttachment, MailMessage, SlaTimer, Ticket, TimelineEntry
+from .choices import ComplaintState, ConsultationState, DemandState, TicketState
+from .models import Complaint, Consultation, Demand, MailAttachment, MailMessage, SlaTimer, Ticket, TimelineEntry
 
 OPEN_COMPLAINT = Q(state__in=[s for s in ComplaintState.values if s != ComplaintState.CLOSED])
 OPEN_TICKET = Q(state__in=[TicketState.NEW, TicketState.RESPONDED, TicketState.ANALYSED, TicketState.IN_PROGRESS])
 OPEN_DEMAND = Q(state__in=[DemandState.RESEARCHING, DemandState.DEVELOPING])
-MODELS: dict[str, Any] = {"complaint": Complaint, "ticket": Ticket, "demand": Demand}
-OPEN = {"complaint": OPEN_COMPLAINT, "ticket": OPEN_TICKET, "demand": OPEN_DEMAND}
-OWNER = {"complaint": "receiver", "ticket": "owner", "demand": "owner"}
-DEPARTMENT = {"complaint": "responsible_department", "ticket": "department", "demand": "department"}
+OPEN_CONSULTATION = Q(state__in=[ConsultationState.RECORDED, ConsultationState.HANDLED, ConsultationState.TRACKING])
+MODELS: dict[str, Any] = {"complaint": Complaint, "ticket": Ticket, "demand": Demand, "consultation": Consultation}
+OPEN = {"complaint": OPEN_COMPLAINT, "ticket": OPEN_TICKET, "demand": OPEN_DEMAND, "consultation": OPEN_CONSULTATION}
+OWNER = {"complaint": "receiver", "ticket": "owner", "demand": "owner", "consultation": "owner"}
+DEPARTMENT = {
+    "complaint": "responsible_department",
+    "ticket": "department",
+    "demand": "department",
+    "consultation": "department",
+}
 # List filters each backed by an index (Meta.indexes): state, owner/receiver, department, channel, ...
 FILTERS = {
     "complaint": ("state", "receiver", "responsible_department", "channel", "category", "customer"),
     "ticket": ("state", "owner", "department", "urgency", "customer"),
     "demand": ("state", "owner", "department", "type", "customer"),
+    "consultation": ("state", "owner", "department", "type", "customer"),
 }
 
 
@@ -61,11 +68,16 @@ def intake_customers(user: Any) -> QuerySet[Any]:
     return Customer.objects.restrict(user, "view")
 
 
-NUMBER = re.compile(r"^(TS|WT|XQ)-\d{4}-\d{6}$", re.IGNORECASE)
+NUMBER = re.compile(r"^(TS|WT|XQ|ZX)-\d{4}-\d{6}$", re.IGNORECASE)
+
+
+# Sortable columns of the case lists (issue 11), each paged by a keyset on (key, id): "-id" newest first
+# (the default), "id" oldest first, "next_due" the nearest open deadline first (no deadline last).
+SORTS = ("-id", "id", "next_due")
 
 
 def record_list_for(
-    user: Any, kind: str, *, queue: str = "", q: str = "", request: Any = None, **filters: Any
+    user: Any, kind: str, *, queue: str = "", q: str = "", request: Any = None, sort: str = "-id", **filters: Any
 ) -> QuerySet[Any]:
     """q: a record number (exact), or a customer (name, pinyin, phone or e-mail fragment, via the
     customer list's search, which matches an archive the user may not open on its name only).
@@ -85,8 +97,46 @@ def record_list_for(
         queryset = queryset.filter(
             **{(f"{k}_id" if k in ("receiver", "owner", "customer") else k): v for k, v in clean.items()}
         )
-    queryset = apply_queue(queryset, user, kind, queue)
-    return _with_next_timer(queryset, kind).order_by("-id")
+    queryset = _with_next_timer(apply_queue(queryset, user, kind, queue), kind)
+    if sort == "id":
+        return queryset.order_by("id")
+    if sort == "next_due":
+        return queryset.order_by(F("next_due").asc(nulls_last=True), "id")
+    return queryset.order_by("-id")
+
+
+def sorted_page(queryset: QuerySet[Any], *, sort: str, after: str, size: int = 50) -> tuple[list[Any], str]:
+    """One keyset page of a list ordered by `sort` (SORTS); `after` is the cursor of the last row seen
+    ("id", or "ISO-datetime|id" / "-|id" for next_due). Returns the rows and the next cursor ("" at the end)."""
+    if sort not in ("id", "next_due"):
+        rows, nxt = page(queryset, after=int(after) if after.isdigit() and len(after) < 19 else None, size=size)
+        return rows, str(nxt or "")
+    if after:
+        if sort == "id":
+            if after.isdigit() and len(after) < 19:
+                queryset = queryset.filter(id__gt=int(after))
+        else:
+            value, _sep, last_id = after.rpartition("|")
+            if last_id.isdigit() and len(last_id) < 19:
+                if value == "-":
+                    queryset = queryset.filter(next_due__isnull=True, id__gt=int(last_id))
+                else:
+                    try:
+                        due = dt.datetime.fromisoformat(value)
+                    except ValueError:
+                        due = None
+                    if due is not None:
+                        queryset = queryset.filter(
+                            Q(next_due__gt=due) | Q(next_due=due, id__gt=int(last_id)) | Q(next_due__isnull=True)
+                        )
+    rows = list(queryset[: size + 1])
+    if len(rows) <= size:
+        return rows, ""
+    last = rows[size - 1]
+    if sort == "id":
+        return rows[:size], str(last.pk)
+    due_value = getattr(last, "next_due", None)
+    return rows[:size], f"{due_value.isoformat() if due_value else '-'}|{last.pk}"
 
 
 def apply_queue(queryset: QuerySet[Any], user: Any, kind: str, queue: str, now: dt.datetime | None = None) -> Any:
@@ -115,7 +165,12 @@ def page(queryset: QuerySet[Any], *, after: int | None, size: int = 50) -> tuple
     return rows, None
 
 
-DETAIL_RELATED = {"complaint": ("receiver", "plan_by", "plan_approved_by"), "ticket": ("owner",), "demand": ("owner",)}
+DETAIL_RELATED = {
+    "complaint": ("receiver", "plan_by", "plan_approved_by"),
+    "ticket": ("owner",),
+    "demand": ("owner",),
+    "consultation": ("owner", "receiver"),
+}
 
 
 def get_record_for(user: Any, kind: str, pk: int) -> Any:

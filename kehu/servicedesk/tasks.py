@@ -6,10 +6,12 @@ from django.tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from kehu.core.queues import TIMER_PRIORITY
+
 from .sla import sla_sweep
 
 
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(crontab(minute="*"), priority=TIMER_PRIORITY)
 def sla_sweep_every_minute() -> None:
     """Warn before, mark and escalate on breach: idempotent, so an overlapping run notifies nobody twice."""
     sla_sweep()

@@ -20,10 +20,12 @@ from kehu.access import roles, scoping
 from kehu.access.audit import log_access
 from kehu.accounts.choices import Department
 from kehu.core.exceptions import ConflictError, DomainError, InvalidTransition
+from kehu.core.inputs import bad_form_response
 
 from . import mail, pdf, selectors, services, stats
 from .forms import (
     ComplaintForm,
+    ConsultationForm,
     DemandForm,
     ReplyForm,
     StatsForm,
@@ -39,6 +41,11 @@ KINDS: dict[str, dict[str, Any]] = {
     "complaint": {"title": gettext_lazy("客户投诉"), "form": ComplaintForm, "create": services.complaint_create},
     "ticket": {"title": gettext_lazy("问题跟踪"), "form": TicketForm, "create": services.ticket_create},
     "demand": {"title": gettext_lazy("需求跟踪"), "form": DemandForm, "create": services.demand_create},
+    "consultation": {
+        "title": gettext_lazy("客户咨询"),
+        "form": ConsultationForm,
+        "create": services.consultation_create,
+    },
 }
 QUEUES = [
     ("mine", gettext_lazy("我的待办")),
@@ -77,11 +84,17 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             filters[key] = ""
     queue = request.GET.get("queue", "")
     q = request.GET.get("q", "")[:100]
-    queryset = selectors.record_list_for(request.user, kind, queue=queue, q=q, request=request, **filters)
-    after = request.GET.get("after", "")
-    rows, next_after = selectors.page(queryset, after=int(after) if after.isdigit() else None, size=PAGE_SIZE)
+    sort = request.GET.get("sort", "-id")
+    if sort not in selectors.SORTS:
+        sort = "-id"
+    queryset = selectors.record_list_for(request.user, kind, queue=queue, q=q, request=request, sort=sort, **filters)
+    rows, next_after = selectors.sorted_page(
+        queryset, sort=sort, after=request.GET.get("after", "")[:80], size=PAGE_SIZE
+    )
     params = request.GET.copy()
     params.pop("after", None)
+    unsorted = params.copy()
+    unsorted.pop("sort", None)
     model: Any = selectors.MODELS[kind]
     filter_choices = {
         "state": model._meta.get_field("state").choices,
@@ -93,6 +106,9 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         "rows": rows,
         "next_after": next_after,
         "params": params.urlencode(),
+        "sortable": True,
+        "sort": sort,
+        "unsorted": unsorted.urlencode(),
         "filters": filters,
         "queue": queue,
         "q": q,
@@ -102,6 +118,71 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     }
     template = "servicedesk/partials/list_body.html" if getattr(request, "htmx", False) else "servicedesk/list.html"
     return render(request, template, context)
+
+
+def _date_param(request: HttpRequest, name: str) -> dt.date | None:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(_("日期格式应为 YYYY-MM-DD：%(name)s") % {"name": name}) from exc
+
+
+@login_required
+def tracking_table(request: HttpRequest, kind: str) -> HttpResponse:
+    """问题跟踪解决表 / 客户需求跟踪表 (SOP 表2, 表3): every column, the list filters, Excel export."""
+    from . import tracking
+
+    if kind not in tracking.COLUMNS:
+        raise Http404
+    filters = {key: request.GET.get(key, "") for key in selectors.FILTERS[kind]}
+    for key in ("owner", "customer"):
+        if filters.get(key) and not filters[key].isdigit():
+            return HttpResponse(_("参数 %(name)s 须为整数。") % {"name": key}, status=400)
+    try:
+        since, until = _date_param(request, "since"), _date_param(request, "until")
+    except ValueError as error:
+        return HttpResponse(str(error), status=400)
+    q = request.GET.get("q", "")[:100]
+    queryset = selectors.record_list_for(request.user, kind, queue=request.GET.get("queue", ""), q=q, **filters)
+    queryset = tracking.tracking_rows(queryset, kind, since=since, until=until)
+    described = {k: v for k, v in {**filters, "q": q, "since": since, "until": until}.items() if v}
+    if request.GET.get("format") == "xlsx":
+        exportable = queryset.filter(pk__in=selectors.scoped(request.user, kind, "export").values("pk"))
+        content = tracking.tracking_xlsx(user=request.user, queryset=exportable, kind=kind, filters=described)
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{kind}-tracking.xlsx"'
+        return response
+    after = request.GET.get("after", "")
+    rows, next_after = selectors.page(queryset, after=int(after) if after.isdigit() else None, size=PAGE_SIZE)
+    params = request.GET.copy()
+    params.pop("after", None)
+    params.pop("format", None)
+    model: Any = selectors.MODELS[kind]
+    second = "urgency" if kind == "ticket" else "type"
+    context = {
+        "kind": kind,
+        "title": tracking.TITLES[kind],
+        "columns": [label for _name, label, _read in tracking.COLUMNS[kind]],
+        "rows": [(record, [tracking.shown(v) for v in tracking.cells(record, kind)]) for record in rows],
+        "next_after": next_after,
+        "params": params.urlencode(),
+        "filters": filters,
+        "q": q,
+        "since": since,
+        "until": until,
+        "states": model._meta.get_field("state").choices,
+        "departments": Department.choices,
+        "second": second,
+        "second_label": model._meta.get_field(second).verbose_name,
+        "second_choices": model._meta.get_field(second).choices,
+        "department_field": selectors.DEPARTMENT[kind],
+    }
+    return render(request, "servicedesk/tracking.html", context)
 
 
 def _add_errors(form: Any, error: DomainError) -> None:
@@ -116,8 +197,13 @@ def _add_errors(form: Any, error: DomainError) -> None:
 def record_create(request: HttpRequest, kind: str) -> HttpResponse:
     meta = _kind(kind)
     initial = {}
-    if request.GET.get("customer", "").isdigit():
-        initial["customer"] = request.GET["customer"]
+    wanted = request.GET.get("customer", "")
+    if wanted.isdigit() and len(wanted) < 19:
+        # Prefilled with what a person reads (the name; the number when the name is not unique), never the id.
+        found = list(selectors.intake_customers(request.user).filter(pk=int(wanted)).values("name", "archive_no")[:1])
+        if found:
+            same = selectors.intake_customers(request.user).filter(name=found[0]["name"]).values("pk")[:2]
+            initial["customer"] = found[0]["name"] if len(same) == 1 else found[0]["archive_no"]
     form = meta["form"](request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
@@ -170,11 +256,88 @@ def _detail_context(
         "timers": selectors.timers_of(record, kind),
         "mails": selectors.mails_of(record, kind),
         "transitions": transitions,
+        # Who acts next, when this user cannot (issue 11: "says only 您当前没有可执行的操作").
+        "next_steps": [
+            {"label": t.label, "who": t.who_label}
+            for t in WORKFLOWS[kind].values()
+            if record.state in t.sources and (t.target or t.target_for)
+        ],
         "reply_form": (bound or {}).get("reply") or (style(ReplyForm()) if can_reply else None),
         "states": [(value, label, value == record.state) for value, label in record._meta.get_field("state").choices],
         # The case page shows what the case needs; it links to the archive only where the archive rule allows.
         "can_open_customer": bool(scoping.customer_rights(request.user, record.customer_id, ("view",))),
+        **(_ticket_group_context(request, record) if kind == "ticket" else {}),
     }
+
+
+def _ticket_group_context(request: HttpRequest, ticket: Any) -> dict[str, Any]:
+    from kehu.accounts.models import User
+
+    from .workflow import ticket_worker
+
+    can_work = ticket_worker(request.user, ticket)
+    return {
+        "members": list(ticket.task_group.select_related("user").order_by("role", "id")),
+        "milestones": list(ticket.milestones.all()),
+        "can_work": can_work,
+        "member_choices": list(User.objects.filter(is_active=True).order_by("department", "id")[:300])
+        if can_work
+        else [],
+    }
+
+
+@login_required
+@require_POST
+def ticket_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    from kehu.accounts.models import User
+
+    ticket = selectors.get_record_for(request.user, "ticket", pk)
+    user_id = request.POST.get("user", "")
+    user = User.objects.filter(pk=int(user_id), is_active=True).first() if user_id.isdigit() else None
+    try:
+        services.ticket_member_add(actor=request.user, ticket=ticket, user=user, role=request.POST.get("role", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("servicedesk:ticket_detail", pk=pk)
+    messages.success(request, _("已加入专项小组。"))
+    return redirect("servicedesk:ticket_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def ticket_milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.get_record_for(request.user, "ticket", pk)
+    raw = request.POST.get("planned_at", "").strip()
+    planned_at = None
+    if raw:
+        try:
+            planned_at = timezone.make_aware(dt.datetime.fromisoformat(raw))
+        except ValueError:
+            messages.error(request, _("计划时间格式不正确。"))
+            return redirect("servicedesk:ticket_detail", pk=pk)
+    try:
+        services.ticket_milestone_add(
+            actor=request.user, ticket=ticket, title=request.POST.get("title", ""), planned_at=planned_at
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("servicedesk:ticket_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def ticket_milestone_reach(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+    ticket = selectors.get_record_for(request.user, "ticket", pk)
+    milestone = get_object_or_404(ticket.milestones, pk=milestone_pk)
+    try:
+        services.ticket_milestone_reach(
+            actor=request.user, milestone=milestone, told_note=request.POST.get("told_note", "")
+        )
+    except (DomainError, InvalidTransition) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("节点已达成，并已记录告知客户的内容。"))
+    return redirect("servicedesk:ticket_detail", pk=pk)
 
 
 ACTIONS = {
@@ -281,9 +444,16 @@ def complaint_pdf(request: HttpRequest, pk: int, form: str) -> HttpResponse:
 
 
 @login_required
-def ticket_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_pdf(request: HttpRequest, pk: int, form: str = "report") -> HttpResponse:
     record = selectors.get_record_for(request.user, "ticket", pk)
-    return _pdf_response(pdf.render_pdf("report", record), f"{record.number}-report.pdf")
+    log_access(
+        user=request.user, action="view", customer=record.customer, request=request, object_type="ticket", object_id=pk
+    )
+    extra = {
+        "members": list(record.task_group.select_related("user").order_by("role", "id")),
+        "milestones": list(record.milestones.all()),
+    }
+    return _pdf_response(pdf.render_pdf(form, record, **extra), f"{record.number}-{form}.pdf")
 
 
 @login_required
@@ -313,20 +483,33 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         "by_category": [{"name": str(r["label"]), "value": r["count"]} for r in data["by_category"]],
         "names": {"count": _("投诉数"), "loss": _("损失金额"), "category": _("投诉内容")},
     }
+    table = stats.complaint_table(request.user, period=period, start=start, end=end)
     return render(
         request,
         "servicedesk/stats.html",
-        {"form": form, "stats": data, "chart": chart, "query": request.GET.urlencode()},
+        {
+            "form": form,
+            "stats": data,
+            "chart": chart,
+            "query": request.GET.urlencode(),
+            "table": table,
+            "table_headers": stats.table_headers(),
+            "table_rows": [[row[key] for key, _label in stats.TABLE_COLUMNS] for row in table["rows"]],
+            "tickets": stats.ticket_stats(request.user, period=period, start=start, end=end),
+            "demands": stats.demand_stats(request.user, period=period, start=start, end=end),
+        },
+        status=400 if form.errors else 200,
     )
 
 
 @login_required
-def stats_export(request: HttpRequest) -> HttpResponse:
-    period, start, end = StatsForm(request.GET or None).values()
-    content = stats.stats_xlsx(user=request.user, period=period, start=start, end=end)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="complaint-stats-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
-    return response
+def stats_export(request: HttpRequest) -> HttpResponse | FileResponse:
+    form = StatsForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return bad_form_response(request, form)
+    period, start, end = form.values()
+    export = stats.stats_xlsx(user=request.user, period=period, start=start, end=end)
+    return export.response(f"complaint-stats-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
 
 
 @login_required
@@ -341,10 +524,11 @@ def sla_report(request: HttpRequest) -> HttpResponse:
         row["label"] = departments.get(row["department"], row["department"] or "—")
     by_person = selectors.sla_compliance(request.user, since=since, until=until, by="person")
     for row in by_person:
-        row["label"] = f"{row['owner__last_name']}{row['owner__first_name']}" or row["owner__username"] or _("未指派")
-    return render(
-        request, "servicedesk/sla.html", {"form": form, "by_department": by_department, "by_person": by_person}
-    )
+        # No owner: the name parts are None (issue 11 saw "NoneNone"), the row is the unassigned timers.
+        name = f"{row['owner__last_name'] or ''}{row['owner__first_name'] or ''}"
+        row["label"] = name or row["owner__username"] or _("未指派")
+    context = {"form": form, "by_department": by_department, "by_person": by_person}
+    return render(request, "servicedesk/sla.html", context, status=400 if form.errors else 200)
 
 
 @login_required

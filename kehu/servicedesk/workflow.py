@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.access import roles
 
-from .choices import ComplaintNature, ComplaintState, DemandState, HandlingType, TicketState
+from .choices import ComplaintNature, ComplaintState, ConsultationState, DemandState, HandlingType, TicketState
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ def is_cs(user: Any, record: Any = None) -> bool:
 
 
 def is_supervisor(user: Any, record: Any = None) -> bool:
+    """客服主管 (customer service at manager level, or an administrator): approves plans, routes the
+    处理单 copy (客户投诉处理方案 五.2) and makes the visit after a problem closes (SOP 回访与复盘)."""
     return roles.is_cs_supervisor(user)
 
 
@@ -110,6 +112,24 @@ def _validate_satisfaction(record: Any, data: dict[str, Any]) -> dict[str, list[
     return {}
 
 
+def _validate_close(complaint: Any, data: dict[str, Any]) -> dict[str, list[str]]:
+    """One visit, recorded once (客户投诉处理方案 八.1): a visit already recorded in the contact engine
+    carries the score and the note; otherwise closing records the visit and needs both."""
+    errors = _validate_satisfaction(complaint, data)
+    if data.get("satisfaction") in (None, "") and complaint.satisfaction is None:
+        errors["satisfaction"] = [gettext("请填写“%(label)s”。") % {"label": gettext("满意度（1-5）")}]
+    if not (data.get("follow_up_note") or "").strip() and not complaint.follow_up_note:
+        errors["follow_up_note"] = [gettext("请填写“%(label)s”。") % {"label": gettext("回访记录")}]
+    return errors
+
+
+def _validate_analyse_ticket(ticket: Any, data: dict[str, Any]) -> dict[str, list[str]]:
+    """SOP 问题分析与定位: "复杂问题需成立专项小组" — a complex problem's report comes from its task group."""
+    if ticket.is_complex and ticket.task_group.count() < 2:
+        return {"analysis_result": [gettext("复杂问题须先成立专项小组（至少两名成员）再提交分析报告。")]}
+    return {}
+
+
 def _validate_reschedule(ticket: Any, data: dict[str, Any]) -> dict[str, list[str]]:
     new = data.get("planned_completion")
     if new is not None and ticket.planned_completion is not None and new <= ticket.planned_completion:
@@ -144,8 +164,9 @@ COMPLAINT: dict[str, Transition] = {
             _("转责任部门"),
             (C.ANALYSED,),
             C.ROUTED,
-            is_cs,
-            _("客服部"),
+            # 五.2 "客户服务主管向相关责任部门送达《客户投诉处理单》副本": the supervisor routes, not any CS staff.
+            is_supervisor,
+            _("客服主管"),
             (
                 Field("main_cause", "text", _("主要原因")),
                 Field("responsible_department", "department", _("责任部门")),
@@ -212,11 +233,12 @@ COMPLAINT: dict[str, Transition] = {
             C.CLOSED,
             is_cs,
             _("客服部"),
+            # Required unless the visit was already recorded in 联络与回访 (then its answers are on the record).
             (
-                Field("satisfaction", "int", _("满意度（1-5）")),
-                Field("follow_up_note", "text", _("回访记录")),
+                Field("satisfaction", "int", _("满意度（1-5）"), required=False),
+                Field("follow_up_note", "text", _("回访记录"), required=False),
             ),
-            validate=_validate_satisfaction,
+            validate=_validate_close,
         ),
     ]
 }
@@ -248,6 +270,7 @@ TICKET: dict[str, Transition] = {
                 Field("analysis_result", "text", _("分析结果")),
                 Field("planned_completion", "datetime", _("预计解决时间"), required=False),
             ),
+            validate=_validate_analyse_ticket,
         ),
         Transition(
             "confirm_plan",
@@ -303,8 +326,9 @@ TICKET: dict[str, Transition] = {
             _("记录回访"),
             (T.CLOSED, T.REVIEWED),
             None,
-            ticket_worker,
-            _("技术支持部或客服部"),
+            # SOP 回访与复盘 "问题关闭后3个工作日内，由客服经理回访客户".
+            is_supervisor,
+            _("客服经理"),
             (Field("note", "text", _("回访结果"), model=False),),
         ),
         Transition(
@@ -362,6 +386,16 @@ DEMAND: dict[str, Transition] = {
             (Field("progress_note", "text", _("完成说明"), required=False),),
         ),
         Transition(
+            # SOP 需求挖掘与跟进 "针对可落地需求，明确内部责任人与解决时限".
+            "assign",
+            _("指派负责人"),
+            (D.RESEARCHING, D.DEVELOPING),
+            None,
+            demand_worker,
+            _("责任部门或客服部"),
+            (Field("owner", "user", _("负责人")), NOTE),
+        ),
+        Transition(
             "feedback",
             _("记录客户反馈"),
             (D.RESEARCHING, D.DEVELOPING, D.DONE),
@@ -373,7 +407,62 @@ DEMAND: dict[str, Transition] = {
     ]
 }
 
-WORKFLOWS: dict[str, dict[str, Transition]] = {"complaint": COMPLAINT, "ticket": TICKET, "demand": DEMAND}
+# --- consultations (咨询 → 记录 → 处理 → 跟踪 → 回访) --------------------------------------------------
+
+
+def consultation_worker(user: Any, consultation: Any) -> bool:
+    return is_cs(user) or user.department == consultation.department or user.pk == consultation.owner_id
+
+
+Z = ConsultationState
+CONSULTATION: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition(
+            "handle",
+            _("处理并答复客户"),
+            (Z.RECORDED,),
+            Z.HANDLED,
+            consultation_worker,
+            _("客服部或责任部门"),
+            (Field("answer", "text", _("处理结果（答复）")),),
+        ),
+        Transition(
+            "track",
+            _("反馈跟踪"),
+            (Z.HANDLED, Z.TRACKING),
+            Z.TRACKING,
+            consultation_worker,
+            _("客服部或责任部门"),
+            (Field("tracking_note", "text", _("跟踪事项")),),
+        ),
+        Transition(
+            "close",
+            _("结案（安排回访）"),
+            (Z.HANDLED, Z.TRACKING),
+            Z.CLOSED,
+            consultation_worker,
+            _("客服部或责任部门"),
+            (NOTE,),
+        ),
+        Transition(
+            "assign",
+            _("指派负责人"),
+            (Z.RECORDED, Z.HANDLED, Z.TRACKING),
+            None,
+            consultation_worker,
+            _("客服部或责任部门"),
+            (Field("owner", "user", _("负责人")), NOTE),
+        ),
+    ]
+}
+
+WORKFLOWS: dict[str, dict[str, Transition]] = {
+    "complaint": COMPLAINT,
+    "ticket": TICKET,
+    "demand": DEMAND,
+    "consultation": CONSULTATION,
+}
 
 
 def allowed_transitions(kind: str, user: Any, record: Any) -> list[Transition]:

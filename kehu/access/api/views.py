@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from kehu.core.inputs import MAX_ID, date_range_message, validate_plausible_date
 
 from .. import selectors, services
 from ..choices import LogAction
@@ -75,12 +79,26 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         return self._decide(request, services.access_request_revoke)
 
 
+class _PlausibleIsoDateTimeField(IsoDateTimeField):
+    default_validators = [validate_plausible_date]
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except OverflowError as exc:
+            raise DjangoValidationError(date_range_message(), code="date_range") from exc
+
+
+class _PlausibleIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _PlausibleIsoDateTimeField
+
+
 class AccessLogFilter(django_filters.FilterSet):
-    user = django_filters.NumberFilter(field_name="user_id")
-    customer = django_filters.NumberFilter(field_name="customer_id")
+    user = django_filters.NumberFilter(field_name="user_id", min_value=1, max_value=MAX_ID, decimal_places=0)
+    customer = django_filters.NumberFilter(field_name="customer_id", min_value=1, max_value=MAX_ID, decimal_places=0)
     action = django_filters.ChoiceFilter(choices=LogAction.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    since = _PlausibleIsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = _PlausibleIsoDateTimeFilter(field_name="at", lookup_expr="lt")
 
     class Meta:
         model = AccessLog

@@ -17,11 +17,13 @@ from kehu.core.exceptions import DomainError, InvalidTransition
 from .. import roles, scoping
 from ..choices import GrantScope, RequestStatus
 from ..models import AccessRequest, Notification
+from ..selectors import forget_unread_count
 
 MAX_GRANT_DAYS = 90
 
 
 def notify(*, user: Any, message: str, url: str = "") -> Notification:
+    forget_unread_count(user.pk)
     return Notification.objects.create(user=user, message=message[:300], url=url)
 
 
@@ -148,4 +150,5 @@ def access_grants_expire() -> int:
 
 @transaction.atomic
 def notifications_mark_read(*, actor: Any) -> int:
+    forget_unread_count(actor.pk)
     return Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=timezone.now())

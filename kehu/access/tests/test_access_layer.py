@@ -21,6 +21,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.exceptions import PermissionDenied as APIDenied
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from kehu.access import scoping
@@ -101,7 +102,7 @@ def _queryset_or_none(view: Any) -> Any:
     """A view without a queryset of its own (schema, auth, statistics) holds no records to restrict."""
     try:
         return view.get_queryset()
-    except (AssertionError, AttributeError, NotImplementedError, KeyError, TypeError, PermissionDenied):
+    except (AssertionError, AttributeError, NotImplementedError, KeyError, TypeError, PermissionDenied, APIDenied):
         return None
 
 

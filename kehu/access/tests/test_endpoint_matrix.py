@@ -32,7 +32,7 @@ def archive_with_people(users, archive):
 def test_matrix_through_the_pages(client, users, archive_with_people, username):
     client.force_login(users[username])
     listing = client.get(reverse("customers:list")).content.decode()
-    exported = load_workbook(io.BytesIO(client.get(reverse("customers:export")).content)).active
+    exported = load_workbook(io.BytesIO(client.get(reverse("customers:export")).getvalue())).active
     exported_names = {row[1] for row in exported.iter_rows(min_row=2, values_only=True)}  # column 2: 客户名称
     for grade, customer in archive_with_people.items():
 

@@ -91,7 +91,7 @@ def test_access_log_filters_pages_and_exports_xlsx(client, users, archive, djang
     with django_assert_max_num_queries(8):
         admin.get(reverse("access:log"))
     response = admin.get(reverse("access:log_export"), {"username": "sales2"})
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     assert sheet.max_row == 4  # header + 3 rows for sales2
     assert AccessLog.objects.filter(action="log_export", user=users["admin"], rows=3).exists()
 
@@ -171,3 +171,21 @@ def test_unread_badge_tag_for_the_nav(rf, users):
     for _ in range(3):
         notify(user=users["sales"], message="测试")
     assert ">3</span>" in template.render(Context({"request": request}))
+
+
+def test_unread_badge_is_a_cached_counter_dropped_on_notify_and_read(rf, users, django_assert_num_queries):
+    from django.template import Context, Template
+
+    from kehu.access.services import notifications_mark_read, notify
+
+    template = Template("{% load access_tags %}{% access_unread_badge %}")
+    request = rf.get("/")
+    request.user = users["sales"]
+    notify(user=users["sales"], message="测试")
+    assert ">1</span>" in template.render(Context({"request": request}))
+    with django_assert_num_queries(0):  # every further page: no query for the badge
+        assert ">1</span>" in template.render(Context({"request": request}))
+    notify(user=users["sales"], message="测试")
+    assert ">2</span>" in template.render(Context({"request": request}))
+    notifications_mark_read(actor=users["sales"])
+    assert template.render(Context({"request": request})) == ""

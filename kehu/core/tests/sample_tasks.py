@@ -11,3 +11,13 @@ def bump_counter(key: str, by: int) -> int:
     sequence.value += by
     sequence.save(update_fields=["value"])
     return sequence.value
+
+
+@task(queue_name="bulk")
+def long_batch(key: str, seconds: float) -> None:
+    """Stands in for an import or re-plan: marks its start, then works for `seconds`."""
+    import time
+
+    Sequence.objects.update_or_create(key=f"{key}-started", defaults={"value": 1})
+    time.sleep(seconds)
+    Sequence.objects.update_or_create(key=f"{key}-done", defaults={"value": 1})

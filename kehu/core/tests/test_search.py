@@ -89,3 +89,51 @@ def test_analyze_gives_the_planner_statistics_of_the_search_table(users, tianxun
         else:
             cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'customers_customer'")
         assert cursor.fetchone()[0] > 0
+
+
+def test_a_digit_query_asks_for_one_exact_four_digit_token_and_a_prefix():
+    assert search.query_terms("0013") == [("0013", False)]
+    assert search.query_terms("00138") == [("0013", False), ("00138", True)]
+    assert search.query_terms("001") == [("001", True)]
+
+
+def test_documents_hold_every_four_digit_gram_of_a_phone():
+    tokens = set(search.build_document(phones=["138-0013-8000"]).split())
+    digits = "13800138000"
+    assert {digits[i : i + 4] for i in range(len(digits) - 3)} <= tokens
+
+
+def test_the_migration_helper_adds_grams_to_an_old_document_and_nothing_else():
+    old = "0138000 138000 3800138000 38000 800 8000 abc 天讯"
+    assert set(search.add_digit_grams(old).split()) == set(old.split()) | {"0138", "1380", "3800"}
+    assert search.add_digit_grams(search.add_digit_grams(old)) == search.add_digit_grams(old)
+
+
+@pytest.mark.parametrize("query", ["0138", "3800", "80013", "00138"])
+def test_middle_fragments_of_a_mobile_find_the_customer(users, tianxun, query):
+    assert list(customer_list_for(users["sales"], q=query).values_list("name", flat=True)) == ["天讯科技有限公司"]
+
+
+@pytest.mark.postgres_only
+def test_postgresql_keeps_the_search_vector_stored_with_a_large_statistics_sample(users, tianxun):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, a.attstattarget FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE c.relname IN ('customers_customer', 'customers_contact') AND a.attname = 'search_vector'"
+        )
+        assert dict(cursor.fetchall()) == {"customers_customer": 1000, "customers_contact": 1000}
+        cursor.execute("SELECT search_vector::text FROM customers_customer WHERE id = %s", [tianxun.pk])
+        assert "'0013'" in cursor.fetchone()[0]  # follows search_text, written by the database
+
+
+def test_estimated_count_is_close_to_the_real_count(users, tianxun):
+    from kehu.core.counts import estimated_count
+    from kehu.core.maintenance import analyze_database
+    from kehu.customers.models import Customer
+
+    analyze_database()
+    customers = Customer.objects.unscoped("test")
+    assert abs(estimated_count(customers) - customers.count()) <= 1
+    assert 0 <= estimated_count(customers.filter(name__startswith="天讯")) <= customers.count()

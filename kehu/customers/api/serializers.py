@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kehu.access import personal
@@ -16,8 +17,41 @@ from ..models import Contact, Customer, GradeChange, GradingRun, ImportJob, Tran
 RESTRICTED_FIELDS = ("id", "name", "grade", "owner", "owner_name", "restricted")
 
 
+class AnnualSalesRowSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+@extend_schema_field(AnnualSalesRowSerializer(many=True))
+class AnnualSalesField(serializers.Field):
+    """客户档案表 "公司近3年销售业绩": read as [{"year", "amount"}], written as the same list (or {year: amount})."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", required=False, **kwargs)
+
+    def to_representation(self, customer: Customer) -> Any:
+        view = self.parent.context.get("view") if self.parent is not None else None
+        if getattr(view, "action", "") == "list":  # a list row does not fetch its sales (no N+1)
+            return None
+        return [{"year": s.year, "amount": str(s.amount)} for s in customer.annual_sales.order_by("-year")]
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, dict):
+            data = [{"year": year, "amount": amount} for year, amount in data.items()]
+        if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+            raise serializers.ValidationError(_('请以 [{"year": 2025, "amount": "100.00"}] 的形式提供近三年销售额。'))
+        sales: dict[int, Any] = {}
+        for row in data:
+            try:
+                sales[int(row["year"])] = row["amount"]
+            except (KeyError, TypeError, ValueError) as exc:
+                raise serializers.ValidationError(_("每一行须有年度（year）和金额（amount）。")) from exc
+        return {"annual_sales": sales}
+
+
 class CustomerSerializer(ScopedModelSerializer):
     owner_name = serializers.CharField(source="owner.__str__", read_only=True)
+    annual_sales = AnnualSalesField()
     restricted = serializers.SerializerMethodField(
         help_text="true: the archive is closed to you (name, grade and owner only); request access to open it"
     )
@@ -41,6 +75,7 @@ class CustomerSerializer(ScopedModelSerializer):
             "needs_review",
             "created_at",
             "updated_at",
+            "annual_sales",
             "learned_at",
             "learned_from",
             "restricted",
@@ -122,6 +157,8 @@ class TransactionSerializer(ScopedModelSerializer):
         fields = [
             "id",
             "customer",
+            "kind",
+            "number",
             "occurred_on",
             "place",
             "product",
@@ -132,6 +169,7 @@ class TransactionSerializer(ScopedModelSerializer):
             "notes",
         ]
         read_only_fields = ["our_person"]
+        extra_kwargs = {"number": {"required": False, "help_text": "assigned (JY…) when left empty"}}
 
 
 class RegradeSerializer(serializers.Serializer):
@@ -168,6 +206,7 @@ class GradingRunSerializer(ScopedModelSerializer):
 
 class ImportJobSerializer(ScopedModelSerializer):
     file = serializers.FileField(write_only=True)
+    progress = serializers.IntegerField(read_only=True, help_text=_("当前阶段（解析或导入）的完成百分比"))
 
     class Meta:
         model = ImportJob
@@ -175,12 +214,42 @@ class ImportJobSerializer(ScopedModelSerializer):
             "id",
             "file",
             "original_name",
+            "file_size",
             "status",
+            "progress",
             "total_rows",
             "processed_rows",
+            "valid_rows",
+            "error_rows",
+            "duplicate_rows",
+            "committed_rows",
+            "columns",
+            "ignored_columns",
+            "sample",
             "errors",
             "duplicates",
             "created_count",
             "message",
+            "finished_at",
         ]
         read_only_fields = [f for f in fields if f != "file"]
+
+
+class DocumentListSerializer(serializers.Serializer):
+    """卷内文件目录: one row per filed document in the policy's order, with its page range."""
+
+    seq = serializers.IntegerField()
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    group = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    pages = serializers.IntegerField()
+    first_page = serializers.IntegerField()
+    last_page = serializers.IntegerField()
+    versions = serializers.IntegerField()
+
+
+class ProductUpgradeSerializer(serializers.Serializer):
+    product = serializers.CharField(max_length=200, help_text="the product as recorded on transactions")
+    note = serializers.CharField(max_length=250, required=False, allow_blank=True)

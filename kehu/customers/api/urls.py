@@ -12,5 +12,6 @@ router.register("grading-runs", views.GradingRunViewSet, basename="grading-run")
 
 urlpatterns = [
     path("grade-proposals/", views.GradeProposalView.as_view(), name="grade-proposals"),
+    path("product-upgrades/", views.ProductUpgradeView.as_view(), name="product-upgrades"),
     *router.urls,
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -27,10 +28,12 @@ from .serializers import (
     ContactSerializer,
     CustomerSerializer,
     CustomerUpdateSerializer,
+    DocumentListSerializer,
     GradeChangeSerializer,
     GradeProposalSerializer,
     GradingRunSerializer,
     ImportJobSerializer,
+    ProductUpgradeSerializer,
     RegradeSerializer,
     TransactionSerializer,
 )
@@ -114,8 +117,17 @@ class CustomerViewSet(
             version=version,
             learned_at=learned_at,
             source=source,
+            annual_sales=data.get("annual_sales"),
             **fields,
         )
+
+    @extend_schema(responses=DocumentListSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def documents(self, request: Request, pk: str | None = None) -> Response:
+        """卷内文件目录 (客户档案管理方案 四.1): filed order and page numbers."""
+        customer = self.get_object()
+        log_access(user=request.user, action="view", customer=customer, request=request, object_type="document")
+        return Response(DocumentListSerializer(selectors.document_register(customer), many=True).data)
 
     @extend_schema(request=RegradeSerializer, responses=GradeChangeSerializer)
     @action(detail=True, methods=["post"])
@@ -227,9 +239,15 @@ class GradingRunViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
 
 @extend_schema(tags=["customers"])
 class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Upload an .xlsx (parsed in the background), poll it, then commit."""
+    """Upload a workbook (.xlsx/.xls/.ods; previewed in the background), poll `progress`, then commit
+    (written in the background, visible all at once) or cancel. Marketing's archive keepers only."""
 
     serializer_class = ImportJobSerializer
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not roles.is_importer(request.user):
+            raise PermissionDenied(_("只有市场营销部的档案专员可以导入客户档案。"))
 
     def get_queryset(self) -> Any:
         return ImportJob.objects.filter(actor_id=self.request.user.pk).order_by("-id")
@@ -241,4 +259,26 @@ class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: str | None = None) -> Response:
         job = imports.import_commit(actor=request.user, job=self.get_object())
+        job.refresh_from_db()
         return Response(ImportJobSerializer(job).data)
+
+    @extend_schema(request=None, responses=ImportJobSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        job = imports.import_cancel(actor=request.user, job=self.get_object())
+        job.refresh_from_db()
+        return Response(ImportJobSerializer(job).data)
+
+
+class ProductUpgradeView(APIView):
+    """POST {product, note}: a major upgrade delivered; its buyers get a special-situation visit (回访制度细则 三.2)."""
+
+    @extend_schema(tags=["customers"], request=ProductUpgradeSerializer, responses={202: None, 400: None, 403: None})
+    def post(self, request: Request) -> Response:
+        serializer = ProductUpgradeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            count = services.product_upgrade_delivered(actor=request.user, **serializer.validated_data)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
+        return Response({"customers": count}, status=status.HTTP_202_ACCEPTED)

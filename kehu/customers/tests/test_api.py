@@ -37,8 +37,9 @@ def test_list_with_filters_search_and_cursor(api_for, make_customer, users, djan
 def test_retrieve_query_count_is_pinned(api_for, make_customer, django_assert_num_queries):
     customer = make_customer()
     api = api_for("mkt")
-    # token + user, the access rules (read once per request), customer with owner, access-log row
-    with django_assert_num_queries(4):
+    # token + user, the access rules (read once per request), customer with owner, its annual sales
+    # (近3年销售业绩), access-log row
+    with django_assert_num_queries(5):
         assert api.get(f"/api/customers/{customer.pk}/").json()["archive_no"] == customer.archive_no
 
 

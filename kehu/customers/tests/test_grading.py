@@ -58,12 +58,47 @@ def test_grading_run_can_be_repeated_and_a_failed_run_says_so(make_customer, mon
     second = grading.grading_run(run_id=GradingRun.objects.create().pk)
     assert first.distribution == second.distribution
     monkeypatch.setattr(grading, "_score_batch", lambda policy, ids: 1 / 0)
+    monkeypatch.setattr(grading, "_score_range_sql", lambda policy, after, upto: 1 / 0)  # PostgreSQL's path
     broken = GradingRun.objects.create()
     with pytest.raises(ZeroDivisionError):
         grading.grading_run(run_id=broken.pk)
     broken.refresh_from_db()
     assert broken.status == "failed" and "ZeroDivisionError" in broken.error
     assert Customer.objects.filter(proposed_grade="").count() == 0  # the previous proposals stay
+
+
+def test_the_stored_score_is_the_policy_formula_for_every_kind_of_customer(make_customer, users):
+    """On PostgreSQL the run scores in one UPDATE per range of ids: it must agree with score()."""
+    from decimal import Decimal
+
+    GradingPolicy.objects.create(key_regions="上海 江苏", sales_full_score=Decimal("800000"))
+    policy = grading.current_policy()
+    cases = [
+        {"region": "上海", "industry_standing": "leader", "registered_capital": 5 * 10**7, "deal_probability": 80},
+        {"region": "西藏", "industry_standing": "other", "registered_capital": None, "deal_probability": 0},
+        {"region": "江苏", "industry_standing": "small", "registered_capital": 10**9, "deal_probability": 100},
+        {"region": "", "industry_standing": "medium", "registered_capital": 123456, "deal_probability": 33},
+    ]
+    made = []
+    for i, fields in enumerate(cases):
+        customer = make_customer(f"评分{i}有限公司", staff_chinese=7 * i * i * i, staff_foreign=i, **fields)
+        services.transaction_create(
+            actor=users["mkt"], customer=customer, occurred_on=dt.date.today(), amount=300_000 * i
+        )
+        services.transaction_create(  # older than twelve months: not counted
+            actor=users["mkt"], customer=customer, occurred_on=dt.date.today() - dt.timedelta(days=400), amount=10**6
+        )
+        made.append((customer, fields, 300_000 * i))
+    grading.grading_run(run_id=GradingRun.objects.create().pk)
+    for customer, fields, sales in made:
+        customer.refresh_from_db()
+        expected = grading.score(
+            policy=policy,
+            staff=customer.staff_chinese + customer.staff_foreign,
+            sales_12m=Decimal(sales),
+            **fields,
+        )
+        assert abs(customer.score - expected) <= Decimal("0.01"), (fields, customer.score, expected)
 
 
 def test_regrade_needs_reason_keeps_history_and_publishes(make_customer, users, django_capture_on_commit_callbacks):

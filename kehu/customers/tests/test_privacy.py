@@ -91,7 +91,7 @@ def test_person_export_json_and_xlsx(users, contact):
     assert data["contact"]["family"] == "妻子王丽"
     assert len(data["history"]) == 2
     json.dumps(data, ensure_ascii=False)  # serialisable as delivered
-    book = load_workbook(io.BytesIO(services.person_export_xlsx(data)))
+    book = load_workbook(io.BytesIO(services.person_export_xlsx(data).content()))
     values = {row[0]: row[1] for row in book["contact"].iter_rows(min_row=2, values_only=True)}
     assert values["name"] == "赵总" and values["hobbies"] == "钓鱼"
     assert "history" in book.sheetnames

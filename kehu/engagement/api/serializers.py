@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from kehu.access.drf import ScopedModelSerializer
@@ -26,6 +29,12 @@ class PolicySerializer(ScopedModelSerializer):
         ]
         read_only_fields = ["scope", "key", "updated_at"]
         extra_kwargs = {"version": {"required": True, "read_only": False}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # PATCH skips "required"; an update without the version it started from cannot be checked.
+        if "version" not in attrs:
+            raise serializers.ValidationError({"version": [_("请提供您开始编辑时的版本号（version）。")]})
+        return attrs
 
 
 class ReplanJobSerializer(ScopedModelSerializer):
@@ -120,6 +129,10 @@ class FollowUpCompleteSerializer(serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True)
     actions = serializers.CharField(required=False, allow_blank=True)
     action_department = serializers.ChoiceField(choices=Department.choices, required=False, allow_blank=True)
+    action_due_on = serializers.DateField(required=False, allow_null=True)
+    attitude = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    speed = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    ability = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
 
 
 class FollowUpStatsSerializer(serializers.Serializer):
@@ -153,6 +166,10 @@ class CareItemSerializer(ScopedModelSerializer):
             "status",
             "sent_at",
             "record",
+            "gift",
+            "budget",
+            "approved_by",
+            "approved_at",
         ]
         read_only_fields = fields
 
@@ -186,6 +203,17 @@ class BoardMoveSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
     state = serializers.ChoiceField(choices=BoardState.choices, required=False)
     planned_on = serializers.DateField(required=False)
+
+
+class CareOccasionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    display = serializers.CharField(source="label")
+    on = serializers.DateField()
+    statutory = serializers.BooleanField()
+    lunar = serializers.BooleanField()
+    off_from = serializers.DateField(allow_null=True)
+    off_until = serializers.DateField(allow_null=True)
+    origin = serializers.CharField(source="source")
 
 
 class WorkdaySerializer(serializers.Serializer):

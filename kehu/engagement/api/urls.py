@@ -13,5 +13,6 @@ router.register("board-items", views.BoardItemViewSet, basename="board-item")
 
 urlpatterns = [
     path("calendar/workdays/", views.WorkdayView.as_view(), name="calendar-workdays"),
+    path("calendar/care/", views.CareCalendarView.as_view(), name="calendar-care"),
     *router.urls,
 ]

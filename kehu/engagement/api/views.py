@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,11 +22,12 @@ from kehu.core import workcalendar
 from kehu.core.api import date_param, int_param
 
 from .. import selectors, services
-from ..models import BoardItem, ContactPlan, MaintenancePolicy, ReplanJob
+from ..models import BoardItem, CareItem, ContactPlan, MaintenancePolicy, ReplanJob
 from .serializers import (
     BoardItemSerializer,
     BoardMoveSerializer,
     CareItemSerializer,
+    CareOccasionSerializer,
     CareRecordSerializer,
     ContactPlanSerializer,
     FollowUpCompleteSerializer,
@@ -177,6 +179,20 @@ class FollowUpViewSet(
         )
         return Response(FollowUpStatsSerializer([*report.rows, report.total], many=True).data)
 
+    @extend_schema(parameters=[OpenApiParameter("since", dt.date), OpenApiParameter("until", dt.date)])
+    @action(detail=False, methods=["get"], url_path="stats-by-person")
+    def stats_by_person(self, request: Request) -> Response:
+        """Follow-up results per person, and service quality (服务态度、响应速度、解决能力) per staff member."""
+        today = timezone.localdate()
+        since = date_param(request, "since") or today.replace(day=1)
+        until = date_param(request, "until") or today
+        return Response(
+            {
+                "by_person": selectors.followup_results_by_person(request.user, since=since, until=until),
+                "quality": selectors.service_quality_by_staff(request.user, since=since, until=until),
+            }
+        )
+
 
 @extend_schema(
     tags=["engagement"],
@@ -207,6 +223,42 @@ class CareItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         item = services.care_item_record(actor=request.user, item=item, **serializer.validated_data)
         return Response(CareItemSerializer(item).data)
 
+    @extend_schema(request=None, responses=CareItemSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """A manager approves a gift and its budget."""
+        item = services.care_gift_approve(actor=request.user, item=self.get_object())
+        return Response(CareItemSerializer(item).data)
+
+    @extend_schema(parameters=[OpenApiParameter("type", str, enum=["xlsx", "pdf"])], responses={200: bytes})
+    @action(detail=False, methods=["get"], url_path="gift-list")
+    def gift_list(self, request: Request) -> HttpResponse:
+        """The gifts to buy and send (filtered like the list): Excel, or PDF to print."""
+        from kehu.access.audit import log_access
+        from kehu.messaging.letters import gift_list_pdf, gift_list_xlsx
+
+        from ..care import gift_rows
+
+        kind = request.query_params.get("type", "xlsx")
+        if kind not in ("xlsx", "pdf"):
+            raise ValidationError({"type": [_("可选值：%(choices)s") % {"choices": "xlsx, pdf"}]})
+        gifts = CareItem.objects.restrict(request.user, "view").filter(action="gift").exclude(status="skipped")
+        since, until = date_param(request, "since"), date_param(request, "until")
+        if since:
+            gifts = gifts.filter(occasion_on__gte=since)
+        if until:
+            gifts = gifts.filter(occasion_on__lte=until)
+        items = list(gifts.select_related("customer", "contact").order_by("occasion_on", "id")[:5000])
+        rows = gift_rows(items)
+        log_access(user=request.user, action="export", request=request, rows=len(rows), detail={"gift_list": kind})
+        if kind == "pdf":
+            return HttpResponse(gift_list_pdf(rows), content_type="application/pdf")
+        response = HttpResponse(
+            gift_list_xlsx(rows), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = 'attachment; filename="gift-list.xlsx"'
+        return response
+
 
 @extend_schema(tags=["engagement"], parameters=[OpenApiParameter("owner", int)])
 class BoardItemViewSet(
@@ -236,6 +288,23 @@ class BoardItemViewSet(
         serializer.is_valid(raise_exception=True)
         item = services.board_item_move(actor=request.user, item=item, **serializer.validated_data)
         return Response(BoardItemSerializer(item).data)
+
+
+class CareCalendarView(APIView):
+    """GET the care calendar of a year (?year=2027): every statutory holiday with the days off of the
+    official notice (where published) and the lunar festivals, on their solar dates."""
+
+    @extend_schema(
+        tags=["calendar"], parameters=[OpenApiParameter("year", int)], responses=CareOccasionSerializer(many=True)
+    )
+    def get(self, request: Request) -> Response:
+        from ..care import festivals_of
+
+        year = int_param(request, "year") or timezone.localdate().year
+        if not 1901 <= year <= 2099:  # the lunar tables' range
+            raise ValidationError({"year": [_("年份须在 1901 到 2099 之间。")]})
+        occasions = [{**o.__dict__, "label": o.label} for o in festivals_of(year)]
+        return Response(CareOccasionSerializer(occasions, many=True).data)
 
 
 class WorkdayView(APIView):

@@ -104,7 +104,7 @@ def test_service_desk_events_plan_visits_for_the_right_department_once(
     complaint = FollowUp.objects.get(type=FollowUpType.AFTER_COMPLAINT)
     assert (complaint.assignee, complaint.due_on) == (users["cs"], today + dt.timedelta(days=7))
     problem = FollowUp.objects.get(type=FollowUpType.AFTER_PROBLEM)
-    assert problem.assignee == users["tech"] and (problem.source_type, problem.source_id) == ("ticket", "9")
+    assert problem.assignee == users["cs_lead"] and (problem.source_type, problem.source_id) == ("ticket", "9")
     assert FollowUp.objects.get(type=FollowUpType.SATISFACTION).assignee == users["cs"]
     assert FollowUp.objects.count() == 3
 

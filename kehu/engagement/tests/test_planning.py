@@ -128,3 +128,38 @@ def test_a_new_customer_is_planned_as_soon_as_it_is_created(users, django_captur
         customer = customer_create(actor=users["sales"], name="刚建档有限公司", grade="A")
     plan = ContactPlan.objects.get(customer=customer)
     assert plan.phone_every_days == 7 and plan.next_phone_on is not None
+
+
+def test_a_replan_gives_the_dates_of_planning_schedule_for_every_kind_of_plan(make_customer):
+    """On PostgreSQL the re-plan updates each batch in one statement: it must agree with schedule()."""
+    from kehu.engagement import planning
+
+    cases = [
+        ("A", dt.date(2026, 1, 31), None),  # month end: + months clamps to the shorter month
+        ("B", None, dt.date(2025, 12, 31)),
+        ("C", dt.date(2026, 2, 28), dt.date(2026, 2, 28)),
+        ("A", None, None),  # never contacted: the clock starts at the plan's start
+    ]
+    made = []
+    for i, (grade, last_phone, last_visit) in enumerate(cases):
+        customer = make_customer(f"重排{i}有限公司", grade=grade)
+        ContactPlan.objects.filter(customer=customer).update(
+            last_phone_on=last_phone, last_visit_on=last_visit, anchor_on=dt.date(2025, 11, 30)
+        )
+        made.append(customer)
+    job = services.replan_run(services.ReplanJob.objects.create(total=len(made)).pk)
+    assert job.status == JobStatus.DONE
+    policies = planning.policies_by_key()
+    for customer in made:
+        plan = ContactPlan.objects.get(customer=customer)
+        terms = planning.terms_for(policies, customer.grade, customer.priority)
+        expected = planning.schedule(
+            terms, anchor_on=plan.anchor_on, last_phone_on=plan.last_phone_on, last_visit_on=plan.last_visit_on
+        )
+        assert (plan.phone_every_days, plan.visit_every_months) == (terms.phone_every_days, terms.visit_every_months)
+        assert (plan.next_phone_on, plan.next_visit_on, plan.next_due_on) == (
+            expected.next_phone_on,
+            expected.next_visit_on,
+            expected.next_due_on,
+        )
+        assert plan.assignee_id == customer.owner_id

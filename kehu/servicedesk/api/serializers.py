@@ -9,8 +9,18 @@ from rest_framework import serializers
 from kehu.access.drf import ScopedModelSerializer, ScopedRelatedField
 from kehu.accounts.choices import Department
 
-from ..choices import ComplaintCategory, DemandType, IntakeChannel, Urgency
-from ..models import Complaint, Demand, MailMessage, SlaTimer, Ticket, TimelineEntry
+from ..choices import ComplaintCategory, ConsultationTopic, DemandType, IntakeChannel, Urgency
+from ..models import (
+    Complaint,
+    Consultation,
+    Demand,
+    MailMessage,
+    SlaTimer,
+    Ticket,
+    TicketMember,
+    TicketMilestone,
+    TimelineEntry,
+)
 from ..selectors import intake_customers
 from ..workflow import Field, Transition
 
@@ -56,6 +66,12 @@ class IntakeCustomerField(ScopedRelatedField):
         return intake_customers(getattr(request, "user", None))
 
 
+def _active_users() -> Any:
+    from kehu.accounts.models import User
+
+    return User.objects.filter(is_active=True)
+
+
 def _customer_field() -> Any:
     from kehu.customers.models import Customer
 
@@ -74,7 +90,7 @@ class ComplaintSerializer(_RecordSerializer):
             f.name
             for f in Complaint._meta.concrete_fields
             if f.name not in ("customer", "channel", "reason", "request", "contact_name", "contact_phone")
-            and f.name not in ("business_address", "category", "product", "quantity", "received_at")
+            and f.name not in ("business_address", "category", "product", "quantity", "unit", "received_at")
         ]
 
 
@@ -89,6 +105,7 @@ class ComplaintCreateSerializer(_CreateMixin):
     category = serializers.ChoiceField(choices=ComplaintCategory.choices, required=False)
     product = serializers.CharField(required=False, allow_blank=True, max_length=120)
     quantity = serializers.IntegerField(required=False, min_value=0)
+    unit = serializers.CharField(required=False, allow_blank=True, max_length=16)
     received_at = serializers.DateTimeField(required=False)
 
 
@@ -124,6 +141,9 @@ class DemandCreateSerializer(_CreateMixin):
     type = serializers.ChoiceField(choices=DemandType.choices, required=False)
     department = serializers.ChoiceField(choices=Department.choices, required=False)
     planned_completion = serializers.DateField(required=False, allow_null=True)
+    # SOP 需求挖掘与跟进 "明确内部责任人与解决时限，定期向客户反馈进度".
+    owner = serializers.PrimaryKeyRelatedField(queryset=_active_users(), required=False, allow_null=True)
+    progress_every_days = serializers.IntegerField(required=False, min_value=1, max_value=90)
 
 
 class ReplySerializer(serializers.Serializer):
@@ -169,3 +189,44 @@ def transition_serializer(kind: str, spec: Transition) -> type[serializers.Seria
         name = "".join(part.title() for part in f"{kind}_{spec.name}".split("_")) + "Serializer"
         _CACHE[key] = type(name, (serializers.Serializer,), fields)
     return _CACHE[key]
+
+
+class TicketMemberSerializer(serializers.ModelSerializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=_active_users())
+    user_name = serializers.CharField(source="user.__str__", read_only=True)
+
+    class Meta:
+        model = TicketMember
+        fields = ["id", "user", "user_name", "department", "role", "added_at"]
+        read_only_fields = ["department", "added_at"]
+
+
+class TicketMilestoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TicketMilestone
+        fields = ["id", "title", "planned_at", "reached_at", "told_customer_at", "told_note"]
+        read_only_fields = ["reached_at", "told_customer_at", "told_note"]
+
+
+class MilestoneReachSerializer(serializers.Serializer):
+    milestone = serializers.IntegerField()
+    told_note = serializers.CharField(help_text="what the customer was told (SOP: 重大节点需主动告知)")
+
+
+class ConsultationSerializer(_RecordSerializer):
+    class Meta:
+        model = Consultation
+        exclude = ["created_at"]
+        read_only_fields = [f.name for f in Consultation._meta.concrete_fields]
+
+
+class ConsultationCreateSerializer(_CreateMixin):
+    customer = _customer_field()
+    description = serializers.CharField()
+    type = serializers.ChoiceField(choices=ConsultationTopic.choices, required=False)
+    channel = serializers.ChoiceField(choices=IntakeChannel.choices, required=False)
+    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    department = serializers.ChoiceField(choices=Department.choices, required=False)
+    owner = serializers.PrimaryKeyRelatedField(queryset=_active_users(), required=False, allow_null=True)
+    received_at = serializers.DateTimeField(required=False)

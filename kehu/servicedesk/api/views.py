@@ -8,24 +8,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from kehu.access.audit import log_access
+from kehu.core.api import choice_param, field_param, single_param
 
 from .. import mail, selectors, services
 from ..workflow import WORKFLOWS
 from .serializers import (
     ComplaintCreateSerializer,
     ComplaintSerializer,
+    ConsultationCreateSerializer,
+    ConsultationSerializer,
     DemandCreateSerializer,
     DemandSerializer,
     MailSerializer,
+    MilestoneReachSerializer,
     ReplySerializer,
     TicketCreateSerializer,
+    TicketMemberSerializer,
+    TicketMilestoneSerializer,
     TicketSerializer,
     TimelineSerializer,
     transition_serializer,
@@ -39,10 +47,12 @@ class _RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self) -> Any:
         if self.action == "list":
-            params = self.request.query_params
-            filters = {key: params.get(key, "") for key in selectors.FILTERS[self.kind]}
+            request = self.request
+            model = selectors.MODELS[self.kind]
+            filters = {key: field_param(request, model, key) for key in selectors.FILTERS[self.kind]}
+            queue = choice_param(request, "queue", ["mine", "department", "unassigned", "breaching"])
             return selectors.record_list_for(
-                self.request.user, self.kind, queue=params.get("queue", ""), q=params.get("q", "")[:100], **filters
+                request.user, self.kind, queue=queue, q=single_param(request, "q")[:100], **filters
             ).prefetch_related("timers")
         return selectors.scoped(self.request.user, self.kind).select_related("customer").prefetch_related("timers")
 
@@ -154,6 +164,41 @@ class TicketViewSet(_ReplyMixin, _RecordViewSet):
     def create(self, request: Request) -> Response:
         return super().create(request)
 
+    @extend_schema(request=TicketMemberSerializer, responses={200: TicketMemberSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"], url_path="task-group")
+    def task_group(self, request: Request, pk: str | None = None) -> Response:
+        """专项小组 of a complex problem: list, or add a member (POST {user, role})."""
+        ticket = self.get_object()
+        if request.method == "POST":
+            serializer = TicketMemberSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            services.ticket_member_add(actor=request.user, ticket=ticket, **serializer.validated_data)
+        members = ticket.task_group.select_related("user").order_by("role", "id")
+        return Response(TicketMemberSerializer(members, many=True).data)
+
+    @extend_schema(request=TicketMilestoneSerializer, responses={200: TicketMilestoneSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    def milestones(self, request: Request, pk: str | None = None) -> Response:
+        """Milestones of the confirmed plan: list, or add one (POST {title, planned_at})."""
+        ticket = self.get_object()
+        if request.method == "POST":
+            serializer = TicketMilestoneSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            services.ticket_milestone_add(actor=request.user, ticket=ticket, **serializer.validated_data)
+        return Response(TicketMilestoneSerializer(ticket.milestones.all(), many=True).data)
+
+    @extend_schema(request=MilestoneReachSerializer, responses={200: TicketMilestoneSerializer})
+    @action(detail=True, methods=["post"], url_path="milestone-reached")
+    def milestone_reached(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        serializer = MilestoneReachSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        milestone = get_object_or_404(ticket.milestones, pk=serializer.validated_data["milestone"])
+        milestone = services.ticket_milestone_reach(
+            actor=request.user, milestone=milestone, told_note=serializer.validated_data["told_note"]
+        )
+        return Response(TicketMilestoneSerializer(milestone).data)
+
 
 @extend_schema_view(list=extend_schema(parameters=_filters("demand")))
 @extend_schema(tags=["servicedesk"])
@@ -168,6 +213,83 @@ class DemandViewSet(_RecordViewSet):
         return super().create(request)
 
 
+@extend_schema_view(list=extend_schema(parameters=_filters("consultation")))
+@extend_schema(tags=["servicedesk"])
+class ConsultationViewSet(_RecordViewSet):
+    """客户咨询: 咨询 → 记录 → 处理 → 跟踪 → 回访."""
+
+    kind = "consultation"
+    serializer_class = ConsultationSerializer
+    create_serializer = ConsultationCreateSerializer
+    create_service = staticmethod(services.consultation_create)
+
+    @extend_schema(request=ConsultationCreateSerializer, responses={201: ConsultationSerializer})
+    def create(self, request: Request) -> Response:
+        return super().create(request)
+
+
 _add_transitions(ComplaintViewSet, ComplaintSerializer)
+_add_transitions(ConsultationViewSet, ConsultationSerializer)
 _add_transitions(TicketViewSet, TicketSerializer)
 _add_transitions(DemandViewSet, DemandSerializer)
+
+
+REPORTS = ("complaints", "complaint-table", "tickets", "demands")
+
+
+@extend_schema(
+    tags=["servicedesk"],
+    parameters=[
+        OpenApiParameter("report", str, enum=list(REPORTS), required=True),
+        OpenApiParameter("period", str, enum=["month", "quarter", "year"]),
+        OpenApiParameter("start", str, description="YYYY-MM-DD, included"),
+        OpenApiParameter("end", str, description="YYYY-MM-DD, excluded"),
+        OpenApiParameter("after", int, description="complaint-table: the next_after of the previous page"),
+    ],
+    responses={200: None, 400: None},
+)
+class StatsView(APIView):
+    """客户投诉统计表 (summary or every line), and problem and demand statistics, by month, quarter or year."""
+
+    def get(self, request: Request) -> Response:
+        from django.utils.translation import gettext as _
+
+        from .. import stats
+        from ..forms import StatsForm
+
+        report = request.query_params.get("report", "complaints")
+        form = StatsForm(request.query_params)
+        if report not in REPORTS:
+            return Response({"report": [_("未知的报表。")]}, status=status.HTTP_400_BAD_REQUEST)
+        if not form.is_valid():
+            return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
+        period, start, end = form.values()
+        after = request.query_params.get("after", "0")
+        if not after.isdigit() or len(after) > 18:
+            return Response({"after": [_("参数 after 须为整数。")]}, status=status.HTTP_400_BAD_REQUEST)
+        if report == "complaint-table":
+            data = stats.complaint_table(request.user, period=period, start=start, end=end, after=int(after))
+            data["columns"] = dict(stats.table_headers())
+        elif report == "tickets":
+            data = stats.ticket_stats(request.user, period=period, start=start, end=end)
+        elif report == "demands":
+            data = stats.demand_stats(request.user, period=period, start=start, end=end)
+        else:
+            data = stats.complaint_stats(request.user, period=period, start=start, end=end)
+        log_access(user=request.user, action="view", request=request, detail={"report": report, "period": period})
+        return Response(_jsonable(data))
+
+
+def _jsonable(value: Any) -> Any:
+    import datetime as dt
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value) if hasattr(value, "_proxy____cast") else value

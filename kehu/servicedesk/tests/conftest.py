@@ -10,7 +10,7 @@ from kehu.servicedesk import services
 # The complaint loop in order: (transition, actor, data).
 COMPLAINT_STEPS: list[tuple[str, str, dict[str, Any]]] = [
     ("analyse", "cs", {"responsible": True, "nature": "serious", "deadline_told": True}),
-    ("route", "cs", {"main_cause": "出厂检验漏检", "responsible_department": "tech_support"}),
+    ("route", "cs_lead", {"main_cause": "出厂检验漏检", "responsible_department": "tech_support"}),
     ("submit_plan", "tech", {"plan": "更换故障主板并上门调试"}),
     ("approve_plan", "cs_lead", {"note": "同意"}),
     (

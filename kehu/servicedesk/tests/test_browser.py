@@ -59,6 +59,10 @@ def test_a_complaint_goes_through_every_step_in_the_browser(login, page, make_cu
     detail = page.url
     _step(page, "analyse", {}, checks=("responsible", "deadline_told"), selects={"nature": "serious"})
     assert page.locator("[data-testid=timer-deadline]").count() == 1
+    assert page.locator("[data-testid=do-route]").count() == 0  # 五.2: the supervisor sends the 处理单 copy
+
+    _as(login, page, "cs_lead")
+    page.goto(detail)
     _step(page, "route", {"main_cause": "出厂检验漏检"}, selects={"responsible_department": "tech_support"})
 
     _as(login, page, "tech")

@@ -37,7 +37,12 @@ def test_a_complaint_goes_through_every_step(users, complaint, walk, django_capt
     assert [s[0] for s in steps] == ["create", *[name for name, _a, _d in COMPLAINT_STEPS]]
     assert steps[-1] == ("close", "signed_off", "closed")
     assert published == [
-        {"complaint_id": complaint.pk, "customer_id": complaint.customer_id, "actor_id": users["cs"].pk}
+        {
+            "complaint_id": complaint.pk,
+            "customer_id": complaint.customer_id,
+            "actor_id": users["cs"].pk,
+            "handler_id": users["cs"].pk,
+        }
     ]
     # the promised deadline and the follow-up were timers, both met
     # the responsible department's manager got the handling sheet copy as a PDF

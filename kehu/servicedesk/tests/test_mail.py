@@ -159,3 +159,70 @@ def test_an_attachment_name_cannot_escape_the_document_folder(customer, settings
     assert set(names) == {"../../../etc/现场.txt", ".."}  # shown to people as the sender named them
     assert all(path.startswith(str(settings.MEDIA_ROOT)) for path in names.values())
     assert names["../../../etc/现场.txt"].endswith("现场.txt")
+
+
+def _send(port: int, message: EmailMessage) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.send_message(message)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stranger_naming_a_case_number_is_not_threaded_and_never_receives_the_reply(
+    listener, users, customer, django_capture_on_commit_callbacks
+):
+    """The hijack: record numbers are sequential, so anyone could mail `Re: [TS-…]` and get staff's
+    next reply. The stranger's mail waits in the unmatched queue; the reply goes to the customer."""
+    _send(listener, _message("buyer@tianxun.example", Message_ID="<m1@tianxun.example>"))
+    complaint = Complaint.objects.get()
+    _send(listener, _message("attacker@evil.example", subject=f"Re: [{complaint.number}] 设备故障投诉"))
+    _send(
+        listener,
+        _message("attacker@evil.example", subject="Re: hello", In_Reply_To="<m1@tianxun.example>"),
+    )
+    strangers = MailMessage.objects.filter(from_addr="attacker@evil.example")
+    assert strangers.count() == 2
+    assert all(m.complaint_id is None and m.ticket_id is None and m.customer_id is None for m in strangers)
+    from kehu.servicedesk import selectors
+
+    assert set(selectors.unmatched_mail(users["cs"]).values_list("pk", flat=True)) == set(
+        strangers.values_list("pk", flat=True)
+    )
+    assert complaint.timeline.filter(action="mail_in").count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        mail.mail_reply(actor=users["cs"], record=complaint, body="工程师明天上门。")
+    assert django_mail.outbox[-1].to == ["buyer@tianxun.example"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_contact_of_the_customer_may_answer_on_the_thread(listener, users, customer):
+    from kehu.customers.services import contact_create
+
+    contact_create(actor=users["mkt"], customer=customer, name="李工", email="li.gong@tianxun.example")
+    _send(listener, _message("buyer@tianxun.example"))
+    complaint = Complaint.objects.get()
+    _send(listener, _message("Li.Gong@tianxun.example", subject=f"Re: [{complaint.number}] 补充照片"))
+    assert complaint.mails.filter(from_addr="li.gong@tianxun.example").exists()
+    assert complaint.timeline.filter(action="mail_in").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_reply_never_goes_to_an_address_that_is_no_longer_known(users, customer, django_capture_on_commit_callbacks):
+    """Mail threaded before this rule (or a contact since removed): the reply goes to a known address."""
+    first = mail.mail_intake(_message("buyer@tianxun.example").as_bytes())
+    complaint = first.complaint
+    MailMessage.objects.create(
+        complaint=complaint, customer=customer, direction="in", message_id="<x@evil>", from_addr="attacker@evil.example"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        mail.mail_reply(actor=users["cs"], record=complaint, body="已收到。")
+    assert django_mail.outbox[-1].to == ["buyer@tianxun.example"]
+
+
+@pytest.mark.django_db
+def test_the_complainants_recorded_email_is_where_replies_go(users, customer, django_capture_on_commit_callbacks):
+    complaint = services.complaint_create(
+        actor=users["cs"], customer=customer, channel="phone", reason="x", contact_phone="王经理 wang@tianxun.example"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        mail.mail_reply(actor=users["cs"], record=complaint, body="已收到。")
+    assert django_mail.outbox[-1].to == ["wang@tianxun.example"]

@@ -136,7 +136,7 @@ def test_the_page_and_the_excel_export(client, users, dataset):
     response = client.get(
         reverse("servicedesk:stats_export"), {"period": "month", "start": "2026-01-01", "end": "2027-01-01"}
     )
-    workbook = load_workbook(io.BytesIO(response.content))
+    workbook = load_workbook(io.BytesIO(response.getvalue()))
     summary = list(workbook.worksheets[0].iter_rows(values_only=True))
     assert summary[2][:4] == ("2026-01", 3, 2, 1)
     assert summary[-1][0] == "合计" and summary[-1][1] == 6 and summary[-1][-1] == 3500

@@ -125,7 +125,14 @@ def test_the_whole_ticket_loop_and_the_follow_up_after_national_day(
     follow_up = SlaTimer.objects.get(ticket=ticket, kind="follow_up")
     assert follow_up.due_at == dt.datetime(2024, 10, 8, 16, 0, tzinfo=dt.UTC)  # midnight after Oct 8, Beijing
     assert not SlaTimer.objects.filter(ticket=ticket, stopped_at__isnull=True).exclude(kind="follow_up").exists()
-    assert published == [{"ticket_id": ticket.pk, "customer_id": customer.pk, "actor_id": users["tech"].pk}]
+    assert published == [
+        {
+            "ticket_id": ticket.pk,
+            "customer_id": customer.pk,
+            "actor_id": users["tech"].pk,
+            "handler_id": users["tech"].pk,
+        }
+    ]
     ticket = services.transition(
         "ticket",
         actor=users["tech"],
@@ -180,4 +187,6 @@ def test_a_demand_keeps_its_planned_date_when_development_starts(users, customer
     )
     demand = services.transition("demand", actor=users["cs"], record=demand, name="start_development", data={})
     assert demand.planned_completion == planned
-    assert SlaTimer.objects.filter(demand=demand, stopped_at__isnull=True).count() == 1
+    # one resolution timer (and the progress-report cadence, SOP "定期向客户反馈进度")
+    open_kinds = SlaTimer.objects.filter(demand=demand, stopped_at__isnull=True).values_list("kind", flat=True)
+    assert sorted(open_kinds) == ["progress", "resolution"]

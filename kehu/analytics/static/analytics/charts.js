@@ -1,4 +1,4 @@
-// Draws the composition charts from data- attributes (the CSP allows no inline scripts).
+// Draws the analysis charts (money by default; data-unit="%" or "count" otherwise) from data- attributes (the CSP allows no inline scripts).
 document.addEventListener("DOMContentLoaded", () => {
   if (!window.echarts) { return; }
   document.querySelectorAll("[data-chart]").forEach((el) => {
@@ -7,7 +7,8 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!labels.length) { el.remove(); return; }
     // Chinese readers count in 万 (10,000); English readers in thousands.
     const zh = document.documentElement.lang.startsWith("zh");
-    const money = (v) => (zh ? (v >= 10000 ? (v / 10000).toFixed(1) + "万" : v.toFixed(0)) : (v >= 1000 ? (v / 1000).toFixed(0) + "k" : v.toFixed(0)));
+    const unit = el.dataset.unit || "";
+    const money = unit === "%" ? (v) => v.toFixed(0) + "%" : unit === "count" ? (v) => v.toFixed(0) : (v) => (zh ? (v >= 10000 ? (v / 10000).toFixed(1) + "万" : v.toFixed(0)) : (v >= 1000 ? (v / 1000).toFixed(0) + "k" : v.toFixed(0)));
     const chart = window.echarts.init(el, null, { locale: zh ? "ZH" : "EN" });
     if (el.dataset.chart === "pie") {
       chart.setOption({
@@ -19,7 +20,7 @@ document.addEventListener("DOMContentLoaded", () => {
         tooltip: { trigger: "axis", valueFormatter: money },
         grid: { left: 60, right: 10, top: 10, bottom: 60 },
         xAxis: { type: "category", data: labels, axisLabel: { rotate: 30 } },
-        yAxis: { type: "value", axisLabel: { formatter: money } },
+        yAxis: { type: "value", minInterval: unit === "count" ? 1 : 0, axisLabel: { formatter: money } },
         series: [{ type: "bar", data: values }],
       });
     }

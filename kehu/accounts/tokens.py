@@ -1,0 +1,144 @@
+"""API tokens: issue, authenticate, revoke (replaces DRF's authtoken, which stored tokens in clear,
+never expired and survived logout and password changes).
+
+A token is `secrets.token_urlsafe(32)`; the database keeps its SHA-256 (a fast hash is right here:
+the secret has 256 random bits, nothing to guess) and its first characters as a visible prefix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from kehu.core.exceptions import DomainError
+
+from .models import ApiToken
+
+PREFIX_LENGTH = 8
+# last_used_at is refreshed at most this often: a token used every second must not write every second.
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+MAX_NAMED_DAYS = 3650
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def password_stamp(user: Any) -> str:
+    """Changes whenever the password does (Django's session hash: an HMAC of the password hash)."""
+    return str(user.get_session_auth_hash())
+
+
+def login_token_days() -> int:
+    return int(str(settings.KEHU.get("API_TOKEN_DAYS", 30)))
+
+
+@dataclass(frozen=True)
+class Issued:
+    secret: str
+    token: ApiToken
+
+
+@transaction.atomic
+def token_issue(
+    *, user: Any, kind: str = ApiToken.Kind.LOGIN, name: str = "", days: int | None = None, used: bool = False
+) -> Issued:
+    """A new token; its secret is returned once and never stored."""
+    name = name.strip()
+    if kind == ApiToken.Kind.NAMED and not name:
+        raise DomainError(_("请为令牌命名。"), field_errors={"name": [_("请为令牌命名。")]})
+    days = login_token_days() if days is None else days
+    if not 1 <= days <= MAX_NAMED_DAYS:
+        message = _("有效天数应在 1 到 %(max)s 之间。") % {"max": MAX_NAMED_DAYS}
+        raise DomainError(message, field_errors={"days": [message]})
+    secret = secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        kind=kind,
+        name=name[:80],
+        prefix=secret[:PREFIX_LENGTH],
+        digest=digest(secret),
+        password_stamp=password_stamp(user),
+        expires_at=now + dt.timedelta(days=days),
+        last_used_at=now if used else None,
+    )
+    return Issued(secret=secret, token=token)
+
+
+def token_revoke(*, actor: Any, token: ApiToken) -> None:
+    """Revoke one of the actor's own tokens (admins may revoke anyone's)."""
+    if token.user_id != actor.pk and not actor.is_superuser:
+        raise DomainError(_("只能撤销自己的令牌。"))
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def tokens_revoke_for(*, user: Any, kind: str | None = None) -> int:
+    """Revoke a user's tokens (all, or one kind): on logout and when the password changes."""
+    queryset = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return queryset.update(revoked_at=timezone.now())
+
+
+def tokens_of(user: Any) -> list[ApiToken]:
+    """The user's tokens for the settings page, newest first, revoked and expired ones included."""
+    return list(ApiToken.objects.filter(user=user).select_related("user").order_by("-id")[:200])
+
+
+def is_active(token: ApiToken, *, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return token.revoked_at is None and token.expires_at > now and token.password_stamp == password_stamp(token.user)
+
+
+class TokenAuthentication(BaseAuthentication):
+    """`Authorization: Token <secret>` (or `Bearer <secret>`): one indexed lookup by digest with its user."""
+
+    keywords = (b"token", b"bearer")
+
+    def authenticate(self, request: Any) -> tuple[Any, ApiToken] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() not in self.keywords:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(_("令牌格式不正确。"))
+        try:
+            secret = parts[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed(_("令牌格式不正确。")) from exc
+        token = ApiToken.objects.select_related("user").filter(digest=digest(secret)).first()
+        now = timezone.now()
+        if token is None or not token.user.is_active or not is_active(token, now=now):
+            raise exceptions.AuthenticationFailed(_("令牌无效、已过期或已撤销。"))
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request: Any) -> str:
+        return "Token"
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes TokenAuthentication (`Authorization: Token <secret>`)."""
+
+    target_class = "kehu.accounts.tokens.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'A token from POST /api/auth/token/ or the settings page, prefixed with "Token ".',
+        }

@@ -1,0 +1,167 @@
+"""Summary tables of the analysis pages (SPEC M11), written by the worker, read through restrict().
+
+Why summary tables: a page must answer from a few indexed rows, not by walking every customer's
+history on a click. Each row that belongs to a customer is scoped like the customer (access_scope),
+so a viewer only ever counts what they may see. See docs/adr/0020-analytics-summaries-churn.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kehu.access.scoping import RestrictedManager, Scope
+
+USER = settings.AUTH_USER_MODEL
+
+
+def _assignee(user: Any, action: str) -> Q:
+    """A plan's due date is its assignee's work whatever the archive rule (as ContactPlan itself)."""
+    return Q(assignee=user)
+
+
+def _action_owner(user: Any, action: str) -> Q:
+    """The person a retention action is given to works on it (and sees it) whatever the archive rule."""
+    return Q(owner=user)
+
+
+class GradeSnapshot(models.Model):
+    """A customer's grade in one month: the nightly job overwrites the current month's row, so a past
+    month keeps the grade of its last day. Grade migration (A→B→C) compares two months."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("月份"))  # the first day of the month
+    grade = models.CharField(_("客户等级"), max_length=1)
+    taken_on = models.DateField(_("快照日期"))
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view", "export": "export"})
+
+    class Meta:
+        verbose_name = _("等级快照")
+        verbose_name_plural = _("等级快照")
+        constraints = [models.UniqueConstraint(fields=["customer", "month"], name="analytics_snapshot_one_per_month")]
+        indexes = [models.Index(fields=["month", "grade"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m} {self.grade}"
+
+
+class PlanDue(models.Model):
+    """One due date of a contact plan, recorded when the plan names it; done when the plan moves on.
+
+    ContactPlan keeps only the next date, so without this row nobody could say afterwards whether
+    last month's contacts happened on time (绩效考核: 联络计划按时完成)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    assignee = models.ForeignKey(USER, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("计划日期"))
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view", "export": "export"}, also=_assignee)
+
+    class Meta:
+        verbose_name = _("联络计划到期")
+        verbose_name_plural = _("联络计划到期")
+        constraints = [models.UniqueConstraint(fields=["customer", "due_on"], name="analytics_plandue_once")]
+        indexes = [models.Index(fields=["assignee", "due_on"]), models.Index(fields=["done_on", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.due_on}"
+
+
+class ChurnRun(models.Model):
+    """One recomputation of every customer's churn risk (nightly, or on request)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.RUNNING)
+    started_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    as_of = models.DateField(_("计算日期"))
+    processed = models.PositiveIntegerField(_("已计算客户数"), default=0)
+    at_risk = models.PositiveIntegerField(_("有流失风险的客户数"), default=0)
+    weights = models.JSONField(_("权重"), default=dict)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("流失风险计算")
+        verbose_name_plural = _("流失风险计算")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} {self.status}"
+
+
+class ChurnRisk(models.Model):
+    """The latest churn risk of one customer: a score 0–100 and the reasons that make it up."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="churn_risk"
+    )
+    score = models.PositiveSmallIntegerField(_("风险分"))
+    # [{"code": "silence", "points": 25, "params": {...}}, ...] highest points first; the words are
+    # rendered at read time (churn.reason_text) so they follow the reader's language.
+    reasons = models.JSONField(_("原因"), default=list)
+    action = models.CharField(_("建议行动"), max_length=24, blank=True)
+    as_of = models.DateField(_("计算日期"))
+    run = models.ForeignKey(ChurnRun, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view", "export": "export"})
+
+    class Meta:
+        verbose_name = _("流失风险")
+        verbose_name_plural = _("流失风险")
+        indexes = [models.Index(fields=["-score", "customer"], name="analytics_churn_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.score}"
+
+
+class ChurnAction(models.Model):
+    """A retention step for a customer at risk (维护策略): who does what by when, and how it went."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        DOING = "doing", _("进行中")
+        DONE = "done", _("已完成")
+        DROPPED = "dropped", _("已放弃")
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("行动类型"), max_length=24)
+    description = models.CharField(_("行动内容"), max_length=300)
+    owner = models.ForeignKey(USER, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("完成期限"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    score_at_start = models.PositiveSmallIntegerField(_("创建时风险分"), default=0)
+    note = models.TextField(_("处理结果"), blank=True)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = RestrictedManager()
+    access_scope = Scope(
+        customer="customer", needs={"view": "view", "edit": "view", "export": "export"}, also=_action_owner
+    )
+
+    class Meta:
+        verbose_name = _("挽留行动")
+        verbose_name_plural = _("挽留行动")
+        indexes = [
+            models.Index(fields=["customer", "status"]),
+            models.Index(fields=["owner", "status", "due_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind} {self.status}"

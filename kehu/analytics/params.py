@@ -1,0 +1,71 @@
+"""Reading the analysis pages' parameters the same way for pages and API: bad input is a clear
+message in the user's language (ParamError), never a 500 and never a silent default."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.core.inputs import MAX_DATE, MIN_DATE, date_range_message
+
+from . import kpis
+from .selectors import DIMENSIONS
+
+
+class ParamError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def date_value(params: Mapping[str, Any], name: str, default: dt.date) -> dt.date:
+    value = (params.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ParamError(name, _("日期格式应为 YYYY-MM-DD。")) from exc
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ParamError(name, date_range_message())
+    return day
+
+
+def date_range(params: Mapping[str, Any], names: tuple[str, str] = ("from", "to")) -> tuple[dt.date, dt.date]:
+    """from/to (YYYY-MM-DD); the last twelve months unless given; from after to is an error."""
+    today = timezone.localdate()
+    since = date_value(params, names[0], today.replace(year=today.year - 1) + dt.timedelta(days=1))
+    until = date_value(params, names[1], today)
+    if since > until:
+        raise ParamError(names[0], _("开始日期不能晚于结束日期。"))
+    return since, until
+
+
+def dimension(params: Mapping[str, Any], default: str = "grade") -> str:
+    by = (params.get("by") or default).strip()
+    if by not in DIMENSIONS:
+        raise ParamError("by", _("可选值：%(choices)s") % {"choices": ", ".join(DIMENSIONS)})
+    return by
+
+
+def period(params: Mapping[str, Any]) -> tuple[dt.date, dt.date]:
+    """period=YYYY-MM, this month by default."""
+    value = (params.get("period") or "").strip() or timezone.localdate().strftime("%Y-%m")
+    parsed = kpis.parse_period(value)
+    if parsed is None:
+        raise ParamError("period", _("期间格式应为 YYYY-MM。"))
+    return parsed
+
+
+def optional_int(params: Mapping[str, Any], name: str) -> int | None:
+    value = (params.get(name) or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise ParamError(name, _("请输入整数。"))
+    return int(value)

@@ -1,0 +1,33 @@
+"""The analysis module's worker jobs: nightly summaries and the churn run on request."""
+
+from __future__ import annotations
+
+from django.tasks import task
+from huey import crontab
+
+from kehu.core.queues import bulk_periodic_task
+
+
+@task(queue_name="bulk")
+def churn_run_task(run_id: int) -> int:
+    from .services import churn_run
+
+    return churn_run(run_id).processed
+
+
+@bulk_periodic_task(crontab(minute="20", hour="2"))
+def nightly_analytics() -> None:
+    """02:20, after grading (01:40): this month's grade snapshot, contact-plan due dates, churn risk."""
+    from .services import churn_run, churn_run_start, grade_snapshot_take, plan_dues_record
+
+    grade_snapshot_take()
+    plan_dues_record()
+    churn_run(churn_run_start(enqueue=False).pk)
+
+
+@bulk_periodic_task(crontab(minute="30", hour="7", day_of_week="1"))
+def weekly_manager_digest() -> None:
+    """Mondays 07:30: each manager's digest (KPIs, high risks, breaches) by e-mail."""
+    from .digest import weekly_digest
+
+    weekly_digest()

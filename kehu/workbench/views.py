@@ -1,0 +1,124 @@
+"""Views of the 工作台: home, approving from home, the message centre, the customer picker."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kehu.access.audit import log_access
+from kehu.core.exceptions import ConflictError, DomainError
+from kehu.core.inputs import safe_next
+from kehu.servicedesk import selectors as desk
+
+from . import selectors, services
+
+
+def _home(request: HttpRequest, *, status: int = 200) -> HttpResponse:
+    return render(request, "workbench/home.html", {"home": selectors.home_for(request.user)}, status=status)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return _home(request)
+
+
+@login_required
+@require_POST
+def approve_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click from the home page: the same transition as the complaint page's 批准方案."""
+    complaint = desk.get_record_for(request.user, "complaint", pk)
+    version = request.POST.get("version", "")
+    if not version.isdigit():
+        messages.error(request, _("请求无效，请刷新页面后重试。"))
+        return _home(request, status=400)
+    try:
+        services.complaint_plan_approve(
+            actor=request.user, complaint=complaint, version=int(version), note=request.POST.get("note", "")[:2000]
+        )
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+        return _home(request, status=403)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _home(request, status=409 if isinstance(error, ConflictError) else 400)
+    messages.success(request, _("已批准投诉 %(no)s 的处理方案，已通知处理人。") % {"no": complaint.number})
+    return redirect("workbench:home")
+
+
+@login_required
+def message_list(request: HttpRequest) -> HttpResponse:
+    unread_only = request.GET.get("unread") == "1"
+    after = request.GET.get("after", "")
+    rows, next_after = selectors.message_page(
+        request.user, unread_only=unread_only, after=int(after) if after.isdigit() and len(after) < 19 else None
+    )
+    return render(
+        request,
+        "workbench/messages.html",
+        {"rows": rows, "next_after": next_after, "unread_only": unread_only},
+    )
+
+
+@login_required
+def message_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a message: GET shows where it leads; POST marks it read and follows its link (a path on
+    this site only: a message's link is never an open redirect)."""
+    if request.method != "POST":
+        return redirect("workbench:messages")
+    note = services.message_mark_read(actor=request.user, pk=pk)
+    if note is None:
+        raise Http404(_("消息不存在。"))
+    if request.POST.get("stay"):
+        return redirect(safe_next(request.POST.get("next"), "/workbench/messages/"))
+    return redirect(safe_next(note.url, "/workbench/messages/"))
+
+
+@login_required
+@require_POST
+def message_read_all(request: HttpRequest) -> HttpResponse:
+    count = services.messages_mark_all_read(actor=request.user)
+    messages.success(request, _("已将 %(count)d 条消息标为已读。") % {"count": count})
+    return redirect("workbench:messages")
+
+
+@login_required
+def pick_customers(request: HttpRequest) -> JsonResponse:
+    q = request.GET.get("q", "")
+    if len(q) > 50:
+        return JsonResponse({"detail": _("搜索内容过长。")}, status=400)
+    purpose = "access" if request.GET.get("for") == "access" else "intake"
+    results = selectors.pick_customers(request.user, q, purpose=purpose)
+    if len(q.strip()) >= 2:  # a search of the archive, logged like the customer list's
+        log_access(
+            user=request.user,
+            action="search",
+            request=request,
+            query=q.strip(),
+            rows=len(results),
+            detail={"via": f"workbench:picker:{purpose}"},
+        )
+    return JsonResponse({"results": results})
+
+
+@login_required
+def shortcuts(request: HttpRequest) -> HttpResponse:
+    return render(request, "workbench/shortcuts.html")
+
+
+@login_required
+def case_export(request: HttpRequest, kind: str) -> FileResponse:
+    """The complaint, ticket or demand list as Excel, with the list's filters."""
+    from django.utils import timezone
+
+    from .exports import KINDS, case_list_xlsx
+
+    if kind not in KINDS:
+        raise Http404
+    params = {k: str(v) for k, v in request.GET.items() if k != "after"}
+    export = case_list_xlsx(user=request.user, kind=kind, request=request, params=params)
+    return export.response(f"{kind}s-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
