@@ -165,3 +165,33 @@ class ChurnAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.kind} {self.status}"
+
+
+class SalesMonth(models.Model):
+    """One customer's net sales of one product in one month (销售汇总): the composition page reads
+    these few rows instead of grouping the live transactions on every request.
+
+    Kept current by the transaction_created handler (which recomputes the one row a new transaction
+    touches, so running it twice changes nothing) and rebuilt in full by the nightly job, which also
+    catches edits and deletions made outside transaction_create. A refund subtracts (net_amount)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("月份"))  # the first day of the month
+    product = models.CharField(_("产品/项目"), max_length=200, blank=True)
+    amount = models.DecimalField(_("销售额（元）"), max_digits=16, decimal_places=2, default=0)
+    quantity = models.IntegerField(_("数量"), default=0)  # net: a refund's units come back
+    deals = models.PositiveIntegerField(_("交易次数"), default=0)  # sales, refunds not counted
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view", "export": "export"})
+
+    class Meta:
+        verbose_name = _("月度销售汇总")
+        verbose_name_plural = _("月度销售汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "month", "product"], name="analytics_salesmonth_once")
+        ]
+        indexes = [models.Index(fields=["month", "customer"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m} {self.product} {self.amount}"
