@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import drill, views
 
 app_name = "analytics"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("churn/actions/<int:pk>/", views.churn_action_update, name="churn-action-update"),
     path("kpis/", views.kpi_page, name="kpis"),
     path("kpis/export/", views.kpi_export, name="kpis-export"),
+    path("kpis/records/", drill.kpi_records, name="kpi-records"),
     path("service/", views.service_page, name="service"),
     path("service/export/", views.service_export, name="service-export"),
+    path("service/records/", drill.service_records, name="service-records"),
 ]
