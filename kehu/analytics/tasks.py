@@ -34,3 +34,11 @@ def weekly_manager_digest() -> None:
     from .digest import weekly_digest
 
     weekly_digest()
+
+
+@bulk_periodic_task(crontab(minute="40", hour="3", day="1"))
+def monthly_review() -> None:
+    """The 1st of each month, 03:40: the periodic review (定期审查) of the month just ended."""
+    from .review import review_run
+
+    review_run()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import drill, views
+from . import drill, review_views, views
 
 app_name = "analytics"
 urlpatterns = [
@@ -17,4 +17,8 @@ urlpatterns = [
     path("service/", views.service_page, name="service"),
     path("service/export/", views.service_export, name="service-export"),
     path("service/records/", drill.service_records, name="service-records"),
+    path("review/", review_views.review_page, name="review"),
+    path("review/run/", review_views.review_run_now, name="review-run"),
+    path("review/actions/", review_views.improvement_create, name="improvement-create"),
+    path("review/actions/<int:pk>/", review_views.improvement_update, name="improvement-update"),
 ]
