@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import drill, review_views, views
+from . import drill, loyalty_views, review_views, views
 
 app_name = "analytics"
 urlpatterns = [
@@ -21,4 +21,6 @@ urlpatterns = [
     path("review/run/", review_views.review_run_now, name="review-run"),
     path("review/actions/", review_views.improvement_create, name="improvement-create"),
     path("review/actions/<int:pk>/", review_views.improvement_update, name="improvement-update"),
+    path("loyalty/", loyalty_views.loyalty_page, name="loyalty"),
+    path("loyalty/export/", loyalty_views.loyalty_export, name="loyalty-export"),
 ]
