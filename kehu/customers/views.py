@@ -20,6 +20,7 @@ from kehu.access.audit import log_access
 from kehu.accounts.backends import users_version
 from kehu.core.exceptions import ConflictError, DomainError
 from kehu.core.files import verify
+from kehu.workbench.lists import list_total
 
 from . import grading, imports, selectors, services
 from .choices import InfoSource, Priority
@@ -87,6 +88,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "params": params.urlencode(),
         "q": q,
         "filter_key": _filter_key(request),
+        "total": list_total(customers, page=None if after else rows, more=bool(next_after)),
     }
     template = "customers/partials/table.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)

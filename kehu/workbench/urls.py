@@ -12,4 +12,5 @@ urlpatterns = [
     path("workbench/pick/customers/", views.pick_customers, name="pick_customers"),
     path("workbench/shortcuts/", views.shortcuts, name="shortcuts"),
     path("workbench/export/<str:kind>.xlsx", views.case_export, name="case_export"),
+    path("workbench/export/engagement/<str:kind>.xlsx", views.engagement_export, name="engagement_export"),
 ]

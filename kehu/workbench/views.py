@@ -122,3 +122,18 @@ def case_export(request: HttpRequest, kind: str) -> FileResponse:
     params = {k: str(v) for k, v in request.GET.items() if k != "after"}
     export = case_list_xlsx(user=request.user, kind=kind, request=request, params=params)
     return export.response(f"{kind}s-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+
+
+@login_required
+def engagement_export(request: HttpRequest, kind: str) -> FileResponse:
+    """The follow-up, contact-plan or interaction list as Excel, with the list's filters."""
+    from django.utils import timezone
+
+    from .exports import ENGAGEMENT_KINDS, engagement_list_xlsx
+
+    if kind not in ENGAGEMENT_KINDS:
+        raise Http404
+    params = request.GET.copy()
+    params.pop("after", None)
+    export = engagement_list_xlsx(user=request.user, kind=kind, request=request, params=params)
+    return export.response(f"{kind}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
