@@ -25,7 +25,7 @@ from kehu.customers.selectors import contacts_for
 from kehu.workbench.lists import list_total
 
 from . import selectors, services
-from .choices import BoardState
+from .choices import BoardState, FollowUpStatus
 from .exports import overview_xlsx
 from .forms import (
     BoardItemForm,
@@ -282,8 +282,8 @@ def followup_list(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
         "total": list_total(queryset, page=None if request.GET.get("after") else rows, more=bool(next_after)),
         # Batch close (issue 11): only one's own planned follow-ups can be closed, so the checkboxes
-        # are shown on those rows only.
-        "me": request.user.pk,
+        # are shown on those rows only (workbench.services.followups_close checks it again).
+        "closable": {f.pk for f in rows if f.assignee_id == request.user.pk and f.status == FollowUpStatus.PLANNED},
     }
     return render(request, "engagement/followups.html", context)
 

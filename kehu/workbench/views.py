@@ -137,3 +137,51 @@ def engagement_export(request: HttpRequest, kind: str) -> FileResponse:
     params.pop("after", None)
     export = engagement_list_xlsx(user=request.user, kind=kind, request=request, params=params)
     return export.response(f"{kind}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+
+
+# --- batch actions on lists ----------------------------------------------------------------------------
+
+
+def _selected(request: HttpRequest) -> list[int]:
+    return [int(v) for v in request.POST.getlist("ids") if v.isdigit() and len(v) < 19]
+
+
+def _refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+    """Bad input: a page saying what was wrong, in the user's language, and nothing changed."""
+    context = {"error_code": status, "error_title": _("未做任何修改"), "error_text": message}
+    return render(request, "workbench/error.html", context, status=status)
+
+
+@login_required
+@require_POST
+def batch_customer_owner(request: HttpRequest) -> HttpResponse:
+    """转移负责人 for the customers selected on the customer list (marketing: who may edit them)."""
+    from .forms import TransferOwnerForm
+
+    form = TransferOwnerForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, _("请选择新的负责人。"), status=400)
+    try:
+        changed = services.customers_transfer_owner(
+            actor=request.user, ids=_selected(request), owner=form.cleaned_data["owner"]
+        )
+    except DomainError as error:
+        return _refused(request, error.message, status=400)
+    messages.success(
+        request, _("已将 %(n)d 个客户转给 %(who)s。") % {"n": changed, "who": form.cleaned_data["owner"].display_name}
+    )
+    return redirect(safe_next(request.POST.get("next"), "/customers/"))
+
+
+@login_required
+@require_POST
+def batch_followup_close(request: HttpRequest) -> HttpResponse:
+    """Close the selected follow-ups the user owes (cancelled with the reason given)."""
+    try:
+        closed = services.followups_close(
+            actor=request.user, ids=_selected(request), reason=request.POST.get("reason", "")[:300]
+        )
+    except DomainError as error:
+        return _refused(request, error.message, status=400)
+    messages.success(request, _("已关闭 %(n)d 条回访。") % {"n": closed})
+    return redirect(safe_next(request.POST.get("next"), "/engagement/followups/"))
