@@ -241,3 +241,10 @@ def editable_ids(user: Any, model: Any, ids: list[int], action: str = "edit") ->
     if not ids:
         return set()
     return set(model.objects.restrict(user, action).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def saved_filters(user: Any, list_name: str) -> list[Any]:
+    """The user's own saved filters on a list (nobody else's), by name."""
+    from .models import SavedFilter
+
+    return list(SavedFilter.objects.filter(user=user, list_name=list_name).order_by("name")[:30])

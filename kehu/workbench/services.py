@@ -105,3 +105,53 @@ def followups_close(*, actor: Any, ids: list[int], reason: str) -> int:
     for followup in rows:
         engagement.followup_cancel(actor=actor, followup=followup, reason=reason.strip()[:300])
     return len(rows)
+
+
+# --- saved filters ---------------------------------------------------------------------------------
+
+SAVED_FILTER_LISTS = {
+    # list name -> (the list's URL name, the query-string keys its filter form reads)
+    "customers": ("customers:list", ("q", "grade", "priority", "region", "owner", "industry_standing", "archived")),
+}
+SAVED_FILTERS_MAX = 30
+
+
+def clean_query(list_name: str, query: str) -> str:
+    """Only the list's own filter keys (never a page cursor), each value short."""
+    from django.http import QueryDict
+
+    keys = SAVED_FILTER_LISTS[list_name][1]
+    parsed = QueryDict(query[:2000])
+    kept = QueryDict(mutable=True)
+    for key in keys:
+        value = parsed.get(key, "").strip()[:100]
+        if value:
+            kept[key] = value
+    return kept.urlencode()
+
+
+@transaction.atomic
+def saved_filter_save(*, actor: Any, list_name: str, name: str, query: str) -> Any:
+    """Save (or overwrite, by name) one of the actor's filters on a list."""
+    from .models import SavedFilter
+
+    name = " ".join(name.split())[:60]
+    if list_name not in SAVED_FILTER_LISTS:
+        raise DomainError(_("该列表不支持保存筛选。"))
+    if not name:
+        raise DomainError(_("请为筛选起一个名称。"))
+    mine = SavedFilter.objects.filter(user=actor, list_name=list_name)
+    if not mine.filter(name=name).exists() and mine.count() >= SAVED_FILTERS_MAX:
+        raise DomainError(_("每个列表最多保存 %(n)d 个筛选，请先删除不用的。") % {"n": SAVED_FILTERS_MAX})
+    saved, _created = SavedFilter.objects.update_or_create(
+        user=actor, list_name=list_name, name=name, defaults={"query": clean_query(list_name, query)}
+    )
+    return saved
+
+
+def saved_filter_delete(*, actor: Any, pk: int) -> bool:
+    """Delete one of the actor's own filters; another user's is not found (False)."""
+    from .models import SavedFilter
+
+    deleted, _rows = SavedFilter.objects.filter(user=actor, pk=pk).delete()
+    return bool(deleted)

@@ -185,3 +185,39 @@ def batch_followup_close(request: HttpRequest) -> HttpResponse:
         return _refused(request, error.message, status=400)
     messages.success(request, _("已关闭 %(n)d 条回访。") % {"n": closed})
     return redirect(safe_next(request.POST.get("next"), "/engagement/followups/"))
+
+
+# --- saved filters -------------------------------------------------------------------------------------
+
+
+def _list_url(list_name: str, query: str = "") -> str:
+    from django.urls import reverse
+
+    url = reverse(services.SAVED_FILTER_LISTS[list_name][0])
+    return f"{url}?{query}" if query else url
+
+
+@login_required
+@require_POST
+def saved_filter_save(request: HttpRequest) -> HttpResponse:
+    list_name = request.POST.get("list", "")
+    try:
+        saved = services.saved_filter_save(
+            actor=request.user,
+            list_name=list_name,
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+        )
+    except DomainError as error:
+        return _refused(request, error.message, status=400)
+    messages.success(request, _("已保存筛选“%(name)s”。") % {"name": saved.name})
+    return redirect(_list_url(list_name, saved.query))
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    if not services.saved_filter_delete(actor=request.user, pk=pk):
+        raise Http404(_("该筛选不存在。"))
+    messages.success(request, _("已删除筛选。"))
+    return redirect(safe_next(request.POST.get("next"), "/customers/"))

@@ -64,7 +64,7 @@ def test_list_keyset_pages_without_count_or_offset(client, users, seeded, django
     url: str | None = reverse("customers:list") + "?grade="
     pages = 0
     while url:
-        with django_assert_max_num_queries(12) as captured:  # + the bounded total and the batch bar
+        with django_assert_max_num_queries(13) as captured:  # + total, saved filters, batch bar
             response = client.get(url)
         sql = " ".join(q["sql"].upper() for q in captured.captured_queries)
         assert "OFFSET" not in sql
@@ -85,11 +85,12 @@ def test_list_page_query_count_is_pinned(client, users, seeded, django_assert_nu
     client.get(reverse("customers:list"))  # warm the session
     # access rules, one page of customers (owners joined); the session, the user, the unread badge and
     # the filter selects (owner choices) come from the cache, and a page view no longer saves the session;
-    # issue 11's batch bar: which rows marketing may edit, and the users for the new-owner select
-    with django_assert_num_queries(4):
+    # issue 11: the user's saved filters; the batch bar: which rows marketing may edit, and the users
+    # for the new-owner select
+    with django_assert_num_queries(5):
         client.get(reverse("customers:list"))
-    with django_assert_num_queries(4):  # a search also writes its access-log row (new filter values:
-        # the owner choices are read once for the cached selects); no row found: no batch bar to build
+    with django_assert_num_queries(5):  # a search also writes its access-log row (new filter values:
+        # the owner choices are read once for the cached selects), saved filters; no row: no batch bar
         client.get(reverse("customers:list"), {"q": "科技", "grade": "A"})
 
 
