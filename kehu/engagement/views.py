@@ -77,6 +77,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "person": person,
         "team": _team(request),
         "item_form": BoardItemForm(initial={"planned_on": timezone.localdate(), "period": "week"}),
+        # the menu alternative to dragging a card (issue 11): the columns a card can be moved into
+        "board_move_targets": [("today", _("今天")), ("tomorrow", _("明天")), ("done", _("已完成"))],
     }
     template = "engagement/partials/weekly_board.html" if request.htmx else "engagement/board.html"  # type: ignore[attr-defined]
     return render(request, template, context)
