@@ -80,7 +80,8 @@ class SegmentViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        segment = campaigns.segment_save(actor=request.user, **serializer.validated_data)
+        data = serializer.validated_data  # the model's defaults make both fields optional in the schema
+        segment = campaigns.segment_save(actor=request.user, name=data.get("name", ""), filters=data.get("filters", {}))
         self._page = [segment]
         return Response(self.get_serializer(segment).data, status=status.HTTP_201_CREATED)
 
@@ -95,7 +96,13 @@ class TemplateViewSet(
         return ContentTemplate.objects.order_by("-id")
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = campaigns.template_save(actor=self.request.user, **serializer.validated_data)
+        data = serializer.validated_data  # subject is optional (an SMS has none); name and body are checked there
+        serializer.instance = campaigns.template_save(
+            actor=self.request.user,
+            name=data.get("name", ""),
+            subject=data.get("subject", ""),
+            body=data.get("body", ""),
+        )
 
 
 @extend_schema(tags=["loyalty"])
