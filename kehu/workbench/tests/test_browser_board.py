@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from kehu.engagement.choices import BoardState
 from kehu.engagement.models import BoardItem
@@ -28,9 +29,8 @@ def test_the_board_at_390_shows_one_column_and_moves_a_card_by_menu(login, page,
     card = page.locator("[data-testid=card-item]", has_text="拜访宇通整理报价")
     card.locator("[data-testid=move-menu]").click()
     card.locator("[data-testid=move-to-tomorrow]").click()
-    page.wait_for_function(
-        "document.querySelector('[data-testid=switch-today] [data-count-for=today]').textContent === '1'"
-    )
+    # expect() polls without eval: the page's CSP (script-src 'self') forbids wait_for_function's strings
+    expect(page.locator("[data-testid=switch-today] [data-count-for=today]")).to_have_text("1")
     assert page.inner_text("[data-testid=switch-tomorrow] [data-count-for=tomorrow]") == "1"
     page.click("[data-testid=switch-tomorrow]")
     assert page.is_visible("[data-testid=column-tomorrow]") and not page.is_visible("[data-testid=column-today]")
