@@ -6,3 +6,8 @@ class AnalyticsConfig(AppConfig):
     name = "kehu.analytics"
     label = "analytics"
     verbose_name = _("分析")
+
+    def ready(self) -> None:
+        from . import handlers
+
+        handlers.connect()

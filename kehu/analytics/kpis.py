@@ -95,15 +95,93 @@ def people(viewer: Any, user_id: int | None) -> list[Any]:
     return [viewer]
 
 
-def kpis(viewer: Any, *, start: dt.date, end: dt.date, persons: list[Any]) -> list[dict[str, Any]]:
-    """One row per person, the FIELDS above; four grouped queries whatever the number of people."""
+def _plan_dues(viewer: Any, ids: list[int], start: dt.date, end: dt.date, table: dict[dt.date, dt.date]) -> Any:
+    from .models import PlanDue
+
+    return (
+        PlanDue.objects.restrict(viewer, "view")
+        .filter(assignee_id__in=ids, due_on__range=(start, end))
+        .annotate(deadline=_deadline_case("due_on", table))
+    )
+
+
+PLAN_ON_TIME = Q(done_on__isnull=False, done_on__lte=F("deadline"))
+FOLLOWUP_ON_TIME = Q(status="done", done_at__isnull=False, done_day__lte=F("deadline"))
+COMPLAINT_ON_TIME = Q(deadline__isnull=False, handled_day__lte=F("deadline"))
+
+
+def _followups(viewer: Any, ids: list[int], start: dt.date, end: dt.date, table: dict[dt.date, dt.date]) -> Any:
     from kehu.engagement.choices import FollowUpStatus
     from kehu.engagement.models import FollowUp
+
+    return (
+        FollowUp.objects.restrict(viewer, "view")
+        .filter(assignee_id__in=ids, due_on__range=(start, end))
+        .exclude(status=FollowUpStatus.CANCELLED)
+        .annotate(
+            deadline=_deadline_case("due_on", table),
+            done_day=TruncDate("done_at", tzinfo=timezone.get_current_timezone()),
+        )
+    )
+
+
+def _complaints(viewer: Any, ids: list[int], start: dt.date, end: dt.date) -> Any:
     from kehu.servicedesk.choices import ComplaintState
     from kehu.servicedesk.models import Complaint
 
-    from .models import PlanDue
+    return (
+        Complaint.objects.restrict(viewer, "view")
+        .filter(
+            receiver_id__in=ids,
+            state=ComplaintState.CLOSED,
+            closed_at__gte=_aware(start),
+            closed_at__lt=_aware(end + dt.timedelta(days=1)),
+        )
+        .annotate(handled_day=TruncDate(Coalesce("executed_at", "closed_at"), tzinfo=timezone.get_current_timezone()))
+    )
 
+
+def _rated(viewer: Any, ids: list[int], start: dt.date, end: dt.date) -> Any:
+    from kehu.engagement.choices import FollowUpStatus
+    from kehu.engagement.models import FollowUp
+
+    return FollowUp.objects.restrict(viewer, "view").filter(
+        status=FollowUpStatus.DONE,
+        done_at__isnull=False,
+        served_by_id__in=ids,
+        satisfaction__isnull=False,
+        done_at__gte=_aware(start),
+        done_at__lt=_aware(end + dt.timedelta(days=1)),
+    )
+
+
+# figure -> (kind of record, the records behind it): the drill-down lists exactly what was counted.
+DRILLS = ("plans_due", "plans_on_time", "followups_due", "followups_on_time", "complaints_closed",
+          "complaints_on_time", "satisfaction_avg")  # fmt: skip
+
+
+def figure_records(viewer: Any, *, figure: str, start: dt.date, end: dt.date, person: Any) -> tuple[str, Any]:
+    """The records one KPI figure of one person counts, restricted like the figure: ("plan", qs) etc."""
+    ids = [person.pk]
+    table = deadlines(start, end)
+    if figure.startswith("plans_"):
+        plans = _plan_dues(viewer, ids, start, end, table).select_related("customer")
+        return "plan", (plans.filter(PLAN_ON_TIME) if figure == "plans_on_time" else plans).order_by("due_on", "pk")
+    if figure.startswith("followups_"):
+        visits = _followups(viewer, ids, start, end, table).select_related("customer")
+        on_time = figure == "followups_on_time"
+        return "followup", (visits.filter(FOLLOWUP_ON_TIME) if on_time else visits).order_by("due_on", "pk")
+    if figure.startswith("complaints_"):
+        cases = _complaints(viewer, ids, start, end).select_related("customer")
+        on_time = figure == "complaints_on_time"
+        return "complaint", (cases.filter(COMPLAINT_ON_TIME) if on_time else cases).order_by("closed_at", "pk")
+    if figure == "satisfaction_avg":
+        return "followup", _rated(viewer, ids, start, end).select_related("customer").order_by("done_at", "pk")
+    raise ValueError(figure)
+
+
+def kpis(viewer: Any, *, start: dt.date, end: dt.date, persons: list[Any]) -> list[dict[str, Any]]:
+    """One row per person, the FIELDS above; four grouped queries whatever the number of people."""
     ids = [p.pk for p in persons]
     rows: dict[int, dict[str, Any]] = {p.pk: {"user": p, **dict.fromkeys(FIELDS, 0)} for p in persons}
     for person_row in rows.values():
@@ -111,44 +189,26 @@ def kpis(viewer: Any, *, start: dt.date, end: dt.date, persons: list[Any]) -> li
     if not ids:
         return []
     table = deadlines(start, end)
-    tz = timezone.get_current_timezone()
     row: Any
     for row in (
-        PlanDue.objects.restrict(viewer, "view")
-        .filter(assignee_id__in=ids, due_on__range=(start, end))
-        .annotate(deadline=_deadline_case("due_on", table))
+        _plan_dues(viewer, ids, start, end, table)
         .values("assignee_id")
-        .annotate(due=Count("pk"), on_time=Count("pk", filter=Q(done_on__isnull=False, done_on__lte=F("deadline"))))
+        .annotate(due=Count("pk"), on_time=Count("pk", filter=PLAN_ON_TIME))
     ):
         rows[row["assignee_id"]].update(plans_due=row["due"], plans_on_time=row["on_time"])
-    done = Q(status=FollowUpStatus.DONE, done_at__isnull=False)
     for row in (
-        FollowUp.objects.restrict(viewer, "view")
-        .filter(assignee_id__in=ids, due_on__range=(start, end))
-        .exclude(status=FollowUpStatus.CANCELLED)
-        .annotate(deadline=_deadline_case("due_on", table), done_day=TruncDate("done_at", tzinfo=tz))
+        _followups(viewer, ids, start, end, table)
         .values("assignee_id")
-        .annotate(due=Count("pk"), on_time=Count("pk", filter=done & Q(done_day__lte=F("deadline"))))
+        .annotate(due=Count("pk"), on_time=Count("pk", filter=FOLLOWUP_ON_TIME))
     ):
         rows[row["assignee_id"]].update(followups_due=row["due"], followups_on_time=row["on_time"])
-    month = (_aware(start), _aware(end + dt.timedelta(days=1)))
     for row in (
-        Complaint.objects.restrict(viewer, "view")
-        .filter(receiver_id__in=ids, state=ComplaintState.CLOSED, closed_at__gte=month[0], closed_at__lt=month[1])
-        .annotate(handled_day=TruncDate(Coalesce("executed_at", "closed_at"), tzinfo=tz))
+        _complaints(viewer, ids, start, end)
         .values("receiver_id")
-        .annotate(
-            closed=Count("pk"),
-            on_time=Count("pk", filter=Q(deadline__isnull=False, handled_day__lte=F("deadline"))),
-        )
+        .annotate(closed=Count("pk"), on_time=Count("pk", filter=COMPLAINT_ON_TIME))
     ):
         rows[row["receiver_id"]].update(complaints_closed=row["closed"], complaints_on_time=row["on_time"])
-    for row in (
-        FollowUp.objects.restrict(viewer, "view")
-        .filter(done, served_by_id__in=ids, satisfaction__isnull=False, done_at__gte=month[0], done_at__lt=month[1])
-        .values("served_by_id")
-        .annotate(avg=Avg("satisfaction"))
-    ):
+    for row in _rated(viewer, ids, start, end).values("served_by_id").annotate(avg=Avg("satisfaction")):
         rows[row["served_by_id"]]["satisfaction_avg"] = round(float(row["avg"]), 2)
     return list(rows.values())
 

@@ -165,3 +165,114 @@ class ChurnAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.kind} {self.status}"
+
+
+class SalesMonth(models.Model):
+    """One customer's net sales of one product in one month (销售汇总): the composition page reads
+    these few rows instead of grouping the live transactions on every request.
+
+    Kept current by the transaction_created handler (which recomputes the one row a new transaction
+    touches, so running it twice changes nothing) and rebuilt in full by the nightly job, which also
+    catches edits and deletions made outside transaction_create. A refund subtracts (net_amount)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("月份"))  # the first day of the month
+    product = models.CharField(_("产品/项目"), max_length=200, blank=True)
+    amount = models.DecimalField(_("销售额（元）"), max_digits=16, decimal_places=2, default=0)
+    quantity = models.IntegerField(_("数量"), default=0)  # net: a refund's units come back
+    deals = models.PositiveIntegerField(_("交易次数"), default=0)  # sales, refunds not counted
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view", "export": "export"})
+
+    class Meta:
+        verbose_name = _("月度销售汇总")
+        verbose_name_plural = _("月度销售汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "month", "product"], name="analytics_salesmonth_once")
+        ]
+        indexes = [models.Index(fields=["month", "customer"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m} {self.product} {self.amount}"
+
+
+class ReviewRun(models.Model):
+    """One periodic review (定期审查, 软件行业客户关系维护制度 第六章): the checklist run over every step
+    on one day (monthly on the worker, or on request by a manager)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+
+    as_of = models.DateField(_("审查日期"))
+    period_start = models.DateField(_("审查期间开始"))
+    period_end = models.DateField(_("审查期间结束"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.RUNNING)
+    started_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("定期审查")
+        verbose_name_plural = _("定期审查")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} {self.status}"
+
+
+class ReviewFinding(models.Model):
+    """What one checklist step found in one review: how many records fail it, and a few of their
+    customers (ids only; the page shows those the reader may view)."""
+
+    class Step(models.TextChoices):
+        ARCHIVE_FRESHNESS = "archive_freshness", _("档案更新及时性")
+        PLAN_ADHERENCE = "plan_adherence", _("联络计划执行")
+        COMPLAINT_LOOP = "complaint_loop", _("投诉闭环")
+        FOLLOWUPS_OVERDUE = "followups_overdue", _("回访逾期")
+
+    run = models.ForeignKey(ReviewRun, on_delete=models.CASCADE, related_name="findings")
+    step = models.CharField(_("审查项"), max_length=24, choices=Step.choices)
+    count = models.PositiveIntegerField(_("问题数"), default=0)
+    customer_ids = models.JSONField(_("涉及客户（样本）"), default=list)
+    params = models.JSONField(default=dict)  # the thresholds used, so an old run stays readable
+
+    class Meta:
+        verbose_name = _("审查发现")
+        verbose_name_plural = _("审查发现")
+        constraints = [models.UniqueConstraint(fields=["run", "step"], name="analytics_finding_once_per_step")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.step} {self.count}"
+
+    @property
+    def passed(self) -> bool:
+        return self.count == 0
+
+
+class ImprovementAction(models.Model):
+    """An improvement step (改进措施) taken from a review finding: owner, due date, tracked to done."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        DOING = "doing", _("进行中")
+        DONE = "done", _("已完成")
+
+    finding = models.ForeignKey(ReviewFinding, on_delete=models.CASCADE, related_name="actions")
+    description = models.CharField(_("改进措施"), max_length=300)
+    owner = models.ForeignKey(USER, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("完成期限"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    note = models.TextField(_("处理结果"), blank=True)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("改进措施")
+        verbose_name_plural = _("改进措施")
+        indexes = [models.Index(fields=["owner", "status", "due_on"]), models.Index(fields=["status", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.finding_id} {self.status}"

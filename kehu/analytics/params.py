@@ -37,10 +37,17 @@ def date_value(params: Mapping[str, Any], name: str, default: dt.date) -> dt.dat
 
 
 def date_range(params: Mapping[str, Any], names: tuple[str, str] = ("from", "to")) -> tuple[dt.date, dt.date]:
-    """from/to (YYYY-MM-DD); the last twelve months unless given; from after to is an error."""
+    """from/to (YYYY-MM-DD); unless given, the twelve calendar months ending with the current one
+    (whole months, so the monthly sales summary answers); from after to is an error."""
     today = timezone.localdate()
-    since = date_value(params, names[0], today.replace(year=today.year - 1) + dt.timedelta(days=1))
-    until = date_value(params, names[1], today)
+    first = today.replace(day=1)
+    if first.month == 12:
+        default_since = first.replace(month=1)
+    else:
+        default_since = first.replace(year=first.year - 1, month=first.month + 1)
+    default_until = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    since = date_value(params, names[0], default_since)
+    until = date_value(params, names[1], default_until)
     if since > until:
         raise ParamError(names[0], _("开始日期不能晚于结束日期。"))
     return since, until

@@ -22,7 +22,7 @@ from kehu.access import policy, roles
 from kehu.customers.choices import Grade, IndustryStanding, TransactionKind
 from kehu.customers.models import Transaction, net_amount
 
-from .models import ChurnRisk, GradeSnapshot
+from .models import ChurnRisk, GradeSnapshot, SalesMonth
 
 # by= of the composition API -> the grouped field of a transaction
 DIMENSIONS: dict[str, str] = {
@@ -56,16 +56,34 @@ def net_quantity() -> Any:
     )
 
 
-def _sums() -> dict[str, Any]:
+def whole_months(since: dt.date, until: dt.date) -> bool:
+    """Does [since, until] cover whole calendar months? Then the monthly summary answers it exactly."""
+    return since.day == 1 and (until + dt.timedelta(days=1)).day == 1
+
+
+def _sums(summary: bool) -> dict[str, Any]:
+    amount: Any = Sum("amount") if summary else Sum(net_amount())
+    quantity: Any = Sum("quantity") if summary else Sum(net_quantity())
     return {
-        "amount": fn.Coalesce(Sum(net_amount()), Value(Decimal(0)), output_field=DecimalField()),
-        "quantity": fn.Coalesce(Sum(net_quantity()), Value(0), output_field=IntegerField()),
+        "amount": fn.Coalesce(amount, Value(Decimal(0)), output_field=DecimalField()),
+        "quantity": fn.Coalesce(quantity, Value(0), output_field=IntegerField()),
         "customers": Count("customer", distinct=True),
     }
 
 
-def _transactions_for(user: Any, since: dt.date, until: dt.date) -> Any:
-    return Transaction.objects.restrict(user, "view").filter(occurred_on__gte=since, occurred_on__lte=until)
+def _deals(summary: bool) -> Any:
+    return Sum("deals") if summary else Count("id", filter=Q(kind=TransactionKind.SALE))
+
+
+def _sales_for(user: Any, since: dt.date, until: dt.date) -> tuple[Any, bool]:
+    """The rows the figures are summed from, restricted, and whether they are the monthly summary.
+
+    Whole months (the page's default) read SalesMonth: one row per customer, product and month
+    instead of every transaction. A range that cuts a month falls back to the live transactions,
+    which the summary cannot split; both carry `customer` and `product`, so DIMENSIONS apply alike."""
+    if whole_months(since, until):
+        return SalesMonth.objects.restrict(user, "view").filter(month__gte=since, month__lte=until), True
+    return Transaction.objects.restrict(user, "view").filter(occurred_on__gte=since, occurred_on__lte=until), False
 
 
 def _label(by: str, row: dict[str, Any]) -> str:
@@ -85,9 +103,9 @@ def composition(user: Any, *, by: str, since: dt.date, until: dt.date, limit: in
     if by not in DIMENSIONS:
         raise ValueError(by)
     field = DIMENSIONS[by]
-    base = _transactions_for(user, since, until)
+    base, summary = _sales_for(user, since, until)
     fields = (field, *OWNER_NAME) if by == "owner" else (field,)
-    rows = list(base.values(*fields).annotate(**_sums()).order_by("-amount", field)[: limit + 1])
+    rows = list(base.values(*fields).annotate(**_sums(summary)).order_by("-amount", field)[: limit + 1])
     if len(rows) <= limit and by != "product":
         # Every group is here and each customer is in exactly one: the totals are the sums.
         totals = {
@@ -96,7 +114,7 @@ def composition(user: Any, *, by: str, since: dt.date, until: dt.date, limit: in
             "customers": sum(r["customers"] for r in rows),
         }
     else:
-        totals = base.aggregate(**_sums())
+        totals = base.aggregate(**_sums(summary))
     total_amount, total_quantity = totals["amount"] or Decimal(0), totals["quantity"] or 0
 
     def share(amount: Decimal, quantity: int, customers: int, label: str, key: Any) -> Share:
@@ -138,14 +156,11 @@ def sales_by_product(user: Any, *, since: dt.date, until: dt.date, limit: int = 
 
 def top_customers(user: Any, *, since: dt.date, until: dt.date, limit: int = 20) -> list[dict[str, Any]]:
     """High-value customers: where to focus."""
+    base, summary = _sales_for(user, since, until)
+    sums = _sums(summary)
     return list(
-        _transactions_for(user, since, until)
-        .values("customer_id", "customer__name", "customer__grade", "customer__region")
-        .annotate(
-            amount=Sum(net_amount()),
-            quantity=Sum(net_quantity()),
-            deals=Count("id", filter=Q(kind=TransactionKind.SALE)),
-        )
+        base.values("customer_id", "customer__name", "customer__grade", "customer__region")
+        .annotate(amount=sums["amount"], quantity=sums["quantity"], deals=_deals(summary))
         .order_by("-amount", "customer_id")[:limit]
     )
 
@@ -154,10 +169,10 @@ def pareto(user: Any, *, since: dt.date, until: dt.date) -> dict[str, Any]:
     """Which 20 % of the customers make how much of the sales (二八分析): ONE query. The grouped,
     restricted queryset is compiled by Django (the restriction is part of its SQL) and ranked with
     window functions around it, which the ORM cannot aggregate over."""
+    base, summary = _sales_for(user, since, until)
     per_customer = (
-        _transactions_for(user, since, until)
-        .values("customer_id")
-        .annotate(total=Sum(net_amount()))
+        base.values("customer_id")
+        .annotate(total=Sum("amount") if summary else Sum(net_amount()))
         .filter(total__gt=0)
         .order_by()
     )

@@ -33,15 +33,53 @@ def _grouped(queryset: Any, field: str, labels: dict[str, Any], **extra: Any) ->
     ]
 
 
-def service_stats(user: Any, *, start: dt.date, end: dt.date) -> dict[str, Any]:
-    from kehu.servicedesk import choices as c
-    from kehu.servicedesk.models import Complaint, Consultation, Demand, SlaTimer, Ticket
+def cases(user: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """The month's cases of each kind the user may view: what the counts count and what their
+    drill-down lists (one definition for both, so a list always matches its number)."""
+    from kehu.servicedesk.models import Complaint, Consultation, Demand, Ticket
 
     since, until = _aware(start), _aware(end + dt.timedelta(days=1))
-    complaints = Complaint.objects.restrict(user, "view").filter(received_at__gte=since, received_at__lt=until)
-    tickets = Ticket.objects.restrict(user, "view").filter(reported_at__gte=since, reported_at__lt=until)
-    demands = Demand.objects.restrict(user, "view").filter(raised_at__range=(start, end))
-    consultations = Consultation.objects.restrict(user, "view").filter(received_at__gte=since, received_at__lt=until)
+    return {
+        "complaints": Complaint.objects.restrict(user, "view").filter(received_at__gte=since, received_at__lt=until),
+        "tickets": Ticket.objects.restrict(user, "view").filter(reported_at__gte=since, reported_at__lt=until),
+        "demands": Demand.objects.restrict(user, "view").filter(raised_at__range=(start, end)),
+        "consultations": Consultation.objects.restrict(user, "view").filter(
+            received_at__gte=since, received_at__lt=until
+        ),
+    }
+
+
+# kind -> the fields a count may be grouped by (the ?group= of the drill-down)
+GROUPS: dict[str, tuple[str, ...]] = {
+    "complaints": ("category",),
+    "tickets": ("urgency", "department"),
+    "demands": ("type",),
+    "consultations": ("type",),
+}
+
+
+def case_records(user: Any, *, kind: str, group: str, key: str | None, start: dt.date, end: dt.date) -> Any:
+    """The cases behind one count of the service page (kind, group field, its value), restricted."""
+    if kind not in GROUPS or group not in GROUPS[kind]:
+        raise ValueError(kind)
+    queryset = cases(user, start, end)[kind]
+    if key is not None:
+        queryset = queryset.filter(**{group: key})
+    return queryset.select_related("customer").order_by("pk")
+
+
+def service_stats(user: Any, *, start: dt.date, end: dt.date) -> dict[str, Any]:
+    from kehu.servicedesk import choices as c
+    from kehu.servicedesk.models import SlaTimer
+
+    since, until = _aware(start), _aware(end + dt.timedelta(days=1))
+    kinds = cases(user, start, end)
+    complaints, tickets, demands, consultations = (
+        kinds["complaints"],
+        kinds["tickets"],
+        kinds["demands"],
+        kinds["consultations"],
+    )
     by_category = _grouped(
         complaints,
         "category",

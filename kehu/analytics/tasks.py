@@ -17,10 +17,13 @@ def churn_run_task(run_id: int) -> int:
 
 @bulk_periodic_task(crontab(minute="20", hour="2"))
 def nightly_analytics() -> None:
-    """02:20, after grading (01:40): this month's grade snapshot, contact-plan due dates, churn risk."""
+    """02:20, after grading (01:40): this month's grade snapshot, contact-plan due dates, the monthly
+    sales summary rebuilt (catching edits the event handler never saw), churn risk."""
+    from .sales import sales_month_rebuild
     from .services import churn_run, churn_run_start, grade_snapshot_take, plan_dues_record
 
     grade_snapshot_take()
+    sales_month_rebuild()
     plan_dues_record()
     churn_run(churn_run_start(enqueue=False).pk)
 
@@ -31,3 +34,11 @@ def weekly_manager_digest() -> None:
     from .digest import weekly_digest
 
     weekly_digest()
+
+
+@bulk_periodic_task(crontab(minute="40", hour="3", day="1"))
+def monthly_review() -> None:
+    """The 1st of each month, 03:40: the periodic review (定期审查) of the month just ended."""
+    from .review import review_run
+
+    review_run()

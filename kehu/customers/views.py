@@ -20,6 +20,9 @@ from kehu.access.audit import log_access
 from kehu.accounts.backends import users_version
 from kehu.core.exceptions import ConflictError, DomainError
 from kehu.core.files import verify
+from kehu.workbench.forms import TransferOwnerForm
+from kehu.workbench.lists import list_total
+from kehu.workbench.selectors import editable_ids, saved_filters
 
 from . import grading, imports, selectors, services
 from .choices import InfoSource, Priority
@@ -87,7 +90,15 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "params": params.urlencode(),
         "q": q,
         "filter_key": _filter_key(request),
+        "total": list_total(customers, page=None if after else rows, more=bool(next_after)),
     }
+    context["saved_filters"] = saved_filters(request.user, "customers")  # only the user's own
+    # Batch 转移负责人 (issue 11): a checkbox on the rows the user may edit (marketing keeps the archive).
+    context["editable"] = editable_ids(
+        request.user, Customer, [c.pk for c in rows if getattr(c, "can_view", True) is not False]
+    )
+    if context["editable"]:
+        context["transfer_form"] = TransferOwnerForm()
     template = "customers/partials/table.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 

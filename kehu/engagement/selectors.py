@@ -577,3 +577,37 @@ def followup_actions_for(user: Any, *, status: str = "open", mine: bool = False)
     if mine:
         queryset = queryset.filter(owner=user)
     return queryset.order_by("due_on", "id")
+
+
+# --- the engagement lists from their query strings (one parser for the page and its Excel export) -------
+
+
+def plans_from_params(user: Any, params: Any) -> tuple[QuerySet[ContactPlan], str, str]:
+    """The contact-plan list of plans.html: (queryset, scope, due)."""
+    scope = params.get("scope", "mine")
+    due = params.get("due", "overdue")
+    assignees = team_ids(user) if scope == "team" else [user.pk]
+    queryset = plans_for(user, assignees=assignees, due=due if due in ("overdue", "week", "today") else "")
+    return queryset, scope, due
+
+
+def followups_from_params(user: Any, params: Any) -> tuple[Any, QuerySet[FollowUp]]:
+    """The follow-up list of followups.html: (filter form, queryset)."""
+    from .forms import FollowUpFilterForm
+
+    form = FollowUpFilterForm(params or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    queryset = followups_for(
+        user,
+        status=data.get("status", "") if form.is_bound else FollowUpStatus.PLANNED,
+        type=data.get("type", ""),
+        assignee_id=user.pk if data.get("mine") else None,
+        overdue=bool(data.get("overdue")),
+    )
+    return form, queryset
+
+
+def interactions_from_params(user: Any, params: Any) -> tuple[str, QuerySet[Interaction]]:
+    """The interaction list of interactions.html: (search text, queryset)."""
+    q = str(params.get("q", "")).strip()[:100]
+    return q, interactions_for(user, q=q, channel=params.get("channel", ""))

@@ -22,6 +22,7 @@ from kehu.core import workcalendar
 from kehu.core.exceptions import DomainError, InvalidTransition
 from kehu.core.inputs import safe_next
 from kehu.customers.selectors import contacts_for
+from kehu.workbench.lists import list_total
 
 from . import selectors, services
 from .choices import BoardState, FollowUpStatus
@@ -32,7 +33,6 @@ from .forms import (
     CalendarImportForm,
     CareRecordForm,
     FollowUpCompleteForm,
-    FollowUpFilterForm,
     InteractionForm,
     OverviewFilterForm,
     PolicyForm,
@@ -77,6 +77,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "person": person,
         "team": _team(request),
         "item_form": BoardItemForm(initial={"planned_on": timezone.localdate(), "period": "week"}),
+        # the menu alternative to dragging a card (issue 11): the columns a card can be moved into
+        "board_move_targets": [("today", _("今天")), ("tomorrow", _("明天")), ("done", _("已完成"))],
     }
     template = "engagement/partials/weekly_board.html" if request.htmx else "engagement/board.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -133,16 +135,18 @@ def board_item_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
-    scope = request.GET.get("scope", "mine")
-    due = request.GET.get("due", "overdue")
-    assignees = selectors.team_ids(request.user) if scope == "team" else [request.user.pk]
-    queryset = selectors.plans_for(
-        request.user, assignees=assignees, due=due if due in ("overdue", "week", "today") else ""
-    )
+    queryset, scope, due = selectors.plans_from_params(request.user, request.GET)
     rows, next_after = selectors.plan_page(queryset, after=request.GET.get("after", ""), size=PAGE_SIZE)
     params = request.GET.copy()
     params.pop("after", None)
-    context = {"plans": rows, "next_after": next_after, "scope": scope, "due": due, "params": params.urlencode()}
+    context = {
+        "plans": rows,
+        "next_after": next_after,
+        "scope": scope,
+        "due": due,
+        "params": params.urlencode(),
+        "total": list_total(queryset, page=None if request.GET.get("after") else rows, more=bool(next_after)),
+    }
     return render(request, "engagement/plans.html", context)
 
 
@@ -190,8 +194,7 @@ def overview_export(request: HttpRequest) -> FileResponse:
 
 @login_required
 def interaction_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
-    queryset = selectors.interactions_for(request.user, q=q, channel=request.GET.get("channel", ""))
+    q, queryset = selectors.interactions_from_params(request.user, request.GET)
     rows, next_after = selectors.id_page(queryset, after=_int(request.GET.get("after")), size=PAGE_SIZE)
     if q:
         log_access(user=request.user, action="search", request=request, query=q, rows=len(rows))
@@ -200,7 +203,13 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "engagement/interactions.html",
-        {"rows": rows, "next_after": next_after, "q": q, "params": params.urlencode()},
+        {
+            "rows": rows,
+            "next_after": next_after,
+            "q": q,
+            "params": params.urlencode(),
+            "total": list_total(queryset, page=None if request.GET.get("after") else rows, more=bool(next_after)),
+        },
     )
 
 
@@ -263,15 +272,7 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def followup_list(request: HttpRequest) -> HttpResponse:
-    form = FollowUpFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    queryset = selectors.followups_for(
-        request.user,
-        status=data.get("status", "") if form.is_bound else FollowUpStatus.PLANNED,
-        type=data.get("type", ""),
-        assignee_id=request.user.pk if data.get("mine") else None,
-        overdue=bool(data.get("overdue")),
-    )
+    form, queryset = selectors.followups_from_params(request.user, request.GET)
     rows, next_after = selectors.id_page(queryset, after=_int(request.GET.get("after")), size=PAGE_SIZE)
     params = request.GET.copy()
     params.pop("after", None)
@@ -281,6 +282,10 @@ def followup_list(request: HttpRequest) -> HttpResponse:
         "next_after": next_after,
         "params": params.urlencode(),
         "today": timezone.localdate(),
+        "total": list_total(queryset, page=None if request.GET.get("after") else rows, more=bool(next_after)),
+        # Batch close (issue 11): only one's own planned follow-ups can be closed, so the checkboxes
+        # are shown on those rows only (workbench.services.followups_close checks it again).
+        "closable": {f.pk for f in rows if f.assignee_id == request.user.pk and f.status == FollowUpStatus.PLANNED},
     }
     return render(request, "engagement/followups.html", context)
 

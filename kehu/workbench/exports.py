@@ -66,3 +66,99 @@ def case_list_xlsx(*, user: Any, kind: str, request: Any, params: dict[str, str]
         detail={"filters": params, "format": "xlsx", "list": f"servicedesk:{kind}"},
     )
     return export
+
+
+# --- the engagement lists: follow-ups, contact plans, interactions ------------------------------------------
+
+ENGAGEMENT_KINDS = ("followups", "plans", "interactions")
+ENGAGEMENT_TITLES = {
+    "followups": gettext_lazy("回访"),
+    "plans": gettext_lazy("联络计划"),
+    "interactions": gettext_lazy("沟通记录"),
+}
+
+
+def _exportable(user: Any, kind: str, queryset: Any) -> Any:
+    """What of the list the user may export. Interactions have their own "export" action; follow-ups
+    and contact plans have none, so they are exported for the customers the user may export
+    (docs/permissions.md: export — only what one may view, and only roles holding export)."""
+    from kehu.customers.models import Customer
+    from kehu.engagement.models import Interaction
+
+    if kind == "interactions":
+        return queryset.filter(pk__in=Interaction.objects.restrict(user, "export").values("pk"))
+    return queryset.filter(customer_id__in=Customer.objects.restrict(user, "export").values("pk"))
+
+
+def _engagement_rows(user: Any, kind: str, params: Any) -> tuple[list[str], Any, Any]:
+    from kehu.engagement import selectors as engagement
+
+    queryset: Any
+    if kind == "followups":
+        _form, queryset = engagement.followups_from_params(user, params)
+        header = [_("回访类型"), _("客户"), _("截止日期"), _("回访人"), _("状态"), _("满意度"), _("回访时间")]
+
+        def row(f: Any) -> list[Any]:
+            assignee = f.assignee.display_name if f.assignee else ""
+            return [
+                f.get_type_display(),
+                f.customer.name,
+                f.due_on,
+                assignee,
+                f.get_status_display(),
+                f.satisfaction,
+                f.done_at,
+            ]
+
+        return header, queryset, row
+    if kind == "plans":
+        queryset = engagement.plans_from_params(user, params)[0]
+        header = [_("客户"), _("等级"), _("负责人"), _("上次沟通时间"), _("下次电话联络"), _("下次拜访"), _("拜访人员")]
+
+        def plan_row(p: Any) -> list[Any]:
+            return [
+                p.customer.name,
+                p.customer.get_grade_display(),
+                p.assignee.display_name if p.assignee else "",
+                p.last_contact_on,
+                p.next_phone_on,
+                p.next_visit_on,
+                p.visit_whom,
+            ]
+
+        return header, queryset, plan_row
+    queryset = engagement.interactions_from_params(user, params)[1]
+    header = [_("沟通时间"), _("客户"), _("沟通方式"), _("主题"), _("沟通内容"), _("结果"), _("后续事项"), _("记录人")]
+
+    def interaction_row(i: Any) -> list[Any]:
+        actor = i.actor.display_name if i.actor else ""
+        return [
+            i.occurred_at,
+            i.customer.name,
+            i.get_channel_display(),
+            i.subject,
+            i.content,
+            i.outcome,
+            i.next_steps,
+            actor,
+        ]
+
+    return header, queryset, interaction_row
+
+
+def engagement_list_xlsx(*, user: Any, kind: str, request: Any, params: Any) -> XlsxExport:
+    """The list's rows (same query-string parser as the page), limited to what the user may export."""
+    header, queryset, row = _engagement_rows(user, kind, params)
+    rows = _exportable(user, kind, queryset)
+    export = XlsxExport()
+    sheet = export.sheet(str(ENGAGEMENT_TITLES[kind]), header=header)
+    for record in capped(rows, export_row_cap(user)).iterator(chunk_size=2000):
+        sheet.append(row(record))
+    log_access(
+        user=user,
+        action="export",
+        request=request,
+        rows=sheet.rows,
+        detail={"filters": {k: str(v) for k, v in params.items()}, "format": "xlsx", "list": f"engagement:{kind}"},
+    )
+    return export

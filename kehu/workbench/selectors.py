@@ -233,3 +233,18 @@ def pick_customers(user: Any, q: str, *, purpose: str = "intake") -> list[dict[s
         queryset = queryset.filter(pk__in=desk.intake_customers(user).values("pk"))
     rows = queryset.filter(is_archived=False).values("pk", "name", "archive_no", "grade")[:PICK_LIMIT]
     return [{"id": r["pk"], "name": r["name"], "number": r["archive_no"], "grade": r["grade"]} for r in rows]
+
+
+def editable_ids(user: Any, model: Any, ids: list[int], action: str = "edit") -> set[int]:
+    """Which of a list page's rows the user may change (one query; none when the page is empty): the
+    rows that get a selection checkbox for a batch action."""
+    if not ids:
+        return set()
+    return set(model.objects.restrict(user, action).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def saved_filters(user: Any, list_name: str) -> list[Any]:
+    """The user's own saved filters on a list (nobody else's), by name."""
+    from .models import SavedFilter
+
+    return list(SavedFilter.objects.filter(user=user, list_name=list_name).order_by("name")[:30])

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kehu.access.models import Notification
 from kehu.access.selectors import forget_unread_count
+from kehu.core.exceptions import DomainError
 
 
 @transaction.atomic
@@ -39,3 +42,116 @@ def complaint_plan_approve(*, actor: Any, complaint: Any, version: int | None, n
     return desk.transition(
         "complaint", actor=actor, record=complaint, name="approve_plan", data={"note": note}, version=version
     )
+
+
+# --- batch actions on lists (issue 11): all selected rows or none ------------------------------------------
+
+BATCH_MAX = 200  # one page of a list is 50 rows; a batch never reaches past a few pages
+
+
+def _ids(ids: list[int]) -> list[int]:
+    unique = sorted(set(ids))
+    if not unique or len(unique) > BATCH_MAX:
+        raise DomainError(_("请选择 1 到 %(max)d 行。") % {"max": BATCH_MAX})
+    return unique
+
+
+@transaction.atomic
+def customers_transfer_owner(*, actor: Any, ids: list[int], owner: Any) -> int:
+    """Give the selected customers a new owner. Only customers the actor may edit (marketing keeps the
+    archive, docs/permissions.md "edit") can be transferred; if any selected one is not among them,
+    nothing changes (PermissionDenied). Each change goes through customers.services.customer_update:
+    the same right check, history row and archive-update record as the customer's edit page."""
+    from kehu.customers import services as customer_services
+    from kehu.customers.models import Customer
+
+    wanted = _ids(ids)
+    if owner is None or not owner.is_active:
+        raise DomainError(_("请选择新的负责人。"))
+    rows = list(
+        Customer.objects.restrict(actor, "edit").filter(pk__in=wanted).select_for_update(of=("self",)).order_by("pk")
+    )
+    if [c.pk for c in rows] != wanted:
+        raise PermissionDenied(_("所选客户中有您无权修改的档案，未做任何修改。"))
+    changed = 0
+    for customer in rows:
+        if customer.owner_id == owner.pk:
+            continue
+        customer_services.customer_update(actor=actor, customer=customer, version=None, owner=owner)
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def followups_close(*, actor: Any, ids: list[int], reason: str) -> int:
+    """Close (cancel with a reason) the selected planned follow-ups assigned to the actor. A follow-up
+    someone else owes, or one already done, is not the actor's to close: then nothing changes."""
+    from kehu.engagement import services as engagement
+    from kehu.engagement.choices import FollowUpStatus
+    from kehu.engagement.models import FollowUp
+
+    wanted = _ids(ids)
+    if not reason.strip():
+        raise DomainError(_("请填写关闭原因。"))
+    rows = list(
+        FollowUp.objects.restrict(actor, "edit")
+        .filter(pk__in=wanted, assignee=actor, status=FollowUpStatus.PLANNED)
+        .select_related("customer")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    if [f.pk for f in rows] != wanted:
+        raise PermissionDenied(_("所选回访中有不是您负责的或已结束的，未做任何修改。"))
+    for followup in rows:
+        engagement.followup_cancel(actor=actor, followup=followup, reason=reason.strip()[:300])
+    return len(rows)
+
+
+# --- saved filters ---------------------------------------------------------------------------------
+
+SAVED_FILTER_LISTS = {
+    # list name -> (the list's URL name, the query-string keys its filter form reads)
+    "customers": ("customers:list", ("q", "grade", "priority", "region", "owner", "industry_standing", "archived")),
+}
+SAVED_FILTERS_MAX = 30
+
+
+def clean_query(list_name: str, query: str) -> str:
+    """Only the list's own filter keys (never a page cursor), each value short."""
+    from django.http import QueryDict
+
+    keys = SAVED_FILTER_LISTS[list_name][1]
+    parsed = QueryDict(query[:2000])
+    kept = QueryDict(mutable=True)
+    for key in keys:
+        value = parsed.get(key, "").strip()[:100]
+        if value:
+            kept[key] = value
+    return kept.urlencode()
+
+
+@transaction.atomic
+def saved_filter_save(*, actor: Any, list_name: str, name: str, query: str) -> Any:
+    """Save (or overwrite, by name) one of the actor's filters on a list."""
+    from .models import SavedFilter
+
+    name = " ".join(name.split())[:60]
+    if list_name not in SAVED_FILTER_LISTS:
+        raise DomainError(_("该列表不支持保存筛选。"))
+    if not name:
+        raise DomainError(_("请为筛选起一个名称。"))
+    mine = SavedFilter.objects.filter(user=actor, list_name=list_name)
+    if not mine.filter(name=name).exists() and mine.count() >= SAVED_FILTERS_MAX:
+        raise DomainError(_("每个列表最多保存 %(n)d 个筛选，请先删除不用的。") % {"n": SAVED_FILTERS_MAX})
+    saved, _created = SavedFilter.objects.update_or_create(
+        user=actor, list_name=list_name, name=name, defaults={"query": clean_query(list_name, query)}
+    )
+    return saved
+
+
+def saved_filter_delete(*, actor: Any, pk: int) -> bool:
+    """Delete one of the actor's own filters; another user's is not found (False)."""
+    from .models import SavedFilter
+
+    deleted, _rows = SavedFilter.objects.filter(user=actor, pk=pk).delete()
+    return bool(deleted)

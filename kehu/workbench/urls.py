@@ -12,4 +12,9 @@ urlpatterns = [
     path("workbench/pick/customers/", views.pick_customers, name="pick_customers"),
     path("workbench/shortcuts/", views.shortcuts, name="shortcuts"),
     path("workbench/export/<str:kind>.xlsx", views.case_export, name="case_export"),
+    path("workbench/batch/customers/owner/", views.batch_customer_owner, name="batch_customer_owner"),
+    path("workbench/batch/followups/close/", views.batch_followup_close, name="batch_followup_close"),
+    path("workbench/filters/", views.saved_filter_save, name="saved_filter_save"),
+    path("workbench/filters/<int:pk>/delete/", views.saved_filter_delete, name="saved_filter_delete"),
+    path("workbench/export/engagement/<str:kind>.xlsx", views.engagement_export, name="engagement_export"),
 ]

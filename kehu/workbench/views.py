@@ -122,3 +122,102 @@ def case_export(request: HttpRequest, kind: str) -> FileResponse:
     params = {k: str(v) for k, v in request.GET.items() if k != "after"}
     export = case_list_xlsx(user=request.user, kind=kind, request=request, params=params)
     return export.response(f"{kind}s-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+
+
+@login_required
+def engagement_export(request: HttpRequest, kind: str) -> FileResponse:
+    """The follow-up, contact-plan or interaction list as Excel, with the list's filters."""
+    from django.utils import timezone
+
+    from .exports import ENGAGEMENT_KINDS, engagement_list_xlsx
+
+    if kind not in ENGAGEMENT_KINDS:
+        raise Http404
+    params = request.GET.copy()
+    params.pop("after", None)
+    export = engagement_list_xlsx(user=request.user, kind=kind, request=request, params=params)
+    return export.response(f"{kind}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+
+
+# --- batch actions on lists ----------------------------------------------------------------------------
+
+
+def _selected(request: HttpRequest) -> list[int]:
+    return [int(v) for v in request.POST.getlist("ids") if v.isdigit() and len(v) < 19]
+
+
+def _refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+    """Bad input: a page saying what was wrong, in the user's language, and nothing changed."""
+    context = {"error_code": status, "error_title": _("未做任何修改"), "error_text": message}
+    return render(request, "workbench/error.html", context, status=status)
+
+
+@login_required
+@require_POST
+def batch_customer_owner(request: HttpRequest) -> HttpResponse:
+    """转移负责人 for the customers selected on the customer list (marketing: who may edit them)."""
+    from .forms import TransferOwnerForm
+
+    form = TransferOwnerForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, _("请选择新的负责人。"), status=400)
+    try:
+        changed = services.customers_transfer_owner(
+            actor=request.user, ids=_selected(request), owner=form.cleaned_data["owner"]
+        )
+    except DomainError as error:
+        return _refused(request, error.message, status=400)
+    messages.success(
+        request, _("已将 %(n)d 个客户转给 %(who)s。") % {"n": changed, "who": form.cleaned_data["owner"].display_name}
+    )
+    return redirect(safe_next(request.POST.get("next"), "/customers/"))
+
+
+@login_required
+@require_POST
+def batch_followup_close(request: HttpRequest) -> HttpResponse:
+    """Close the selected follow-ups the user owes (cancelled with the reason given)."""
+    try:
+        closed = services.followups_close(
+            actor=request.user, ids=_selected(request), reason=request.POST.get("reason", "")[:300]
+        )
+    except DomainError as error:
+        return _refused(request, error.message, status=400)
+    messages.success(request, _("已关闭 %(n)d 条回访。") % {"n": closed})
+    return redirect(safe_next(request.POST.get("next"), "/engagement/followups/"))
+
+
+# --- saved filters -------------------------------------------------------------------------------------
+
+
+def _list_url(list_name: str, query: str = "") -> str:
+    from django.urls import reverse
+
+    url = reverse(services.SAVED_FILTER_LISTS[list_name][0])
+    return f"{url}?{query}" if query else url
+
+
+@login_required
+@require_POST
+def saved_filter_save(request: HttpRequest) -> HttpResponse:
+    list_name = request.POST.get("list", "")
+    try:
+        saved = services.saved_filter_save(
+            actor=request.user,
+            list_name=list_name,
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+        )
+    except DomainError as error:
+        return _refused(request, error.message, status=400)
+    messages.success(request, _("已保存筛选“%(name)s”。") % {"name": saved.name})
+    return redirect(_list_url(list_name, saved.query))
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    if not services.saved_filter_delete(actor=request.user, pk=pk):
+        raise Http404(_("该筛选不存在。"))
+    messages.success(request, _("已删除筛选。"))
+    return redirect(safe_next(request.POST.get("next"), "/customers/"))

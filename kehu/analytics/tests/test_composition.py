@@ -7,6 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from kehu.analytics import selectors
+from kehu.analytics.sales import sales_month_rebuild
 from kehu.customers.models import Transaction
 from kehu.customers.services import customer_create
 
@@ -30,6 +31,7 @@ def sales_data(users):
         (a, "999", "软件", dt.date(2025, 12, 31)),
     ]:
         Transaction.objects.create(customer=customer, amount=Decimal(amount), product=product, occurred_on=day)
+    sales_month_rebuild()  # the nightly job; Transaction.objects.create publishes no event
     return a
 
 

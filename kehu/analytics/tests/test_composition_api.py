@@ -5,6 +5,7 @@ import pytest
 
 from kehu.analytics import selectors, services
 from kehu.analytics.models import GradeSnapshot
+from kehu.analytics.sales import sales_month_rebuild
 from kehu.customers.models import Customer, Transaction
 from kehu.customers.services import customer_create
 
@@ -37,6 +38,7 @@ def sales_data(users):
     Transaction.objects.create(
         customer=made[1], amount=Decimal("50"), quantity=1, product="服务器", occurred_on=SINCE, kind="refund"
     )
+    sales_month_rebuild()  # the nightly job; Transaction.objects.create publishes no event
     return made
 
 

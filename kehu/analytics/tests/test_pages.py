@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from kehu.access.models import AccessLog
 from kehu.analytics import services
+from kehu.analytics.sales import sales_month_rebuild
 
 from .factories import complaint, contact, customer, orders
 
@@ -28,6 +29,7 @@ def data(users):
     contact(a, mgr, 300)
     services.grade_snapshot_take(today=dt.date.today().replace(day=1) - dt.timedelta(days=1))
     services.grade_snapshot_take()
+    sales_month_rebuild()
     services.churn_run(services.churn_run_start(enqueue=False).pk)
     return {"risky": risky, "steady": steady, "a": a}
 

@@ -37,7 +37,7 @@ def test_sales_creates_customer_finds_it_and_exports(login, users, tmp_path: Pat
             page.press("[data-testid=search]", "Enter")
         rows = page.locator("[data-testid=customer-table] tbody tr")
         assert rows.count() == 1 and "上海天讯科技有限公司" in rows.first.inner_text(), query
-    assert "q=txkj" in page.url  # the filter state is in the address bar (hx-push-url)
+    page.wait_for_url("**q=txkj**")  # the filter state is in the address bar (hx-push-url, after the swap)
 
     with page.expect_download() as download_info:
         page.click("[data-testid=export]")

@@ -1,0 +1,100 @@
+"""The satisfaction and loyalty page (per grade or region) and its Excel export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from kehu.access.audit import log_access
+from kehu.core.exports import XlsxExport
+
+from . import loyalty, params, selectors
+
+
+def _query(query: Mapping[str, Any]) -> tuple[str, dt.date, dt.date]:
+    by = (query.get("by") or "grade").strip()
+    if by not in loyalty.SEGMENTS:
+        raise params.ParamError("by", _("可选值：%(choices)s") % {"choices": ", ".join(loyalty.SEGMENTS)})
+    since, until = params.date_range(query, ("since", "until"))
+    return by, since, until
+
+
+def _header() -> list[str]:
+    return [
+        _("分组"),
+        _("客户数"),
+        _("重复购买客户"),
+        _("重复购买率（%）"),
+        _("合作三年以上"),
+        _("会员"),
+        _("答卷数"),
+        _("平均满意度（1–5）"),
+        _("平均推荐度（0–10）"),
+        _("低分答卷"),
+    ]
+
+
+def _cells(row: dict[str, Any]) -> list[Any]:
+    return [
+        row["label"],
+        row["customers"],
+        row["repeat_buyers"],
+        row["repeat_rate"],
+        row["long_standing"],
+        row["members"],
+        row["responses"],
+        row["satisfaction_avg"],
+        row["nps_avg"],
+        row["low"],
+    ]
+
+
+@login_required
+def loyalty_page(request: HttpRequest) -> HttpResponse:
+    try:
+        by, since, until = _query(request.GET)
+    except params.ParamError as error:
+        context = {"error": error.message, "error_field": error.field, "rows": [], "header": _header()}
+        return render(request, "analytics/loyalty.html", context, status=400)
+    rows = loyalty.segment_table(request.user, by=by, since=since, until=until)
+    return render(
+        request,
+        "analytics/loyalty.html",
+        {
+            "by": by,
+            "since": since,
+            "until": until,
+            "header": _header(),
+            "rows": [_cells(r) for r in rows],
+            "segments": [("grade", _("客户等级")), ("region", _("地区"))],
+            "scope_limited": selectors.scope_is_limited(request.user),
+        },
+    )
+
+
+@login_required
+def loyalty_export(request: HttpRequest) -> HttpResponse | FileResponse:
+    try:
+        by, since, until = _query(request.GET)
+    except params.ParamError as error:
+        return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
+    rows = loyalty.segment_table(request.user, by=by, since=since, until=until)
+    export = XlsxExport()
+    sheet = export.sheet(_("满意度与忠诚度"), header=_header())
+    for row in rows:
+        sheet.append(_cells(row))
+    log_access(
+        user=request.user,
+        action="export",
+        request=request,
+        object_type="loyalty_segments",
+        rows=len(rows),
+        detail={"by": by, "since": str(since), "until": str(until)},
+    )
+    return export.response(f"loyalty-{by}-{since}-{until}.xlsx")

@@ -1,0 +1,97 @@
+"""The monthly sales summary (SalesMonth): written on transaction_created and rebuilt nightly.
+
+Both writers compute a row from the transactions themselves (never "add this one"), so a handler
+that runs twice, or a rebuild racing a handler, leaves the same figures. See ADR 0020.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, DecimalField, IntegerField, Q, Sum, Value
+from django.db.models import functions as fn
+
+from kehu.customers.choices import TransactionKind
+from kehu.customers.models import Transaction, net_amount
+
+from .models import SalesMonth
+
+
+def _net_quantity() -> Any:
+    from .selectors import net_quantity
+
+    return net_quantity()
+
+
+def _sums() -> dict[str, Any]:
+    return {
+        "net": fn.Coalesce(Sum(net_amount()), Value(Decimal(0)), output_field=DecimalField()),
+        "units": fn.Coalesce(Sum(_net_quantity()), Value(0), output_field=IntegerField()),
+        "sales": Count("id", filter=Q(kind=TransactionKind.SALE)),
+    }
+
+
+def _month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    start = day.replace(day=1)
+    return start, (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+@transaction.atomic
+def sales_month_refresh(customer_id: int, month: dt.date, product: str) -> SalesMonth | None:
+    """Recompute one (customer, month, product) row from its transactions; delete it when none is left."""
+    start, end = _month_bounds(month)
+    sums = (
+        Transaction.objects.unscoped("summary job: one customer's month, written for restricted reads")
+        .filter(customer_id=customer_id, product=product, occurred_on__range=(start, end))
+        .aggregate(**_sums(), n=Count("id"))
+    )
+    if not sums["n"]:
+        gone = SalesMonth.objects.unscoped("summary job")
+        gone.filter(customer_id=customer_id, month=start, product=product).delete()
+        return None
+    row, _created = SalesMonth.objects.unscoped("summary job").update_or_create(
+        customer_id=customer_id,
+        month=start,
+        product=product,
+        defaults={"amount": sums["net"], "quantity": sums["units"], "deals": sums["sales"]},
+    )
+    return row
+
+
+def sales_month_refresh_for(transaction_id: int) -> SalesMonth | None:
+    """The handler's work: the row of the month and product of one new transaction."""
+    record = (
+        Transaction.objects.unscoped("event handler: the transaction just created")
+        .filter(pk=transaction_id)
+        .values("customer_id", "occurred_on", "product")
+        .first()
+    )
+    if record is None:  # deleted since; the nightly rebuild settles its month
+        return None
+    return sales_month_refresh(record["customer_id"], record["occurred_on"], record["product"])
+
+
+@transaction.atomic
+def sales_month_rebuild() -> int:
+    """Rebuild the whole summary from the transactions in ONE INSERT … SELECT (nightly): the grouped
+    query is compiled by Django and the database does the rest, so nothing is loaded into Python."""
+    grouped = (
+        Transaction.objects.unscoped("nightly rebuild of the sales summary")
+        .annotate(sales_month=fn.TruncMonth("occurred_on"))
+        .values("customer_id", "sales_month", "product")
+        .annotate(**_sums())
+        .order_by()
+    )
+    sql, params = grouped.query.sql_with_params()
+    table = SalesMonth._meta.db_table
+    SalesMonth.objects.unscoped("nightly rebuild").all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (customer_id, month, product, amount, quantity, deals) "
+            f"SELECT customer_id, sales_month, product, net, units, sales FROM ({sql}) AS grouped",
+            params,
+        )
+        return max(cursor.rowcount, 0)

@@ -1,0 +1,28 @@
+"""The 工作台's own data: filters people save on a list (issue 11). Not customer-owned: a saved
+filter is a query string, and applying it goes through the list's own restrict() like any search."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kehu.core.models import TimeStampedModel
+
+
+class SavedFilter(TimeStampedModel):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    list_name = models.CharField(_("列表"), max_length=32)
+    name = models.CharField(_("名称"), max_length=60)
+    query = models.CharField(_("筛选条件"), max_length=1000)
+
+    class Meta:
+        verbose_name = _("保存的筛选")
+        verbose_name_plural = _("保存的筛选")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_name", "name"], name="workbench_savedfilter_unique_name")
+        ]
+        # the unique constraint's index serves "my filters on this list, by name"
+
+    def __str__(self) -> str:
+        return self.name
