@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kehu.core.api import object_body
+
 from .. import kpis, params, selectors, service, services
 from ..models import ChurnAction
 
@@ -151,7 +153,7 @@ class ChurnActionView(APIView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
-        data: Any = request.data
+        data: Any = object_body(request)
         try:
             customer_id = int(data.get("customer"))
         except (TypeError, ValueError) as exc:
@@ -179,11 +181,12 @@ class ChurnActionDetailView(APIView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, pk: int) -> Response:
+        data: Any = object_body(request)
         action = services.churn_action_update(
             actor=request.user,
             action_id=pk,
-            status=str(request.data.get("status") or ""),  # type: ignore[union-attr]
-            note=str(request.data.get("note") or ""),  # type: ignore[union-attr]
+            status=str(data.get("status") or ""),
+            note=str(data.get("note") or ""),
         )
         return Response(_action(action))
 
