@@ -69,27 +69,71 @@ def _rules(user: Any) -> dict[str, list[Any]]:
     return cached
 
 
+# Identity-compared sentinels (never mutated: Q's | and & return new objects). A condition that is
+# ALL needs no WHERE clause and no subquery at all; NONE matches nothing.
+ALL = Q(pk__isnull=False)
+NONE = Q(pk__in=[])
+
+
+def any_of(a: Q, b: Q) -> Q:
+    if a is ALL or b is ALL:
+        return ALL
+    if a is NONE:
+        return b
+    if b is NONE:
+        return a
+    return a | b
+
+
+def both(a: Q, b: Q) -> Q:
+    if a is NONE or b is NONE:
+        return NONE
+    if a is ALL:
+        return b
+    if b is ALL:
+        return a
+    return a & b
+
+
+def _all_grades() -> frozenset[str]:
+    from django.apps import apps
+
+    field = apps.get_model("customers", "Customer")._meta.get_field("grade")
+    return frozenset(value for value, _label in field.choices or ())
+
+
 def _rules_q(user: Any, action: str) -> Q:
-    """OR of the active rules for `action` that can apply to `user`; an empty Q() never matches."""
-    combined: Q | None = None
+    """OR of the active rules for `action` that can apply to `user`, simplified: rules that give the
+    user every customer of a grade become one `grade IN (...)`; every grade (the grade column only
+    holds A/B/C, a database constraint says so) is ALL, so a manager's queries carry no customer
+    subquery; owner rules of a grade already covered are dropped."""
+    rules = _rules(user).get(action, ())
     level = roles.level(user)
-    for rule in _rules(user).get(action, ()):
-        if rule.principal == Principal.EVERYONE:
-            who = Q(pk__isnull=False)
-        elif rule.principal == Principal.OWNER:
+    whole_grades: set[str] = set()
+    for rule in rules:
+        applies_to_all = rule.principal == Principal.EVERYONE or (
+            rule.principal == Principal.ROLE
+            and level >= rule.min_level
+            and (not rule.department or rule.department == roles.department(user))
+        )
+        if applies_to_all:
+            if not rule.grade:
+                return ALL
+            whole_grades.add(rule.grade)
+    if whole_grades >= _all_grades():
+        return ALL
+    combined = Q(grade__in=sorted(whole_grades)) if whole_grades else NONE
+    for rule in rules:
+        if rule.grade and rule.grade in whole_grades:
+            continue
+        if rule.principal == Principal.OWNER:
             who = Q(owner=user)
         elif rule.principal == Principal.OWNER_MANAGERS:
             who = Q(owner__in=roles.managed_users(user))
-        elif rule.principal == Principal.ROLE:
-            if level < rule.min_level or (rule.department and rule.department != roles.department(user)):
-                continue
-            who = Q(pk__isnull=False)
-        else:  # an unknown principal grants nothing
+        else:  # EVERYONE/ROLE were handled above; an unknown principal grants nothing
             continue
-        if rule.grade:
-            who &= Q(grade=rule.grade)
-        combined = who if combined is None else combined | who
-    return combined if combined is not None else Q(pk__in=[])
+        combined = any_of(combined, who & Q(grade=rule.grade) if rule.grade else who)
+    return combined
 
 
 def active_grants(user: Any, scopes: tuple[str, ...] = (GrantScope.ARCHIVE, GrantScope.SENSITIVE)) -> Any:
@@ -107,7 +151,7 @@ def active_grants(user: Any, scopes: tuple[str, ...] = (GrantScope.ARCHIVE, Gran
 def _grant_q(user: Any, action: str) -> Q:
     scopes = GRANT_SCOPES.get(action)
     if not scopes:
-        return Q(pk__in=[])
+        return NONE
     return Q(Exists(active_grants(user, scopes).filter(customer=OuterRef("pk"))))
 
 
@@ -116,14 +160,17 @@ def customer_q(user: Any, action: str) -> Q:
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     if not roles.is_active(user):
-        return Q(pk__in=[])
-    view = _rules_q(user, "view") | _grant_q(user, "view")
+        return NONE
+    rules_view = _rules_q(user, "view")
+    # Someone who may view every customer needs no probe of their grants (ALL absorbs it).
+    view = rules_view if rules_view is ALL else any_of(rules_view, _grant_q(user, "view"))
     if action == "view":
         return view
     if action == "view_sensitive":
-        return (_rules_q(user, action) & view) | _grant_q(user, action)
+        sensitive = both(_rules_q(user, action), view)
+        return sensitive if sensitive is ALL else any_of(sensitive, _grant_q(user, action))
     if action in NEEDS_VIEW:
-        return _rules_q(user, action) & view
+        return both(_rules_q(user, action), view)
     return _rules_q(user, action)
 
 

@@ -36,10 +36,10 @@ from . import policy, roles
 if TYPE_CHECKING:
     from kehu.accounts.models import User
 
-NOTHING = Q(pk__in=[])
+NOTHING = policy.NONE
 # "Every row": an empty Q() would vanish when OR-ed (Q(a) | Q() is Q(a)), so a role that sees
-# everything says so with a condition that is always true.
-EVERYTHING = Q(pk__isnull=False)
+# everything says so with a condition that is always true (the same object as policy.ALL).
+EVERYTHING = policy.ALL
 log = logging.getLogger(__name__)
 
 
@@ -83,8 +83,10 @@ def customer_condition(user: Any, customer_action: str, path: str) -> Q:
     if not roles.is_active(user):
         return NOTHING
     rule = policy.customer_q(user, customer_action)
-    if not path:
+    if not path or rule is policy.NONE:
         return rule
+    if rule is policy.ALL:  # every customer: no subquery over the customer table
+        return Q(**{f"{path}__isnull": False})
     return Q(**{f"{path}__in": _customer_model()._base_manager.filter(rule).values("pk")})
 
 
