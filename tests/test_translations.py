@@ -16,9 +16,7 @@ CATALOGUES = sorted(
 )
 # The comment lines before an entry (#: places, "#, fuzzy" flags, "#| msgid" previous ids) are group 1:
 # a fuzzy entry is a guess gettext made from a similar old string, left out of the compiled catalogue.
-ENTRY = re.compile(
-    r'(?ms)^((?:#[^\n]*\n)*)msgid ((?:"(?:[^"\\]|\\.)*"\n)+)msgstr ((?:"(?:[^"\\]|\\.)*"\n)+)'
-)
+ENTRY = re.compile(r'(?ms)^((?:#[^\n]*\n)*)msgid ((?:"(?:[^"\\]|\\.)*"\n)+)msgstr ((?:"(?:[^"\\]|\\.)*"\n)+)')
 
 
 def _is_fuzzy(comments: str) -> bool:

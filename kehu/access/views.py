@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.core.exceptions import DomainError
 from kehu.core.exports import XlsxExport, capped
-from kehu.core.inputs import bad_form_response, safe_next
+from kehu.core.inputs import bad_form_response, parse_id, safe_next
 
 from . import otp, personal, roles, selectors, services
 from .audit import log_access
@@ -32,9 +32,9 @@ PAGE_SIZE = 50
 
 def keyset_page(queryset: Any, request: HttpRequest, size: int = PAGE_SIZE) -> tuple[list[Any], int | None]:
     """Newest first, `?before=<id>` for the next page: no OFFSET, no COUNT."""
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        queryset = queryset.filter(pk__lt=int(before))
+    before = parse_id(request.GET.get("before"))
+    if before is not None:
+        queryset = queryset.filter(pk__lt=before)
     rows = list(queryset[: size + 1])
     return rows[:size], (rows[size - 1].pk if len(rows) > size else None)
 
@@ -64,9 +64,9 @@ def _form_errors_to(form: Any, error: DomainError) -> None:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
-    wanted = request.GET.get("customer", "")
-    if wanted.isdigit() and len(wanted) < 19:
-        found = selectors.listed_customers(request.user).filter(pk=int(wanted)).values_list("archive_no", flat=True)
+    wanted = parse_id(request.GET.get("customer"))
+    if wanted is not None:
+        found = selectors.listed_customers(request.user).filter(pk=wanted).values_list("archive_no", flat=True)
         initial["archive_no"] = found.first() or ""
     form = AccessRequestForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -231,9 +231,9 @@ def change_history(request: HttpRequest) -> HttpResponse:
     """Who changed what from what to what, across the archive. Personal fields show only that they changed."""
     model = request.GET.get("model", "customer")
     queryset = selectors.change_history_for(request.user, model=model)
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        queryset = queryset.filter(history_id__lt=int(before))
+    before = parse_id(request.GET.get("before"))
+    if before is not None:
+        queryset = queryset.filter(history_id__lt=before)
     rows = list(queryset[: PAGE_SIZE + 1])
     page_rows = rows[:PAGE_SIZE]
     previous = selectors.previous_history_records(queryset.model, page_rows)

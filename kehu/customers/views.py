@@ -22,6 +22,7 @@ from kehu.accounts.backends import users_version
 from kehu.core import background_exports
 from kehu.core.exceptions import ConflictError, DomainError
 from kehu.core.files import verify
+from kehu.core.inputs import parse_id
 from kehu.workbench.forms import TransferOwnerForm
 from kehu.workbench.lists import list_total
 from kehu.workbench.selectors import editable_ids, saved_filters
@@ -545,7 +546,7 @@ def grading_confirm(request: HttpRequest) -> HttpResponse:
     """Confirm one or many proposals (htmx): each becomes a regrade with the given reason."""
     _grader(request)
     reason = request.POST.get("reason", "").strip()
-    ids = [int(v) for v in request.POST.getlist("customer") if v.isdigit()]
+    ids = [pk for pk in map(parse_id, request.POST.getlist("customer")) if pk is not None]
     results: list[dict[str, Any]] = []
     if not reason:
         results.append({"error": _("请填写调整原因。")})

@@ -20,7 +20,7 @@ from kehu.access.audit import log_access
 from kehu.accounts.models import User
 from kehu.core import workcalendar
 from kehu.core.exceptions import DomainError, InvalidTransition
-from kehu.core.inputs import safe_next
+from kehu.core.inputs import parse_id, safe_next
 from kehu.customers.selectors import contacts_for
 from kehu.workbench.lists import list_total
 
@@ -51,7 +51,7 @@ def _add_errors(form: Any, error: DomainError) -> None:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 def _person(request: HttpRequest) -> Any:
@@ -381,9 +381,10 @@ def followup_actions(request: HttpRequest) -> HttpResponse:
 def _action_for(request: HttpRequest, action_id: str) -> Any:
     from .models import FollowUpAction
 
-    if not action_id.isdigit():
+    pk = parse_id(action_id)
+    if pk is None:
         raise Http404
-    return get_object_or_404(FollowUpAction.objects.restrict(request.user, "edit"), pk=int(action_id))
+    return get_object_or_404(FollowUpAction.objects.restrict(request.user, "edit"), pk=pk)
 
 
 # --- care ------------------------------------------------------------------------------------------------
