@@ -78,16 +78,33 @@ def _customer_model() -> Any:
     return apps.get_model("customers", "Customer")
 
 
+def _on_path(q: Q, path: str) -> Q:
+    """The same condition on the customer reached through `path` (owner=me -> customer__owner=me)."""
+    moved = Q()
+    moved.connector, moved.negated = q.connector, q.negated
+    moved.children = [
+        _on_path(child, path) if isinstance(child, Q) else (f"{path}__{child[0]}", child[1]) for child in q.children
+    ]
+    return moved
+
+
 def customer_condition(user: Any, customer_action: str, path: str) -> Q:
-    """Rows whose customer (at `path`) allows `customer_action` to `user`."""
+    """Rows whose customer (at `path`) allows `customer_action` to `user`. On a child table the rule
+    terms are conditions on the joined customer (owner, grade: the planner may walk the child's own
+    index and look each customer up by key, or hash the matching customers, whichever is cheaper),
+    a grant term is `customer_id IN (the user's granted ids)`; never one subquery that mixes both,
+    which the database could only answer by reading every customer."""
     if not roles.is_active(user):
         return NOTHING
-    rule = policy.customer_q(user, customer_action)
-    if not path or rule is policy.NONE:
-        return rule
-    if rule is policy.ALL:  # every customer: no subquery over the customer table
-        return Q(**{f"{path}__isnull": False})
-    return Q(**{f"{path}__in": _customer_model()._base_manager.filter(rule).values("pk")})
+    if not path:
+        return policy.customer_q(user, customer_action)
+    combined = NOTHING
+    for term in policy.customer_terms(user, customer_action):
+        if term.q is policy.ALL:  # every customer: no condition on the customer table
+            return Q(**{f"{path}__isnull": False})
+        part = Q(**{f"{path}__in": term.granted_ids}) if term.granted_ids is not None else _on_path(term.q, path)
+        combined = policy.any_of(combined, part)
+    return combined
 
 
 def scope_of(model: type[models.Model]) -> Scope:
