@@ -163,6 +163,7 @@ def churn_page(request: HttpRequest) -> HttpResponse:
             "page": page,
             "min_score": min_score,
             "run": selectors.latest_churn_run(),
+            "backtest": selectors.backtest_view(selectors.latest_backtest()),
             "weights": [(str(churn.RULE_LABELS.get(code, code)), points) for code, points in churn.weights().items()],
             "may_run": services.may_run_churn(request.user),
             "scope_limited": selectors.scope_is_limited(request.user),
