@@ -318,3 +318,21 @@ class ImprovementAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.finding_id} {self.status}"
+
+
+class DigestRobot(models.Model):
+    """A group robot (WeCom or DingTalk, kehu.messaging.Robot) that also receives one manager's weekly
+    digest. Data, not settings: an administrator adds the manager's own team group. The digest holds
+    what its manager may see, so a row names one manager, never "every manager"."""
+
+    manager = models.ForeignKey(USER, verbose_name=_("经理"), on_delete=models.CASCADE, related_name="+")
+    robot = models.ForeignKey("messaging.Robot", verbose_name=_("群机器人"), on_delete=models.CASCADE, related_name="+")
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("周报群机器人")
+        verbose_name_plural = _("周报群机器人")
+        constraints = [models.UniqueConstraint(fields=["manager", "robot"], name="analytics_digestrobot_once")]
+
+    def __str__(self) -> str:
+        return f"{self.manager_id} → {self.robot_id}"
