@@ -153,7 +153,11 @@ def sigmoid(z: float) -> float:
 
 
 def explain(
-    coefficients: dict[str, float], intercept: float, signals: churn.Signals, day: dt.date, reasons: list[dict[str, Any]]
+    coefficients: dict[str, float],
+    intercept: float,
+    signals: churn.Signals,
+    day: dt.date,
+    reasons: list[dict[str, Any]],
 ) -> tuple[int, list[dict[str, Any]]]:
     """The model's score (probability of no purchase in the next three months, in %) and the same
     reasons as the rules, each with the points the model gives it: how much lower the score would
@@ -164,9 +168,7 @@ def explain(
     explained = []
     for reason in reasons:
         part = coefficients.get(reason["code"], 0.0) * x.get(reason["code"], 0.0)
-        explained.append(
-            {**reason, "rule_points": reason["points"], "points": round(100 * (p - sigmoid(z - part)), 1)}
-        )
+        explained.append({**reason, "rule_points": reason["points"], "points": round(100 * (p - sigmoid(z - part)), 1)})
     explained.sort(key=lambda r: -r["points"])
     return round(100 * p), explained
 

@@ -1,7 +1,7 @@
 """Weekly digest per manager (SPEC M11, issue 13): their people's KPIs, customers at risk and
 service breaches, sent by e-mail and to WeCom/DingTalk group robots through
-kehu.messaging.message_send (internal topic: no marketing consent needed). Every figure is computed *as the manager*, so a digest holds only what its
-reader may see in the application."""
+kehu.messaging.message_send (internal topic: no marketing consent needed). Every figure is
+computed *as the manager*, so a digest holds only what its reader may see in the application."""
 
 from __future__ import annotations
 

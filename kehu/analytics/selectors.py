@@ -385,7 +385,9 @@ def backtest_view(bt: Any) -> dict[str, Any] | None:
     from . import backtest, churn
 
     labels = {
-        "insufficient": _("历史中停止购买的客户太少（训练至少 %(train)s 位，测试流失和未流失各至少 %(test)s 位），继续使用规则。")
+        "insufficient": _(
+            "历史中停止购买的客户太少（训练至少 %(train)s 位，测试流失和未流失各至少 %(test)s 位），继续使用规则。"
+        )
         % {"train": backtest.MIN_TRAIN_CHURNED, "test": backtest.MIN_TEST_EACH},
         "model_better": _("模型在测试期的 ROC-AUC 高于规则且前 10% 的精确率不低于规则，因此使用模型。"),
         "rules_better": _("模型在测试期没有胜过规则（ROC-AUC 至少高 %(margin)s 且前 10%% 精确率不低），继续使用规则。")
@@ -394,9 +396,11 @@ def backtest_view(bt: Any) -> dict[str, Any] | None:
     }
     names = {"rules": _("规则评分"), "model": _("逻辑回归模型")}
     rows = [{"name": names[key], **bt.metrics[key]} for key in ("rules", "model") if key in bt.metrics]
-    coefficients = [
-        (str(churn.RULE_LABELS.get(code, code)), bt.coefficients.get(code, 0.0)) for code in backtest.FEATURES
-    ] if bt.coefficients else []
+    coefficients = (
+        [(str(churn.RULE_LABELS.get(code, code)), bt.coefficients.get(code, 0.0)) for code in backtest.FEATURES]
+        if bt.coefficients
+        else []
+    )
     return {
         "bt": bt,
         "rows": rows,

@@ -27,7 +27,9 @@ def test_each_manager_gets_a_digest_of_what_they_may_see(users):
     assert "流失公司" not in text_sales and "只包含您有权查看" in text_sales
 
 
-def test_a_manager_digest_also_goes_to_their_group_robots(users, robot_server, clock, django_capture_on_commit_callbacks):
+def test_a_manager_digest_also_goes_to_their_group_robots(
+    users, robot_server, clock, django_capture_on_commit_callbacks
+):
     """Through messaging's robot channel: the DingTalk request is signed, the WeCom one is plain,
     and only the manager configured for a robot has their digest posted there."""
     import urllib.parse
@@ -44,7 +46,9 @@ def test_a_manager_digest_also_goes_to_their_group_robots(users, robot_server, c
         key="mkt-ding", name="市场部群", kind="dingtalk", webhook_url=robot_server.url + "/robot/send?access_token=T",
         secret="SECx",
     )  # fmt: skip
-    wecom = Robot.objects.create(key="sales-wecom", name="销售群", kind="wecom", webhook_url=robot_server.url + "/wecom")
+    wecom = Robot.objects.create(
+        key="sales-wecom", name="销售群", kind="wecom", webhook_url=robot_server.url + "/wecom"
+    )
     DigestRobot.objects.create(manager=mgr, robot=ding)
     DigestRobot.objects.create(manager=users["sales_mgr"], robot=wecom)
     DigestRobot.objects.create(manager=users["sales_mgr"], robot=ding, is_active=False)
