@@ -17,6 +17,7 @@ urlpatterns = [
     path("service/", views.service_page, name="service"),
     path("service/export/", views.service_export, name="service-export"),
     path("service/records/", drill.service_records, name="service-records"),
+    path("service/timers/", drill.timer_records, name="service-timers"),
     path("review/", review_views.review_page, name="review"),
     path("review/run/", review_views.review_run_now, name="review-run"),
     path("review/actions/", review_views.improvement_create, name="improvement-create"),

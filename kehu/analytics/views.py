@@ -331,11 +331,14 @@ def service_page(request: HttpRequest) -> HttpResponse:
         start, end = params.period(request.GET)
     except params.ParamError as error:
         return _bad(request, "analytics/service.html", error, {"stats": None})
+    stats = service.service_stats(request.user, start=start, end=end)
+    for row in stats["timers"]:  # each count links to the timers it counts (drill.timer_records)
+        row["cells"] = [(outcome, row["count" if outcome == "all" else outcome]) for outcome in service.TIMER_OUTCOMES]
     return render(
         request,
         "analytics/service.html",
         {
-            "stats": service.service_stats(request.user, start=start, end=end),
+            "stats": stats,
             "period": f"{start:%Y-%m}",
             "scope_limited": selectors.scope_is_limited(request.user),
         },
