@@ -24,4 +24,6 @@ urlpatterns = [
     path("review/actions/<int:pk>/", review_views.improvement_update, name="improvement-update"),
     path("loyalty/", loyalty_views.loyalty_page, name="loyalty"),
     path("loyalty/export/", loyalty_views.loyalty_export, name="loyalty-export"),
+    path("loyalty/waves/", loyalty_views.wave_trend_page, name="waves"),
+    path("loyalty/waves/export/", loyalty_views.wave_trend_export, name="waves-export"),
 ]
