@@ -204,9 +204,8 @@ def timer_records(request: HttpRequest) -> HttpResponse:
                 ],
             }
         )
-    title = (
-        f"{start:%Y-%m} · {kinds.get(kind, _('全部时限')) if kind else _('全部时限')} · {_outcome_labels()[outcome]}"
-    )
+    kind_label = str(kinds[kind]) if kind else _("全部时限")
+    title = f"{start:%Y-%m} · {kind_label} · {_outcome_labels()[outcome]}"
     return _render(
         request,
         {

@@ -389,9 +389,10 @@ def backtest_view(bt: Any) -> dict[str, Any] | None:
             "历史中停止购买的客户太少（训练至少 %(train)s 位，测试流失和未流失各至少 %(test)s 位），继续使用规则。"
         )
         % {"train": backtest.MIN_TRAIN_CHURNED, "test": backtest.MIN_TEST_EACH},
-        "model_better": _("模型在测试期的 ROC-AUC 高于规则且前 10% 的精确率不低于规则，因此使用模型。"),
-        "rules_better": _("模型在测试期没有胜过规则（ROC-AUC 至少高 %(margin)s 且前 10%% 精确率不低），继续使用规则。")
-        % {"margin": backtest.MARGIN},
+        "model_better": _("模型在测试期的 ROC-AUC 高于规则且前 %(top)s%% 的精确率不低于规则，因此使用模型。")
+        % {"top": round(100 * backtest.TOP_SHARE)},
+        "rules_better": _("模型在测试期没有胜过规则（ROC-AUC 至少高 %(margin)s 且前 %(top)s%% 精确率不低），继续使用规则。")
+        % {"margin": backtest.MARGIN, "top": round(100 * backtest.TOP_SHARE)},
         "failed": _("回测失败，继续使用规则。"),
     }
     names = {"rules": _("规则评分"), "model": _("逻辑回归模型")}
