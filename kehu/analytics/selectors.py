@@ -391,7 +391,9 @@ def backtest_view(bt: Any) -> dict[str, Any] | None:
         % {"train": backtest.MIN_TRAIN_CHURNED, "test": backtest.MIN_TEST_EACH},
         "model_better": _("模型在测试期的 ROC-AUC 高于规则且前 %(top)s%% 的精确率不低于规则，因此使用模型。")
         % {"top": round(100 * backtest.TOP_SHARE)},
-        "rules_better": _("模型在测试期没有胜过规则（ROC-AUC 至少高 %(margin)s 且前 %(top)s%% 精确率不低），继续使用规则。")
+        "rules_better": _(
+            "模型在测试期没有胜过规则（ROC-AUC 至少高 %(margin)s 且前 %(top)s%% 精确率不低），继续使用规则。"
+        )
         % {"margin": backtest.MARGIN, "top": round(100 * backtest.TOP_SHARE)},
         "failed": _("回测失败，继续使用规则。"),
     }
