@@ -123,6 +123,7 @@ class ChurnRiskView(APIView):
         return Response(
             {
                 "as_of": run.as_of if run else None,
+                "scorer": run.scorer if run else "rules",  # "model" when a back-test chose it
                 "scope_limited": selectors.scope_is_limited(request.user),
                 "next": f"{page['next'][0]}:{page['next'][1]}" if page["next"] else None,
                 "results": [_risk_item(item) for item in page["items"]],

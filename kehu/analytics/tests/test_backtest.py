@@ -94,7 +94,7 @@ def _winning_backtest(**extra):
     )
 
 
-def test_a_winning_model_scores_with_its_probability_and_explains_each_reason(risky, client, users):
+def test_a_winning_model_scores_with_its_probability_and_explains_each_reason(risky, client, users, api_for):
     _winning_backtest()
     run = services.churn_run(services.churn_run_start(enqueue=False).pk)
     assert run.scorer == "model" and run.backtest is not None
@@ -113,6 +113,8 @@ def test_a_winning_model_scores_with_its_probability_and_explains_each_reason(ri
     html = client.get(reverse("analytics:churn")).content.decode()
     assert 'data-scorer="model"' in html and "按模型评分" in html and "因此使用模型" in html
     assert f"({reasons['complaints']['points']})" in html
+    body = api_for("mkt_mgr").get(reverse("analytics-churn-risk")).json()
+    assert body["scorer"] == "model" and body["results"][0]["score"] == risk.score
 
 
 def test_a_losing_or_insufficient_back_test_keeps_the_rules(risky, users, client):
