@@ -52,6 +52,7 @@ def test_a_manager_digest_also_goes_to_their_group_robots(
     DigestRobot.objects.create(manager=mgr, robot=ding)
     DigestRobot.objects.create(manager=users["sales_mgr"], robot=wecom)
     DigestRobot.objects.create(manager=users["sales_mgr"], robot=ding, is_active=False)
+    DigestRobot.objects.create(manager=users["sales"], robot=ding)  # not a manager: no digest at all
     with django_capture_on_commit_callbacks(execute=True):
         queued = digest.weekly_digest()
     managers = [u for u in users.values() if u.level >= 20 and u.email]
