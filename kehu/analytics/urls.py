@@ -9,6 +9,7 @@ urlpatterns = [
     path("churn/", views.churn_page, name="churn"),
     path("churn/export/", views.churn_export, name="churn-export"),
     path("churn/run/", views.churn_run_now, name="churn-run"),
+    path("churn/backtest/", views.churn_backtest_now, name="churn-backtest"),
     path("churn/actions/", views.churn_action_create, name="churn-action-create"),
     path("churn/actions/<int:pk>/", views.churn_action_update, name="churn-action-update"),
     path("kpis/", views.kpi_page, name="kpis"),

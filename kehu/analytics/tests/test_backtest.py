@@ -161,3 +161,28 @@ def test_signals_at_a_past_cut_off_do_not_see_its_future(users):
     assert then.last_contact is None or then.last_contact <= past
     now = churn.collect([c.pk], dt.date.today())[c.pk]
     assert now.open_complaints == ["urgent"] and now.recent_orders == 1
+
+
+def test_back_test_now_is_for_managers_and_the_api_shows_the_latest(api_for, client, users, risky,
+                                                                   django_capture_on_commit_callbacks):  # fmt: skip
+    url = reverse("analytics-churn-backtests")
+    assert api_for("sales").post(url).status_code == 403
+    client.force_login(users["sales"])
+    client.post(reverse("analytics:churn-backtest"))
+    assert BackTest.objects.count() == 0  # nothing started by someone without the right
+    assert api_for("mkt_mgr").get(url).json() == {"latest": None}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_for("cs_lead").post(url)
+    assert response.status_code == 202
+    assert api_for("sales").get(url).status_code == 403  # company-wide counts: managers only
+    latest = api_for("cs_lead").get(url).json()["latest"]
+    assert latest["id"] == response.json()["id"] and latest["status"] == "insufficient"
+    client.force_login(users["mkt_mgr"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("analytics:churn-backtest")).status_code == 302
+    assert BackTest.objects.count() == 2
+    assert "立即回测模型" in client.get(reverse("analytics:churn")).content.decode()
+    client.force_login(users["sales"])
+    html = client.get(reverse("analytics:churn")).content.decode()
+    assert "立即回测模型" not in html and 'data-card="backtest"' not in html
+    assert "停止购买的客户太少" in html  # which scorer is in use, and why, is for everyone
