@@ -216,7 +216,8 @@ def collect(customer_ids: Iterable[int], today: dt.date) -> dict[int, Signals]:
     ids = list(customer_ids)
     end = _aware(today + dt.timedelta(days=1))  # the end of `today`: nothing later is known
     signals = {
-        pk: Signals(grade=grade, last_contact=created.date() if created else None)
+        # An archive entered after `today` (history imported later) says nothing about silence then.
+        pk: Signals(grade=grade, last_contact=created.date() if created and created.date() <= today else None)
         for pk, grade, created in Customer._base_manager.filter(pk__in=ids).values_list("pk", "grade", "created_at")
     }
     for pk, last, interval in (
