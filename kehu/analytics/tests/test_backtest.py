@@ -186,3 +186,24 @@ def test_back_test_now_is_for_managers_and_the_api_shows_the_latest(api_for, cli
     html = client.get(reverse("analytics:churn")).content.decode()
     assert "立即回测模型" not in html and 'data-card="backtest"' not in html
     assert "停止购买的客户太少" in html  # which scorer is in use, and why, is for everyone
+
+
+def test_a_decline_shows_at_a_past_cut_off_and_a_steady_buyer_does_not(users):
+    """The order rules fire at a past cut-off from the history known then (the back-test's examples)."""
+    mgr = users["mkt_mgr"]
+    falling = customer(mgr, "下滑公司", owner=users["sales"])
+    orders(falling, [*range(690, 389, -30), 330, 100, 60, 30])  # monthly, then one order, then buying again later
+    steady = customer(mgr, "稳定采购公司", owner=users["sales"])
+    orders(steady, [*range(690, 209, -30), 20])
+    for c in (falling, steady):
+        contact(c, mgr, 203)  # both in touch at the cut-off: only the orders differ
+    cutoff = dt.date.today() - dt.timedelta(days=200)
+    signals = churn.collect([falling.pk, steady.pk], cutoff)
+    assert (signals[falling.pk].recent_orders, signals[falling.pk].baseline_orders) == (1, 11)
+    assert (signals[steady.pk].recent_orders, signals[steady.pk].baseline_orders) == (6, 11)
+    falling_score, reasons = churn.score(signals[falling.pk], cutoff, churn.WEIGHTS)
+    assert {r["code"] for r in reasons} >= {"order_frequency"} and falling_score > 10
+    assert churn.score(signals[steady.pk], cutoff, churn.WEIGHTS)[0] == 0
+    frequency = backtest.FEATURES.index("order_frequency")
+    assert backtest.feature_vector(signals[falling.pk], cutoff)[frequency] > 0.5
+    assert backtest.feature_vector(signals[steady.pk], cutoff)[frequency] == 0
