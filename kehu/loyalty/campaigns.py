@@ -40,8 +40,13 @@ def loyalty_conf(name: str, default: Any) -> Any:
     return getattr(settings, "KEHU_LOYALTY", {}).get(name, default)
 
 
+def is_marketing(user: Any) -> bool:
+    """Marketing (any level) and marketing managers and above: who runs campaigns and segments."""
+    return bool(roles.is_marketing_manager_or_above(user) or roles.in_department(user, "marketing"))
+
+
 def require_marketing(actor: Any) -> None:
-    if not (roles.is_marketing_manager_or_above(actor) or roles.in_department(actor, "marketing")):
+    if not is_marketing(actor):
         raise DomainError(_("只有市场营销部可以管理营销活动。"))
 
 
@@ -68,6 +73,12 @@ def segment_members(actor: Any, segment: Segment) -> Any:
 
 def segment_count(actor: Any, segment: Segment) -> int:
     return int(segment_members(actor, segment).count())
+
+
+def segment_preview_count(actor: Any, filters: Any) -> int:
+    """How many customers (that `actor` may see) a filter not yet saved would hold."""
+    require_marketing(actor)
+    return int(segment_customers(Customer.objects.restrict(actor, "view"), validate_filters(filters)).count())
 
 
 @transaction.atomic
@@ -145,6 +156,15 @@ def approval_threshold() -> int:
     return int(loyalty_conf("APPROVAL_ABOVE", 200))
 
 
+def may_approve(actor: Any, campaign: Campaign) -> bool:
+    """The approval rule of campaign_approve, for pages deciding whether to offer the buttons."""
+    return bool(
+        roles.is_marketing_manager_or_above(actor)
+        and actor.pk != campaign.created_by_id
+        and campaign.status in (CampaignStatus.DRAFT, CampaignStatus.APPROVED)
+    )
+
+
 @transaction.atomic
 def campaign_approve(*, actor: Any, campaign: Campaign) -> Campaign:
     """A marketing manager other than its author approves a campaign (and its audience size)."""
@@ -158,8 +178,49 @@ def campaign_approve(*, actor: Any, campaign: Campaign) -> Campaign:
     campaign.approved_by = actor
     campaign.approved_at = timezone.now()
     campaign.audience = segment_count(actor, campaign.segment)
-    campaign.save(update_fields=["status", "approved_by", "approved_at", "audience"])
+    campaign.return_note = ""
+    campaign.save(update_fields=["status", "approved_by", "approved_at", "audience", "return_note"])
     return campaign
+
+
+@transaction.atomic
+def campaign_return(*, actor: Any, campaign: Campaign, note: str) -> Campaign:
+    """The approver sends a campaign back to its author with a note (an approval given is withdrawn);
+    the same people who may approve may return, and only before sending."""
+    if not roles.is_marketing_manager_or_above(actor):
+        raise DomainError(_("只有市场营销经理及以上可以批准营销活动。"))
+    if actor.pk == campaign.created_by_id:
+        raise DomainError(_("不能退回自己创建的营销活动。"))
+    if not (note or "").strip():
+        raise DomainError(_("请填写退回原因。"), field_errors={"note": [_("请填写退回原因。")]})
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.status not in (CampaignStatus.DRAFT, CampaignStatus.APPROVED):
+        raise InvalidTransition(_("该营销活动已发送，不能退回。"))
+    locked.status = CampaignStatus.DRAFT
+    locked.approved_by = None
+    locked.approved_at = None
+    locked.return_note = note.strip()[:300]
+    locked.save(update_fields=["status", "approved_by", "approved_at", "return_note"])
+    return locked
+
+
+def campaign_delivery_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Deliveries per status of each campaign (numbers only, no customer data), in one query."""
+    from django.db.models import Count
+
+    from kehu.messaging.models import Delivery
+
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in campaign_ids}
+    rows = (
+        Delivery.objects.unscoped("counts per status of the campaigns' own deliveries, no customer data")
+        .filter(related__in=[f"campaign:{pk}" for pk in campaign_ids], customer__isnull=False)
+        .values("related", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        counts[int(row["related"].split(":", 1)[1])][row["status"]] = row["n"]
+    return counts
 
 
 @transaction.atomic
