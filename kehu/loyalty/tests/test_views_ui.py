@@ -286,3 +286,13 @@ def test_list_pages_have_pinned_query_counts(client, users, people, django_asser
     ]:
         with django_assert_max_num_queries(most):
             assert client.get(url).status_code == 200, url
+
+
+def test_the_api_returns_a_campaign_through_the_same_service(api_for, users, people):
+    campaign = make_campaign(users)
+    url = f"/api/campaigns/{campaign.pk}/return/"
+    assert api_for("mkt").post(url, {"note": "自己退回"}, format="json").status_code == 400  # the author
+    assert api_for("tech").post(url, {"note": "x"}, format="json").status_code == 403
+    assert api_for("mkt_mgr").post(url, {}, format="json").status_code == 400  # a note is required
+    answer = api_for("mkt_mgr").post(url, {"note": "请补充活动地点"}, format="json")
+    assert answer.status_code == 200 and answer.json()["return_note"] == "请补充活动地点"
