@@ -27,7 +27,7 @@ RFM_LABELS = {
 
 
 def _words(text: str) -> list[str]:
-    """"浙江, 上海；江苏" -> ["浙江", "上海", "江苏"] (comma, Chinese comma, semicolon or newline)."""
+    """ "浙江, 上海；江苏" -> ["浙江", "上海", "江苏"] (comma, Chinese comma, semicolon or newline)."""
     for mark in "，；;、\n":
         text = text.replace(mark, ",")
     return [w.strip() for w in text.split(",") if w.strip()]
@@ -50,9 +50,7 @@ class SegmentForm(forms.Form):
         label=_("客户性质"), choices=Nature.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     tier = forms.MultipleChoiceField(label=_("会员等级"), required=False, widget=forms.CheckboxSelectMultiple)
-    region = forms.CharField(
-        label=_("地区（以此开头，多个用逗号分隔）"), max_length=300, required=False
-    )
+    region = forms.CharField(label=_("地区（以此开头，多个用逗号分隔）"), max_length=300, required=False)
     products = forms.CharField(label=_("购买过的产品（包含任一关键词）"), max_length=300, required=False)
     rfm = forms.ChoiceField(label=_("RFM 分层"), required=False)
 

@@ -78,7 +78,11 @@ def test_the_pages_render_for_marketing(client, users, people, name):
 def test_others_get_403_and_change_nothing(client, users, people, name):
     campaign = make_campaign(users)
     login(client, users, name)
-    for url in [*PAGES, reverse("loyalty:campaign", args=[campaign.pk]), f"{reverse('loyalty:segment-count')}?segment=1"]:
+    for url in [
+        *PAGES,
+        reverse("loyalty:campaign", args=[campaign.pk]),
+        f"{reverse('loyalty:segment-count')}?segment=1",
+    ]:
         assert client.get(url).status_code == 403, url
     before = (Campaign.objects.count(), Segment.objects.count(), ContentTemplate.objects.count())
     posts = {
@@ -111,7 +115,12 @@ def test_create_approve_send_and_see_the_delivery_log(
     assert segment.filters == {"grade": ["B"], "region": ["浙江", "上海"]}
     counted = client.get(reverse("loyalty:segment-count"), {"segment": segment.pk}).content.decode()
     assert "3 位客户" in counted and "须经批准" in counted
-    assert client.post(reverse("loyalty:templates"), {"name": "冬季促销", "subject": "优惠", "body": "{contact_name}您好"}).status_code == 302
+    assert (
+        client.post(
+            reverse("loyalty:templates"), {"name": "冬季促销", "subject": "优惠", "body": "{contact_name}您好"}
+        ).status_code
+        == 302
+    )
     template = ContentTemplate.objects.get(name="冬季促销")
     response = client.post(
         reverse("loyalty:campaign-create"),
@@ -135,7 +144,9 @@ def test_create_approve_send_and_see_the_delivery_log(
     campaign.refresh_from_db()
     assert campaign.status == "draft"
     login(client, users, "mkt_mgr")
-    assert 'data-testid="campaign-approve"' in client.get(reverse("loyalty:campaign", args=[campaign.pk])).content.decode()
+    assert (
+        'data-testid="campaign-approve"' in client.get(reverse("loyalty:campaign", args=[campaign.pk])).content.decode()
+    )
     client.post(reverse("loyalty:campaign-approve", args=[campaign.pk]))
     campaign.refresh_from_db()
     assert campaign.status == "approved" and campaign.approved_by == users["mkt_mgr"] and campaign.audience == 3
@@ -172,7 +183,14 @@ def test_a_bad_form_is_a_400_naming_the_field(client, users, people):
     template = campaigns.template_save(actor=users["mkt"], name="t", subject="", body="b")
     response = client.post(
         reverse("loyalty:campaign-create"),
-        {"name": "大会", "kind": "event", "segment": segment.pk, "channel": "email", "template": template.pk, "holdout_percent": 0},
+        {
+            "name": "大会",
+            "kind": "event",
+            "segment": segment.pk,
+            "channel": "email",
+            "template": template.pk,
+            "holdout_percent": 0,
+        },
     )
     assert response.status_code == 400 and "活动邀请须填写活动时间" in response.content.decode()
     response = client.post(reverse("loyalty:templates"), {"name": "x", "body": "{nope}"})
@@ -207,7 +225,12 @@ def test_event_rsvp_list_and_attendance(client, users, people, clock, django_cap
 def test_redeem_above_the_balance_shows_a_message_and_changes_nothing(client, users, people):
     customer = people[0]
     login(client, users, "mkt")
-    assert client.post(reverse("loyalty:points-earn", args=[customer.pk]), {"earn-points": 100, "earn-reason": "答谢"}).status_code == 302
+    assert (
+        client.post(
+            reverse("loyalty:points-earn", args=[customer.pk]), {"earn-points": 100, "earn-reason": "答谢"}
+        ).status_code
+        == 302
+    )
     before = list(PointsEntry.objects.unscoped("test").values_list("id", "points", "remaining"))
     response = client.post(
         reverse("loyalty:points-redeem", args=[customer.pk]), {"redeem-points": 500, "redeem-reason": "兑换礼品"}
@@ -216,7 +239,9 @@ def test_redeem_above_the_balance_shows_a_message_and_changes_nothing(client, us
     assert response.status_code == 409 and "积分不足：余额 100，需要 500。" in html
     assert list(PointsEntry.objects.unscoped("test").values_list("id", "points", "remaining")) == before
     assert customer.points_account.balance == 100
-    ok = client.post(reverse("loyalty:points-redeem", args=[customer.pk]), {"redeem-points": 40, "redeem-reason": "兑换"})
+    ok = client.post(
+        reverse("loyalty:points-redeem", args=[customer.pk]), {"redeem-points": 40, "redeem-reason": "兑换"}
+    )
     assert ok.status_code == 302
     page = client.get(reverse("loyalty:member", args=[customer.pk])).content.decode()
     assert 'data-testid="points-balance">60<' in page and page.count('data-testid="ledger-row"') == 2
@@ -228,12 +253,22 @@ def test_member_page_rules(client, users, people):
     # tech may not open a B-grade archive: 404 everywhere, nothing changes.
     login(client, users, "tech")
     assert client.get(reverse("loyalty:member", args=[customer.pk])).status_code == 404
-    assert client.post(reverse("loyalty:points-redeem", args=[customer.pk]), {"redeem-points": 10, "redeem-reason": "x"}).status_code == 404
+    assert (
+        client.post(
+            reverse("loyalty:points-redeem", args=[customer.pk]), {"redeem-points": 10, "redeem-reason": "x"}
+        ).status_code
+        == 404
+    )
     # cs may open it and redeem (as the API allows) but not grant points nor change the tier.
     login(client, users, "cs")
     page = client.get(reverse("loyalty:member", args=[customer.pk])).content.decode()
     assert 'data-testid="earn-form"' not in page and 'data-testid="override-form"' not in page
-    assert client.post(reverse("loyalty:points-earn", args=[customer.pk]), {"earn-points": 10, "earn-reason": "x"}).status_code == 403
+    assert (
+        client.post(
+            reverse("loyalty:points-earn", args=[customer.pk]), {"earn-points": 10, "earn-reason": "x"}
+        ).status_code
+        == 403
+    )
     until = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     override = {"override-tier": "gold", "override-reason": "战略客户", "override-until": until}
     assert client.post(reverse("loyalty:tier-override", args=[customer.pk]), override).status_code == 403
@@ -245,7 +280,9 @@ def test_member_page_rules(client, users, people):
     assert membership.override_tier == Tier.objects.get(code="gold") and membership.override_by == users["mkt_mgr"]
     page = client.get(reverse("loyalty:member", args=[customer.pk])).content.decode()
     assert "金卡会员" in page and "战略客户" in page
-    bad = client.post(reverse("loyalty:tier-override", args=[customer.pk]), {**override, "override-until": "2001-01-01"})
+    bad = client.post(
+        reverse("loyalty:tier-override", args=[customer.pk]), {**override, "override-until": "2001-01-01"}
+    )
     assert bad.status_code == 400 and "有效期须在今天之后" in bad.content.decode()
 
 
@@ -258,7 +295,9 @@ def test_customer_detail_links_the_member_page(client, users, people):
 def test_tiers_and_referrals(client, users, people):
     from kehu.loyalty.referrals import referral_code_for
 
-    fresh = customer_services.customer_create(actor=users["mkt"], owner=users["sales"], name="宁波新客户有限公司", grade="C")
+    fresh = customer_services.customer_create(
+        actor=users["mkt"], owner=users["sales"], name="宁波新客户有限公司", grade="C"
+    )
     code = referral_code_for(people[0])
     Referral.objects.create(referrer=people[0], referee=fresh, code=code.code, created_by=users["mkt"])
     login(client, users, "mkt")

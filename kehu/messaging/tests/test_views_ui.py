@@ -103,7 +103,12 @@ def test_marketing_records_an_opt_out(client, users, b_and_a):
     )
     assert response.status_code == 302
     record = ConsentRecord.objects.unscoped("test").get()
-    assert (record.contact, record.topic, record.granted, record.recorded_by) == (contact, "promotions", False, users["mkt"])
+    assert (record.contact, record.topic, record.granted, record.recorded_by) == (
+        contact,
+        "promotions",
+        False,
+        users["mkt"],
+    )
     page = client.get(reverse("messaging:consents", args=[customer.pk])).content.decode()
     assert "已退订" in page and "不要再发促销" in page
     bad = client.post(reverse("messaging:consent-opt-out", args=[customer.pk]), {"contact": contact.pk, "topic": "x"})
