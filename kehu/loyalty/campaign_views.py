@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -23,8 +24,8 @@ from kehu.messaging.selectors import deliveries_for
 
 from . import campaigns
 from .choices import CampaignKind, CampaignStatus, RecipientGroup
-from .forms import AttendanceForm, CampaignForm, ReturnForm, SegmentForm, TemplateForm
-from .models import Campaign, CampaignRecipient, ContentTemplate, Segment
+from .forms import AttendanceForm, CampaignForm, ReturnForm, SegmentForm, TemplateForm, describe_filters
+from .models import Campaign, CampaignRecipient, ContentTemplate, Segment, Tier
 
 
 def _marketing(request: HttpRequest) -> None:
@@ -198,6 +199,11 @@ def campaign_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 def segment_list(request: HttpRequest) -> HttpResponse:
     _marketing(request)
     rows, next_before = keyset_page(Segment.objects.select_related("created_by").order_by("-id"), request, size=30)
+    owner_ids = {int(v) for s in rows for v in (s.filters or {}).get("owner", []) if str(v).isdigit()}
+    owners = {str(u.pk): u.display_name for u in get_user_model().objects.filter(pk__in=owner_ids)}
+    tiers = dict(Tier.objects.values_list("code", "name"))
+    for segment in rows:
+        segment.described = describe_filters(segment.filters or {}, tiers=tiers, owners=owners)  # type: ignore[attr-defined]
     return render(request, "loyalty/segments.html", {"tab": "segments", "rows": rows, "next_before": next_before})
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +51,7 @@ class SegmentForm(forms.Form):
         label=_("客户性质"), choices=Nature.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     tier = forms.MultipleChoiceField(label=_("会员等级"), required=False, widget=forms.CheckboxSelectMultiple)
+    owner = forms.MultipleChoiceField(label=_("负责人"), required=False)
     region = forms.CharField(label=_("地区（以此开头，多个用逗号分隔）"), max_length=300, required=False)
     products = forms.CharField(label=_("购买过的产品（包含任一关键词）"), max_length=300, required=False)
     rfm = forms.ChoiceField(label=_("RFM 分层"), required=False)
@@ -58,6 +60,12 @@ class SegmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         tier_field: Any = self.fields["tier"]
         tier_field.choices = [(t.code, t.name) for t in Tier.objects.order_by("rank")]
+        owner_field: Any = self.fields["owner"]
+        owner_field.choices = [
+            (str(u.pk), u.display_name)
+            for u in get_user_model().objects.filter(is_active=True).order_by("username")  # type: ignore[attr-defined]
+        ]
+        self.fields["owner"].widget.attrs.update({"class": "form-select", "size": "4"})
         rfm_field: Any = self.fields["rfm"]
         rfm_field.choices = [("", _("不限")), *[(layer, RFM_LABELS[layer]) for layer in RFM_LAYERS]]
         for name in ("name", "region", "products"):
@@ -68,7 +76,7 @@ class SegmentForm(forms.Form):
     def initial_for(cls, segment: Segment) -> dict[str, Any]:
         filters = segment.filters or {}
         initial: dict[str, Any] = {"name": segment.name}
-        for key in ("grade", "priority", "industry_standing", "nature", "tier"):
+        for key in ("grade", "priority", "industry_standing", "nature", "tier", "owner"):
             initial[key] = filters.get(key, [])
         initial["region"] = ", ".join(filters.get("region", []))
         initial["products"] = ", ".join(filters.get("products", []))
@@ -78,7 +86,7 @@ class SegmentForm(forms.Form):
     def filters(self) -> dict[str, Any]:
         data = self.cleaned_data
         filters: dict[str, Any] = {}
-        for key in ("grade", "priority", "industry_standing", "nature", "tier"):
+        for key in ("grade", "priority", "industry_standing", "nature", "tier", "owner"):
             if data.get(key):
                 filters[key] = list(data[key])
         for key in ("region", "products"):
@@ -170,3 +178,28 @@ class OverrideForm(forms.Form):
         tier.queryset = Tier.objects.order_by("rank")
         for name, field in self.fields.items():
             field.widget.attrs["class"] = "form-select" if name == "tier" else "form-control"
+
+
+def describe_filters(
+    filters: dict[str, Any], *, tiers: dict[str, str], owners: dict[str, str]
+) -> list[tuple[str, str]]:
+    """A saved filter as (label, values) pairs a person reads, e.g. ("客户等级", "A类, B类")."""
+    form = SegmentForm.base_fields
+    labels: dict[str, dict[str, str]] = {
+        "grade": dict(Grade.choices),
+        "priority": dict(Priority.choices),
+        "industry_standing": dict(IndustryStanding.choices),
+        "nature": dict(Nature.choices),
+        "tier": tiers,
+        "owner": owners,
+    }
+    shown = []
+    for key, value in filters.items():
+        if key == "rfm":
+            shown.append((str(form["rfm"].label), str(RFM_LABELS.get(value, value))))
+            continue
+        names = labels.get(key, {})
+        values = value if isinstance(value, list) else [value]
+        label = form[key].label if key in form else key
+        shown.append((str(label), ", ".join(str(names.get(str(v), v)) for v in values)))
+    return shown

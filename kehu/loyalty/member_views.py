@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,7 +26,7 @@ from kehu.access import roles, scoping
 from kehu.access.audit import log_access
 from kehu.core.exceptions import DomainError
 from kehu.customers.models import Customer
-from kehu.messaging.pages import answers_bad_input, keyset_page
+from kehu.messaging.pages import answers_bad_input, choice, keyset_page
 
 from . import points, tiers
 from .forms import OverrideForm, PointsForm
@@ -53,9 +54,24 @@ def _benefits(tier: Tier) -> list[tuple[str, Any]]:
 
 
 @login_required
+@answers_bad_input
 def tier_list(request: HttpRequest) -> HttpResponse:
-    rows = [(tier, _benefits(tier)) for tier in Tier.objects.order_by("rank")]
-    return render(request, "loyalty/tiers.html", {"tab": "tiers", "rows": rows})
+    """The tiers with their rules and benefits, and the members (customers the user may view)."""
+    tier_rows = list(Tier.objects.order_by("rank"))
+    tier = choice(request, "tier", [t.code for t in tier_rows])
+    members = Membership.objects.restrict(request.user, "view").select_related("customer", "tier", "override_tier")
+    if tier:
+        members = members.filter(Q(tier__code=tier) | Q(override_tier__code=tier))
+    page, next_before = keyset_page(members.order_by("-id"), request)
+    today = timezone.localdate()
+    context = {
+        "tab": "tiers",
+        "rows": [(t, _benefits(t)) for t in tier_rows],
+        "members": [(m, tiers.effective_tier(m, today)) for m in page],
+        "next_before": next_before,
+        "tier": tier,
+    }
+    return render(request, "loyalty/tiers.html", context)
 
 
 @login_required

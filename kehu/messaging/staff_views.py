@@ -74,6 +74,7 @@ def _consent_page(request: HttpRequest, customer: Customer, form: OptOutForm, st
         "form": form,
         "may_edit": "edit" in scoping.customer_rights(user, customer.pk, ("edit",)),
         "topic_labels": dict(Topic.choices) | {ALL_TOPICS: _("全部")},
+        "channels": MessageChannel.choices,
     }
     return render(request, "messaging/consents.html", context, status=status)
 

@@ -69,6 +69,7 @@ def test_create_a_campaign_and_see_its_delivery_log(login, page, users):
     expect(rows).to_have_count(3)
     expect(page.locator("[data-testid=delivery-status]").first).to_have_text("已发送")
     expect(page.locator("[data-testid=campaign-report]")).to_be_visible()
+    expect(page.locator("dd [data-testid=segment-count]")).to_have_text("3 位客户")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "loyalty-campaign-1440.png"), full_page=True)
     page.click("text=发送记录 >> nth=0")

@@ -335,3 +335,52 @@ def test_the_api_returns_a_campaign_through_the_same_service(api_for, users, peo
     assert api_for("mkt_mgr").post(url, {}, format="json").status_code == 400  # a note is required
     answer = api_for("mkt_mgr").post(url, {"note": "请补充活动地点"}, format="json")
     assert answer.status_code == 200 and answer.json()["return_note"] == "请补充活动地点"
+
+
+def test_editing_a_segment_keeps_every_condition_and_the_list_reads_them(client, users, people):
+    filters = {"grade": ["B"], "owner": [str(users["sales"].pk)], "rfm": "never", "tier": ["gold"]}
+    segment = campaigns.segment_save(actor=users["mkt"], name="从未购买的 B 级", filters=filters)
+    login(client, users, "mkt")
+    form = client.get(reverse("loyalty:segment-edit", args=[segment.pk])).content.decode()
+    assert 'value="never" selected' in form
+    listed = client.get(reverse("loyalty:segments")).content.decode()
+    assert "客户等级：B类" in listed and "从未购买" in listed and users["sales"].display_name in listed
+    data = {"name": "改名了", "grade": ["B"], "owner": [str(users["sales"].pk)], "rfm": "never", "tier": ["gold"]}
+    assert client.post(reverse("loyalty:segment-edit", args=[segment.pk]), data).status_code == 302
+    segment.refresh_from_db()
+    assert segment.name == "改名了" and segment.filters == filters
+
+
+def test_the_members_list_is_scoped(client, users, people):
+    a_grade = customer_services.customer_create(
+        actor=users["mkt_mgr"], owner=users["sales2"], name="A级会员有限公司", grade="A"
+    )
+    Membership.objects.create(customer=a_grade, tier=Tier.objects.get(code="gold"))
+    Membership.objects.create(customer=people[0], tier=Tier.objects.get(code="silver"))
+    login(client, users, "mkt")  # marketing staff may not open A-grade archives
+    page = client.get(reverse("loyalty:tiers")).content.decode()
+    assert "杭州测试0有限公司" in page and "A级会员有限公司" not in page
+    login(client, users, "mkt_mgr")
+    assert "A级会员有限公司" in client.get(reverse("loyalty:tiers"), {"tier": "gold"}).content.decode()
+    assert client.get(reverse("loyalty:tiers"), {"tier": "platinum"}).status_code == 400
+
+
+def test_the_pages_speak_english(client, users, people):
+    campaign = make_campaign(users)
+    login(client, users, "mkt")
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("loyalty:campaign", args=[campaign.pk])).content.decode()
+    assert "Marketing & loyalty" in page and "Approval" in page and "营销活动" not in page
+    member = client.get(reverse("loyalty:member", args=[people[0].pk])).content.decode()
+    assert "Points balance" in member and "积分余额" not in member
+
+
+def test_campaign_detail_has_a_pinned_query_count(
+    client, users, people, clock, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    campaign = make_campaign(users, kind="event", event_at=dt.datetime(2027, 1, 15, 14, tzinfo=dt.UTC))
+    login(client, users, "mkt")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("loyalty:campaign-send", args=[campaign.pk]))
+    with django_assert_max_num_queries(30):
+        assert client.get(reverse("loyalty:campaign", args=[campaign.pk])).status_code == 200
