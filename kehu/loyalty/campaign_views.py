@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.core.exceptions import DomainError
-from kehu.messaging.pages import answers_bad_input, keyset_page
+from kehu.core.inputs import MAX_ID
+from kehu.messaging.pages import answers_bad_input, is_id, keyset_page
 from kehu.messaging.selectors import deliveries_for
 
 from . import campaigns
@@ -169,9 +170,10 @@ def campaign_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     _marketing(request)
     campaign = get_object_or_404(Campaign, pk=pk)
     # Only customers of the campaign the user may see can be ticked.
+    ticked = [int(v) for v in request.POST.getlist("customers")[:5000] if is_id(v) and int(v) <= MAX_ID]
     visible = list(
         CampaignRecipient.objects.restrict(request.user, "view")
-        .filter(campaign=campaign, customer_id__in=[v for v in request.POST.getlist("customers") if v.isdigit()][:5000])
+        .filter(campaign=campaign, customer_id__in=ticked)
         .values_list("customer_id", flat=True)
     )
     form = AttendanceForm(request.POST, customer_ids=visible)
@@ -252,7 +254,7 @@ def segment_count(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("segment", "")
     if not raw:
         return render(request, "loyalty/partials/count.html", {})
-    if not raw.isdigit() or len(raw) > 18:
+    if not is_id(raw) or int(raw) > MAX_ID:
         return render(request, "loyalty/partials/count.html", {"error": _("客户细分不存在。")}, status=400)
     segment = Segment.objects.filter(pk=int(raw)).first()
     if segment is None:

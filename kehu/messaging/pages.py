@@ -16,12 +16,17 @@ from kehu.core.inputs import MAX_ID
 PAGE_SIZE = 50
 
 
+def is_id(text: str) -> bool:
+    """ASCII digits only ("²".isdigit() is true, and int("²") raises), at most 19 of them."""
+    return text.isascii() and text.isdigit() and len(text) <= 19
+
+
 def cursor(request: HttpRequest, name: str = "before") -> int | None:
     """`?before=<id>`: a positive id within 63 bits, anything else a 400 (never a 500)."""
     raw = request.GET.getlist(name)
     if not raw or raw == [""]:
         return None
-    if len(raw) > 1 or not raw[0].isdigit() or not 0 < int(raw[0]) <= MAX_ID:
+    if len(raw) > 1 or not is_id(raw[0]) or not 0 < int(raw[0]) <= MAX_ID:
         raise BadRequest(_("翻页参数无效。"))
     return int(raw[0])
 

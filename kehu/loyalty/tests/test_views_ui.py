@@ -384,3 +384,16 @@ def test_campaign_detail_has_a_pinned_query_count(
         client.post(reverse("loyalty:campaign-send", args=[campaign.pk]))
     with django_assert_max_num_queries(30):
         assert client.get(reverse("loyalty:campaign", args=[campaign.pk])).status_code == 200
+
+
+def test_odd_ids_are_a_400_not_a_500(client, users, people):
+    campaign = make_campaign(users, kind="event", event_at=dt.datetime(2027, 1, 15, 14, tzinfo=dt.UTC))
+    login(client, users, "mkt")
+    for value in ("²", "-1", "9" * 25, "1e3"):
+        assert client.get(reverse("loyalty:segment-count"), {"segment": value}).status_code == 400, value
+        assert client.get(reverse("loyalty:campaign", args=[campaign.pk]), {"before": value}).status_code == 400
+        assert client.get(reverse("loyalty:member", args=[people[0].pk]), {"before": value}).status_code == 400
+    answer = client.post(
+        reverse("loyalty:campaign-attendance", args=[campaign.pk]), {"customers": ["²", "9" * 30], "attended": "1"}
+    )
+    assert answer.status_code == 302  # "tick customers of this campaign": nothing ticked, nothing changed
