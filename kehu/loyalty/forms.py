@@ -185,7 +185,7 @@ def describe_filters(
 ) -> list[tuple[str, str]]:
     """A saved filter as (label, values) pairs a person reads, e.g. ("客户等级", "A类, B类")."""
     form = SegmentForm.base_fields
-    labels: dict[str, dict[str, str]] = {
+    labels: dict[str, dict[str, Any]] = {
         "grade": dict(Grade.choices),
         "priority": dict(Priority.choices),
         "industry_standing": dict(IndustryStanding.choices),
