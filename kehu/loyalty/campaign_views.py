@@ -76,6 +76,35 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a draft (after it was returned, say); the service refuses anything past draft."""
+    _marketing(request)
+    campaign = get_object_or_404(Campaign, pk=pk)
+    initial = {
+        "name": campaign.name,
+        "kind": campaign.kind,
+        "segment": campaign.segment_id,
+        "channel": campaign.channel,
+        "template": campaign.template_id,
+        "holdout_percent": campaign.holdout_percent,
+        "event_at": campaign.event_at,
+        "location": campaign.location,
+    }
+    form = CampaignForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaigns.campaign_update(actor=request.user, campaign=campaign, **form.cleaned_data)
+        except DomainError as error:
+            _errors_to(form, error)
+        else:
+            messages.success(request, _("营销活动已保存。"))
+            return redirect("loyalty:campaign", pk=campaign.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"tab": "campaigns", "form": form, "threshold": campaigns.approval_threshold(), "campaign": campaign}
+    return render(request, "loyalty/campaign_form.html", context, status=status)
+
+
+@login_required
 @answers_bad_input
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _marketing(request)

@@ -110,10 +110,8 @@ def template_save(*, actor: Any, name: str, subject: str, body: str) -> ContentT
 # --- campaigns --------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def campaign_create(
+def _campaign_fields(
     *,
-    actor: Any,
     name: str,
     kind: str,
     segment: Segment,
@@ -123,8 +121,8 @@ def campaign_create(
     event_at: dt.datetime | None = None,
     location: str = "",
     notify_robot: str = "",
-) -> Campaign:
-    require_marketing(actor)
+) -> dict[str, Any]:
+    """The checked fields of a campaign (one rule for creating and editing)."""
     errors: dict[str, list[str]] = {}
     if not (name or "").strip():
         errors["name"] = [_("请填写名称。")]
@@ -138,18 +136,52 @@ def campaign_create(
         errors["event_at"] = [_("活动邀请须填写活动时间。")]
     if errors:
         raise DomainError(_("输入有误，请检查标出的字段。"), field_errors=errors)
-    return Campaign.objects.create(
-        name=name.strip()[:120],
-        kind=kind,
-        segment=segment,
-        channel=channel,
-        template=template,
-        holdout_percent=holdout_percent,
-        event_at=event_at,
-        location=location.strip()[:200],
-        notify_robot=notify_robot.strip()[:40],
-        created_by=actor,
-    )
+    return {
+        "name": name.strip()[:120],
+        "kind": kind,
+        "segment": segment,
+        "channel": channel,
+        "template": template,
+        "holdout_percent": holdout_percent,
+        "event_at": event_at,
+        "location": (location or "").strip()[:200],
+        "notify_robot": (notify_robot or "").strip()[:40],
+    }
+
+
+@transaction.atomic
+def campaign_create(*, actor: Any, **fields: Any) -> Campaign:
+    require_marketing(actor)
+    return Campaign.objects.create(**_campaign_fields(**fields), created_by=actor)
+
+
+@transaction.atomic
+def campaign_update(*, actor: Any, campaign: Campaign, **fields: Any) -> Campaign:
+    """Change a draft (e.g. after it was returned). An approved campaign is not changed behind its
+    approver's back: it must be returned to draft first."""
+    require_marketing(actor)
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.status != CampaignStatus.DRAFT:
+        raise ConflictError(_("只有草稿状态的营销活动可以修改。"))
+    checked = {**_campaign_fields(**{**_current(locked), **fields})}
+    for name, value in checked.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=list(checked))
+    return locked
+
+
+def _current(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "name": campaign.name,
+        "kind": campaign.kind,
+        "segment": campaign.segment,
+        "channel": campaign.channel,
+        "template": campaign.template,
+        "holdout_percent": campaign.holdout_percent,
+        "event_at": campaign.event_at,
+        "location": campaign.location,
+        "notify_robot": campaign.notify_robot,
+    }
 
 
 def approval_threshold() -> int:

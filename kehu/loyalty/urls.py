@@ -10,6 +10,7 @@ urlpatterns = [
     path("campaigns/", campaign_views.campaign_list, name="campaigns"),
     path("campaigns/new/", campaign_views.campaign_create, name="campaign-create"),
     path("campaigns/<int:pk>/", campaign_views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/edit/", campaign_views.campaign_edit, name="campaign-edit"),
     path("campaigns/<int:pk>/approve/", campaign_views.campaign_approve, name="campaign-approve"),
     path("campaigns/<int:pk>/return/", campaign_views.campaign_return, name="campaign-return"),
     path("campaigns/<int:pk>/send/", campaign_views.campaign_send, name="campaign-send"),

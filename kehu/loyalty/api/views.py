@@ -107,8 +107,14 @@ class TemplateViewSet(
 
 @extend_schema(tags=["loyalty"])
 class CampaignViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
+    """PUT/PATCH change a draft (campaign_update); an approved or sent campaign is a 409."""
+
     serializer_class = CampaignSerializer
 
     def get_queryset(self) -> Any:
@@ -119,6 +125,11 @@ class CampaignViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = campaigns.campaign_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = campaigns.campaign_update(
+            actor=self.request.user, campaign=serializer.instance, **serializer.validated_data
+        )
 
     @extend_schema(request=None, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])

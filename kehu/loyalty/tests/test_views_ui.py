@@ -397,3 +397,34 @@ def test_odd_ids_are_a_400_not_a_500(client, users, people):
         reverse("loyalty:campaign-attendance", args=[campaign.pk]), {"customers": ["²", "9" * 30], "attended": "1"}
     )
     assert answer.status_code == 302  # "tick customers of this campaign": nothing ticked, nothing changed
+
+
+def test_a_returned_campaign_is_edited_then_approved(client, users, people, api_for):
+    campaign = make_campaign(users)
+    campaigns.campaign_return(actor=users["mkt_mgr"], campaign=campaign, note="请改用短信")
+    login(client, users, "mkt")
+    form = client.get(reverse("loyalty:campaign-edit", args=[campaign.pk])).content.decode()
+    assert "请改用短信" in form and 'value="年末促销"' in form
+    data = {
+        "name": "年末促销（短信）",
+        "kind": "promotion",
+        "segment": campaign.segment_id,
+        "channel": "sms",
+        "template": campaign.template_id,
+        "holdout_percent": 10,
+    }
+    assert client.post(reverse("loyalty:campaign-edit", args=[campaign.pk]), data).status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.channel, campaign.holdout_percent) == ("年末促销（短信）", "sms", 10)
+    campaigns.campaign_approve(actor=users["mkt_mgr"], campaign=campaign)
+    campaign.refresh_from_db()
+    assert campaign.return_note == ""
+    # Approved: not changed behind the approver's back (page and API alike), and tech is refused.
+    refused = client.post(reverse("loyalty:campaign-edit", args=[campaign.pk]), {**data, "name": "偷改"})
+    assert refused.status_code == 400 and "只有草稿状态" in refused.content.decode()
+    assert api_for("mkt").patch(f"/api/campaigns/{campaign.pk}/", {"name": "偷改"}, format="json").status_code == 409
+    assert api_for("tech").patch(f"/api/campaigns/{campaign.pk}/", {"name": "偷改"}, format="json").status_code == 403
+    login(client, users, "tech")
+    assert client.post(reverse("loyalty:campaign-edit", args=[campaign.pk]), data).status_code == 403
+    campaign.refresh_from_db()
+    assert campaign.name == "年末促销（短信）"
