@@ -70,6 +70,8 @@ class SegmentForm(forms.Form):
         rfm_field.choices = [("", _("不限")), *[(layer, RFM_LABELS[layer]) for layer in RFM_LAYERS]]
         for name in ("name", "region", "products"):
             self.fields[name].widget.attrs["class"] = "form-control"
+        for name in ("grade", "priority", "industry_standing", "nature", "tier"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
         self.fields["rfm"].widget.attrs["class"] = "form-select"
 
     @classmethod
@@ -112,9 +114,11 @@ class TemplateForm(forms.Form):
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=120)
     kind = forms.ChoiceField(label=_("类型"), choices=CampaignKind.choices)
-    segment = forms.ModelChoiceField(label=_("客户细分"), queryset=Segment.objects.none())
+    segment = forms.ModelChoiceField(label=_("客户细分"), queryset=Segment.objects.none(), empty_label=_("请选择"))
     channel = forms.ChoiceField(label=_("渠道"), choices=CampaignChannel.choices)
-    template = forms.ModelChoiceField(label=_("内容模板"), queryset=ContentTemplate.objects.none())
+    template = forms.ModelChoiceField(
+        label=_("内容模板"), queryset=ContentTemplate.objects.none(), empty_label=_("请选择")
+    )
     holdout_percent = forms.IntegerField(label=_("对照组比例（%）"), min_value=0, max_value=50, initial=0)
     event_at = inputs.DateTimeField(
         label=_("活动时间"),
@@ -168,7 +172,9 @@ class PointsForm(forms.Form):
 
 
 class OverrideForm(forms.Form):
-    tier = forms.ModelChoiceField(label=_("会员等级"), queryset=Tier.objects.none(), to_field_name="code")
+    tier = forms.ModelChoiceField(
+        label=_("会员等级"), queryset=Tier.objects.none(), to_field_name="code", empty_label=_("请选择")
+    )
     reason = forms.CharField(label=_("调整原因"), max_length=300)
     until = inputs.DateField(label=_("有效期至"), widget=forms.DateInput(attrs={"type": "date"}))
 

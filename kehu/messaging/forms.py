@@ -15,7 +15,7 @@ from .choices import ALL_TOPICS, MARKETING_TOPICS
 class OptOutForm(forms.Form):
     """Staff record that a person asked not to receive a topic (or anything): with the evidence."""
 
-    contact = forms.ModelChoiceField(label=_("联系人"), queryset=Contact.objects.none())
+    contact = forms.ModelChoiceField(label=_("联系人"), queryset=Contact.objects.none(), empty_label=None)
     topic = forms.ChoiceField(label=_("主题"))
     evidence_channel = forms.CharField(label=_("取得方式（如电话、来访）"), max_length=40)
     evidence_text = forms.CharField(
