@@ -83,7 +83,8 @@ def _on_path(q: Q, path: str) -> Q:
     moved = Q()
     moved.connector, moved.negated = q.connector, q.negated
     moved.children = [
-        _on_path(child, path) if isinstance(child, Q) else (f"{path}__{child[0]}", child[1]) for child in q.children
+        _on_path(child, path) if isinstance(child, Q) else (f"{path}__{child[0]}", child[1])  # type: ignore[index]
+        for child in q.children
     ]
     return moved
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from .background_exports import job_for
@@ -17,7 +18,8 @@ RECENT = 20
 
 @login_required
 def export_list(request: HttpRequest) -> HttpResponse:
-    jobs = ExportJob.objects.filter(user=request.user).order_by("-created_at")[:RECENT]
+    user: Any = request.user  # login_required: a signed-in User
+    jobs = ExportJob.objects.filter(user=user).order_by("-created_at")[:RECENT]
     return render(request, "core/exports/list.html", {"jobs": jobs})
 
 
@@ -30,7 +32,7 @@ def export_job(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def export_download(request: HttpRequest, token: str) -> HttpResponse:
+def export_download(request: HttpRequest, token: str) -> FileResponse:
     job = job_for(request.user, token)
     path = Path(job.file_path) if job.file_path else None
     if job.status != ExportJob.Status.DONE or path is None or not path.is_file():

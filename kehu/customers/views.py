@@ -104,7 +104,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def customer_export(request: HttpRequest) -> HttpResponse:
+def customer_export(request: HttpRequest) -> HttpResponse | FileResponse:
     form, customers = _filtered(request, action="export")
     # More rows than a request should build: the worker writes the file and the page shows progress.
     total = list_total(customers)
