@@ -87,4 +87,4 @@ def test_every_marked_string_has_an_english_entry(tmp_path):
         )
         extracted = _entries(copy / "locale" / "en" / "LC_MESSAGES" / "django.po")
         missing += [f"{source.name}: {msgid}" for msgid, msgstr in extracted.items() if not msgstr]
-    assert missing == []
+    assert missing == [], "\n".join(missing)
