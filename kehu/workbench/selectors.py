@@ -73,7 +73,8 @@ def _url(name: str, **params: Any) -> str:
 def _engagement(user: Any, today: dt.date) -> Section:
     plans = (
         ContactPlan.objects.restrict(user, "view")
-        .filter(assignee=user, customer__is_archived=False)
+        # Only plans due by today count: the (assignee, next_due_on) index reads those, not every plan.
+        .filter(assignee=user, customer__is_archived=False, next_due_on__lte=today)
         .aggregate(overdue=Count("pk", filter=Q(next_due_on__lt=today)), today=Count("pk", filter=Q(next_due_on=today)))
     )
     followups = (
@@ -84,7 +85,7 @@ def _engagement(user: Any, today: dt.date) -> Section:
     # The care list shows the user's planned items up to 60 days ahead; the home counts what is due now.
     care = (
         CareItem.objects.restrict(user, "view")
-        .filter(assignee=user, status=CareStatus.PLANNED)
+        .filter(assignee=user, status=CareStatus.PLANNED, plan_on__lte=today)
         .aggregate(overdue=Count("pk", filter=Q(plan_on__lt=today)), today=Count("pk", filter=Q(plan_on=today)))
     )
     return Section(
