@@ -115,9 +115,39 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         "queues": QUEUES,
         "filter_choices": filter_choices,
         "department_field": selectors.DEPARTMENT[kind],
+        **_list_tools(request, kind, queryset, rows, first_page=not request.GET.get("after"), more=bool(next_after)),
     }
     template = "servicedesk/partials/list_body.html" if getattr(request, "htmx", False) else "servicedesk/list.html"
     return render(request, template, context)
+
+
+SAVED_LISTS = {"complaint": "complaints", "ticket": "tickets", "demand": "demands"}
+
+
+def _list_tools(
+    request: HttpRequest, kind: str, queryset: Any, rows: list[Any], *, first_page: bool, more: bool
+) -> dict[str, Any]:
+    """What the complaint, ticket and demand lists add to their rows (issue 11): a total (exact up to
+    1,000, estimated beyond), the user's saved filters, and a checkbox on the rows the user may 指派
+    (tickets and demands: the same rule as the case page's assign step), with the batch bar."""
+    from kehu.workbench.forms import AssignOwnerForm
+    from kehu.workbench.lists import list_total
+    from kehu.workbench.selectors import editable_ids, saved_filters
+
+    if kind not in SAVED_LISTS:
+        return {}
+    tools: dict[str, Any] = {
+        "total": list_total(queryset, page=rows if first_page else None, more=more),
+        "saved_list": SAVED_LISTS[kind],
+        "saved_filters": saved_filters(request.user, SAVED_LISTS[kind]),
+    }
+    spec = WORKFLOWS[kind].get("assign")
+    if spec is not None:
+        candidates = [r for r in rows if r.state in spec.sources and spec.who(request.user, r)]
+        tools["assignable"] = editable_ids(request.user, selectors.MODELS[kind], [r.pk for r in candidates])
+        if tools["assignable"]:
+            tools["assign_form"] = AssignOwnerForm()
+    return tools
 
 
 def _date_param(request: HttpRequest, name: str) -> dt.date | None:
