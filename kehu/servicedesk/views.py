@@ -542,23 +542,40 @@ def stats_export(request: HttpRequest) -> HttpResponse | FileResponse:
     return export.response(f"complaint-stats-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
 
 
-@login_required
-def sla_report(request: HttpRequest) -> HttpResponse:
-    form = style(StatsForm(request.GET or None))
-    _period, start, end = form.values()
+def _sla_rows(user: Any, start: dt.date, end: dt.date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
     until = timezone.make_aware(dt.datetime.combine(end, dt.time.min))
     departments = dict(Department.choices)
-    by_department = selectors.sla_compliance(request.user, since=since, until=until, by="department")
+    by_department = selectors.sla_compliance(user, since=since, until=until, by="department")
     for row in by_department:
         row["label"] = departments.get(row["department"], row["department"] or "—")
-    by_person = selectors.sla_compliance(request.user, since=since, until=until, by="person")
+    by_person = selectors.sla_compliance(user, since=since, until=until, by="person")
     for row in by_person:
         # No owner: the name parts are None (issue 11 saw "NoneNone"), the row is the unassigned timers.
         name = f"{row['owner__last_name'] or ''}{row['owner__first_name'] or ''}"
         row["label"] = name or row["owner__username"] or _("未指派")
-    context = {"form": form, "by_department": by_department, "by_person": by_person}
+    return by_department, by_person
+
+
+@login_required
+def sla_report(request: HttpRequest) -> HttpResponse:
+    form = style(StatsForm(request.GET or None))
+    _period, start, end = form.values()
+    by_department, by_person = _sla_rows(request.user, start, end)
+    context = {"form": form, "by_department": by_department, "by_person": by_person, "params": request.GET.urlencode()}
     return render(request, "servicedesk/sla.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def sla_export(request: HttpRequest) -> HttpResponse | FileResponse:
+    """The SLA report as Excel: the same period and rows as the page (issue 11)."""
+    form = StatsForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return bad_form_response(request, form)
+    _period, start, end = form.values()
+    by_department, by_person = _sla_rows(request.user, start, end)
+    export = stats.sla_xlsx(user=request.user, start=start, end=end, by_department=by_department, by_person=by_person)
+    return export.response(f"sla-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
 
 
 @login_required

@@ -125,10 +125,7 @@ def cases_assign(*, actor: Any, kind: str, ids: list[int], owner: Any, note: str
     if owner is None or not owner.is_active:
         raise DomainError(_("请选择负责人。"))
     rows = list(
-        desk_selectors.scoped(actor, kind, "edit")
-        .filter(pk__in=wanted)
-        .select_for_update(of=("self",))
-        .order_by("pk")
+        desk_selectors.scoped(actor, kind, "edit").filter(pk__in=wanted).select_for_update(of=("self",)).order_by("pk")
     )
     if [r.pk for r in rows] != wanted:
         raise PermissionDenied(_("所选记录中有您无权处理的，未做任何修改。"))
@@ -155,7 +152,10 @@ SAVED_FILTER_LISTS = {
         "servicedesk:complaint_list",
         ("q", "queue", "state", "receiver", "responsible_department", "channel", "category", "customer", "sort"),
     ),
-    "tickets": ("servicedesk:ticket_list", ("q", "queue", "state", "owner", "department", "urgency", "customer", "sort")),
+    "tickets": (
+        "servicedesk:ticket_list",
+        ("q", "queue", "state", "owner", "department", "urgency", "customer", "sort"),
+    ),
     "demands": ("servicedesk:demand_list", ("q", "queue", "state", "owner", "department", "type", "customer", "sort")),
 }
 SAVED_FILTERS_MAX = 30

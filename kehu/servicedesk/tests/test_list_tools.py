@@ -107,3 +107,34 @@ def test_bad_batch_input_is_a_400(client: Any, users: Any, customer: Any) -> Non
     assert client.post(url, {"ids": [ticket.pk], "owner": "x"}).status_code == 400
     assert client.post(url, {"ids": [], "owner": users["tech"].pk}).status_code == 400
     assert client.post(reverse("workbench:batch_case_assign", args=["complaint"]), {}).status_code == 404
+
+
+def test_the_sla_report_exports_the_pages_rows_and_the_export_is_logged(client: Any, users: Any, customer: Any) -> None:
+    import datetime as dt
+    import io
+
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    from kehu.access.models import AccessLog
+    from kehu.servicedesk import sla
+
+    t0 = timezone.now() - dt.timedelta(hours=2)
+    services.ticket_create(
+        actor=users["cs"], customer=customer, title="a", description="x", urgency="high", reported_at=t0
+    )
+    sla.sla_sweep()
+    client.force_login(users["tech_mgr"])
+    today = timezone.localdate()
+    period = {"start": str(today - dt.timedelta(days=1)), "end": str(today + dt.timedelta(days=1))}
+    assert 'data-testid="export"' in client.get(reverse("servicedesk:sla"), period).content.decode()
+    response = client.get(reverse("servicedesk:sla_export"), period)
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert book.sheetnames == ["按部门", "按负责人"]
+    rows = list(book["按部门"].iter_rows(values_only=True))
+    assert rows[0][0] == "部门" and rows[1][:4] == ("技术支持部", 1, 0, 1)
+    entry = AccessLog.objects.filter(user=users["tech_mgr"], action="export").latest("id")
+    assert entry.detail["report"] == "sla"
+    # a malformed period is a 400, not a file and not a 500
+    assert client.get(reverse("servicedesk:sla_export"), {"start": "x"}).status_code == 400
