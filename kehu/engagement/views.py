@@ -69,16 +69,43 @@ def _team(request: HttpRequest) -> list[Any]:
 # --- boards --------------------------------------------------------------------------------------
 
 
+TEXT = "text/plain; charset=utf-8"  # a refused move's reason, shown above the board by board.js
+WEEK_RANGE_DAYS = 3660  # the week navigation reaches ten years either way; further is a typo
+
+
+def _week_param(request: HttpRequest) -> dt.date | None:
+    """?week=YYYY-MM-DD (any day of the week) or nothing (this week); raises ValueError with a message."""
+    raw = request.GET.get("week", "").strip()
+    if not raw:
+        return None
+    try:
+        week = dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValueError(_("周的日期格式应为 YYYY-MM-DD。")) from exc
+    if abs((week - timezone.localdate()).days) > WEEK_RANGE_DAYS:
+        raise ValueError(_("只能查看前后十年内的周。"))
+    return week
+
+
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     person = _person(request)
+    try:
+        week = _week_param(request)
+    except ValueError as error:
+        return HttpResponse(str(error), status=400)
+    weekly = selectors.weekly_board(request.user, person=person, week=week)
+    # the menu alternative to dragging a card (issue 11): the columns of this board a card can be moved into
+    targets = [("today", _("今天")), ("tomorrow", _("明天"))] if weekly.is_current_week else []
+    if weekly.week_drop_day:
+        targets.append(("week", _("本周") if weekly.is_current_week else _("该周")))
+    targets.append(("done", _("已完成")))
     context = {
-        "board": selectors.weekly_board(request.user, person=person),
+        "board": weekly,
         "person": person,
         "team": _team(request),
         "item_form": BoardItemForm(initial={"planned_on": timezone.localdate(), "period": "week"}),
-        # the menu alternative to dragging a card (issue 11): the columns a card can be moved into
-        "board_move_targets": [("today", _("今天")), ("tomorrow", _("明天")), ("done", _("已完成"))],
+        "board_move_targets": targets,
     }
     template = "engagement/partials/weekly_board.html" if request.htmx else "engagement/board.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -118,6 +145,15 @@ def board_item_create(request: HttpRequest) -> HttpResponse:
 def board_item_move(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(selectors.board_items_for(request.user), pk=pk)
     planned = request.POST.get("planned_on", "")
+    if request.POST.get("column") == "overdue":
+        # 已逾期 is what a date passing makes of a card, not a place to put work (ADR 0021): say so
+        return HttpResponse(
+            _("不能把事项移到“已逾期”：逾期由日期自然形成。请改到今天或以后的某天，或标为已完成。"),
+            status=400,
+            content_type=TEXT,
+        )
+    if request.POST.get("column") == "week" and not planned:
+        return HttpResponse(_("本周已没有明天之后的日子，请移到今天或明天。"), status=400, content_type=TEXT)
     try:
         services.board_item_move(
             actor=request.user,
@@ -126,7 +162,7 @@ def board_item_move(request: HttpRequest, pk: int) -> HttpResponse:
             planned_on=dt.date.fromisoformat(planned) if planned else None,
         )
     except (DomainError, ValueError) as error:
-        return HttpResponse(getattr(error, "message", str(error)), status=400)
+        return HttpResponse(getattr(error, "message", str(error)), status=400, content_type=TEXT)
     return HttpResponse(status=204)
 
 
