@@ -47,7 +47,8 @@ def approve_plan(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return _home(request, status=409 if isinstance(error, ConflictError) else 400)
     messages.success(request, _("已批准投诉 %(no)s 的处理方案，已通知处理人。") % {"no": complaint.number})
-    return redirect("workbench:home")
+    # back where the click was: the home, or the service desk's 我的待办
+    return redirect(safe_next(request.POST.get("next"), "/"))
 
 
 @login_required

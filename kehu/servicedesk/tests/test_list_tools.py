@@ -138,3 +138,43 @@ def test_the_sla_report_exports_the_pages_rows_and_the_export_is_logged(client: 
     assert entry.detail["report"] == "sla"
     # a malformed period is a 400, not a file and not a 500
     assert client.get(reverse("servicedesk:sla_export"), {"start": "x"}).status_code == 400
+
+
+def test_my_tasks_list_the_plans_waiting_for_my_approval_and_approve_in_one_click(
+    client: Any, users: Any, complaint: Any, walk: Any
+) -> None:
+    from kehu.servicedesk.models import Complaint
+
+    waiting = walk(complaint, until="approve_plan")
+    client.force_login(users["cs_lead"])
+    page = client.get(reverse("servicedesk:home")).content.decode()
+    assert 'data-testid="approvals"' in page and f'data-testid="approve-{waiting.pk}"' in page
+    response = client.post(
+        reverse("workbench:approve_plan", args=[waiting.pk]),
+        {"version": waiting.version, "next": "/service/?queue=mine"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/service/?queue=mine"
+    assert Complaint.objects.get(pk=waiting.pk).state == "plan_approved"
+    assert f'data-testid="approve-{waiting.pk}"' not in client.get(reverse("servicedesk:home")).content.decode()
+    # staff who do not approve see no approvals card, and cannot approve by a forged POST
+    client.force_login(users["cs"])
+    assert 'data-testid="approvals"' not in client.get(reverse("servicedesk:home")).content.decode()
+
+
+def test_a_forged_approval_from_my_tasks_changes_nothing(client: Any, users: Any, complaint: Any, walk: Any) -> None:
+    from kehu.servicedesk.models import Complaint
+
+    waiting = walk(complaint, until="approve_plan")
+    client.force_login(users["cs"])
+    response = client.post(
+        reverse("workbench:approve_plan", args=[waiting.pk]),
+        {"version": waiting.version, "next": "https://evil.example/"},
+    )
+    assert response.status_code == 403
+    assert Complaint.objects.get(pk=waiting.pk).state == "plan_submitted"
+    client.force_login(users["cs_lead"])
+    response = client.post(
+        reverse("workbench:approve_plan", args=[waiting.pk]),
+        {"version": waiting.version, "next": "https://evil.example/"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
