@@ -26,3 +26,21 @@ class SavedFilter(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DeliveryPreference(models.Model):
+    """How a user receives workflow messages (issue 11): always in the app (the bell); also by e-mail if
+    they ask. No row: in the app only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="delivery_preference"
+    )
+    email = models.BooleanField(_("同时发送邮件"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("消息送达方式")
+        verbose_name_plural = _("消息送达方式")
+
+    def __str__(self) -> str:
+        return str(self.user_id)

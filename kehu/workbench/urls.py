@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("workbench/approve/<int:pk>/", views.approve_plan, name="approve_plan"),
     path("workbench/messages/", views.message_list, name="messages"),
+    path("workbench/messages/delivery/", views.delivery_preference, name="delivery_preference"),
     path("workbench/messages/read-all/", views.message_read_all, name="messages_read_all"),
     path("workbench/messages/<int:pk>/", views.message_open, name="message_open"),
     path("workbench/pick/customers/", views.pick_customers, name="pick_customers"),

@@ -58,11 +58,31 @@ def message_list(request: HttpRequest) -> HttpResponse:
     rows, next_after = selectors.message_page(
         request.user, unread_only=unread_only, after=int(after) if after.isdigit() and len(after) < 19 else None
     )
-    return render(
-        request,
-        "workbench/messages.html",
-        {"rows": rows, "next_after": next_after, "unread_only": unread_only},
-    )
+    from .delivery import wants_email
+
+    context = {
+        "rows": rows,
+        "next_after": next_after,
+        "unread_only": unread_only,
+        "by_email": wants_email(request.user.pk),
+    }
+    return render(request, "workbench/messages.html", context)
+
+
+@login_required
+@require_POST
+def delivery_preference(request: HttpRequest) -> HttpResponse:
+    """仅站内 / 站内并发邮件: how the user's workflow messages reach them."""
+    from .delivery import set_preference
+
+    choice = request.POST.get("delivery", "")
+    if choice not in ("in_app", "email"):
+        return _refused(request, _("请选择消息送达方式。"), status=400)
+    if choice == "email" and not request.user.email:
+        return _refused(request, _("您的账号没有邮箱地址，请联系管理员添加后再选择邮件。"), status=400)
+    set_preference(actor=request.user, email=choice == "email")
+    messages.success(request, _("已保存消息送达方式。"))
+    return redirect("workbench:messages")
 
 
 @login_required
