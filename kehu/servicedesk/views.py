@@ -71,7 +71,12 @@ def home(request: HttpRequest) -> HttpResponse:
     for kind, meta in KINDS.items():
         rows = list(selectors.record_list_for(request.user, kind, queue=queue)[:20])
         sections.append({"kind": kind, "title": meta["title"], "rows": rows})
-    context = {"queues": QUEUES, "queue": queue, "sections": sections, "counts": selectors.queue_counts(request.user)}
+    context: dict[str, Any] = {
+        "queues": QUEUES,
+        "queue": queue,
+        "sections": sections,
+        "counts": selectors.queue_counts(request.user),
+    }
     if queue == "mine" and roles.is_cs_supervisor(request.user):
         # 我的待办 includes the plans waiting for my approval (issue 11), approved in one click as on the home
         from kehu.workbench.selectors import APPROVALS_SHOWN, approvals_for

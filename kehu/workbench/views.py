@@ -64,7 +64,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "next_after": next_after,
         "unread_only": unread_only,
-        "by_email": wants_email(request.user.pk),
+        "by_email": wants_email(request.user.pk or 0),
     }
     return render(request, "workbench/messages.html", context)
 
@@ -78,7 +78,7 @@ def delivery_preference(request: HttpRequest) -> HttpResponse:
     choice = request.POST.get("delivery", "")
     if choice not in ("in_app", "email"):
         return _refused(request, _("请选择消息送达方式。"), status=400)
-    if choice == "email" and not request.user.email:
+    if choice == "email" and not getattr(request.user, "email", ""):
         return _refused(request, _("您的账号没有邮箱地址，请联系管理员添加后再选择邮件。"), status=400)
     set_preference(actor=request.user, email=choice == "email")
     messages.success(request, _("已保存消息送达方式。"))
