@@ -178,3 +178,19 @@ def test_a_forged_approval_from_my_tasks_changes_nothing(client: Any, users: Any
         {"version": waiting.version, "next": "https://evil.example/"},
     )
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_a_list_longer_than_a_page_is_counted_exactly_by_a_bounded_count(
+    client: Any, users: Any, customer: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _tickets(users, customer, 51)
+    client.force_login(users["cs"])
+    client.get(reverse("servicedesk:ticket_list"))
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("servicedesk:ticket_list")).content.decode()
+    assert "共 51 条" in page and 'data-testid="next-page"' in page
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 1001" in counts[0]  # never an exact COUNT of the whole list
