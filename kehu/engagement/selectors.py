@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kehu.access import roles
 from kehu.core import search
 from kehu.customers.models import Contact, Customer
+from kehu.workbench.lists import Sort, sort_name
 
 from .choices import BoardPeriod, BoardState, CareStatus, FollowUpStatus, FollowUpType
 from .defaults import QUESTIONNAIRES
@@ -92,23 +93,6 @@ def plans_for(
     elif due == "week":
         queryset = queryset.filter(next_due_on__lte=week_bounds(today)[1])
     return queryset.order_by("next_due_on", "id")
-
-
-def plan_page(queryset: QuerySet[ContactPlan], *, after: str = "", size: int = 50) -> tuple[list[ContactPlan], str]:
-    """Keyset page on (next_due_on, id): `after` is "YYYY-MM-DD:id" of the last row seen."""
-    if after:
-        try:
-            day_text, id_text = after.split(":")
-            day, last_id = dt.date.fromisoformat(day_text), int(id_text)
-        except ValueError:
-            day, last_id = None, 0
-        if day is not None:
-            queryset = queryset.filter(Q(next_due_on__gt=day) | Q(next_due_on=day, id__gt=last_id))
-    rows = list(queryset[: size + 1])
-    if len(rows) > size:
-        last = rows[size - 1]
-        return rows[:size], f"{last.next_due_on}:{last.pk}"
-    return rows, ""
 
 
 def id_page(queryset: QuerySet[Any], *, after: int | None, size: int = 50) -> tuple[list[Any], int | None]:
@@ -651,6 +635,52 @@ def followup_actions_for(user: Any, *, status: str = "open", mine: bool = False)
     return queryset.order_by("due_on", "id")
 
 
+# --- sorting of the engagement lists (issue 11; the lists' one mechanism, kehu.workbench.lists) ------------
+# Each sort is backed by an index on (key, id) of the list's table (Meta.indexes); the customer's name and
+# grade are the customer table's (its name index, its (grade, id) index), joined as the lists already do.
+
+
+def _both(name: str, field: str, kind: str = "str", nullable: bool = False) -> dict[str, Sort]:
+    return {
+        name: Sort(field, kind=kind, nullable=nullable),
+        f"-{name}": Sort(field, descending=True, kind=kind, nullable=nullable),
+    }
+
+
+PLAN_SORTS: dict[str, Sort] = {
+    **_both("next_due_on", "next_due_on", "date", nullable=True),
+    **_both("last_contact_on", "last_contact_on", "date", nullable=True),
+    **_both("customer", "customer__name"),
+    **_both("grade", "customer__grade"),
+    **_both("assignee", "assignee_id", "int"),
+}
+FOLLOWUP_SORTS: dict[str, Sort] = {
+    **_both("id", "id", "int"),
+    **_both("due_on", "due_on", "date"),
+    **_both("customer", "customer__name"),
+    **_both("assignee", "assignee_id", "int"),
+    **_both("status", "status"),
+}
+INTERACTION_SORTS: dict[str, Sort] = {
+    **_both("id", "id", "int"),
+    **_both("occurred_at", "occurred_at", "datetime"),
+    **_both("customer", "customer__name"),
+    **_both("actor", "actor_id", "int"),
+}
+SORTS = {
+    "plans": (PLAN_SORTS, "next_due_on"),
+    "followups": (FOLLOWUP_SORTS, "-id"),
+    "interactions": (INTERACTION_SORTS, "-id"),
+}
+
+
+def list_sort(list_name: str, params: Any) -> tuple[str, Sort]:
+    """The sort of an engagement list from its query string: (name, Sort); unknown names are the default."""
+    sorts, default = SORTS[list_name]
+    name = sort_name(params, sorts, default)
+    return name, sorts[name]
+
+
 # --- the engagement lists from their query strings (one parser for the page and its Excel export) -------
 
 
@@ -660,7 +690,7 @@ def plans_from_params(user: Any, params: Any) -> tuple[QuerySet[ContactPlan], st
     due = params.get("due", "overdue")
     assignees = team_ids(user) if scope == "team" else [user.pk]
     queryset = plans_for(user, assignees=assignees, due=due if due in ("overdue", "week", "today") else "")
-    return queryset, scope, due
+    return queryset.order_by(*list_sort("plans", params)[1].order_by()), scope, due
 
 
 def followups_from_params(user: Any, params: Any) -> tuple[Any, QuerySet[FollowUp]]:
@@ -676,10 +706,11 @@ def followups_from_params(user: Any, params: Any) -> tuple[Any, QuerySet[FollowU
         assignee_id=user.pk if data.get("mine") else None,
         overdue=bool(data.get("overdue")),
     )
-    return form, queryset
+    return form, queryset.order_by(*list_sort("followups", params)[1].order_by())
 
 
 def interactions_from_params(user: Any, params: Any) -> tuple[str, QuerySet[Interaction]]:
     """The interaction list of interactions.html: (search text, queryset)."""
     q = str(params.get("q", "")).strip()[:100]
-    return q, interactions_for(user, q=q, channel=params.get("channel", ""))
+    queryset = interactions_for(user, q=q, channel=params.get("channel", ""))
+    return q, queryset.order_by(*list_sort("interactions", params)[1].order_by())

@@ -22,7 +22,7 @@ from kehu.core import workcalendar
 from kehu.core.exceptions import DomainError, InvalidTransition
 from kehu.core.inputs import safe_next
 from kehu.customers.selectors import contacts_for
-from kehu.workbench.lists import list_total
+from kehu.workbench.lists import keyset_page, list_total
 
 from . import selectors, services
 from .choices import BoardState, FollowUpStatus
@@ -166,16 +166,32 @@ def board_item_move(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+def _sorted_page(request: HttpRequest, list_name: str, queryset: Any) -> tuple[str, list[Any], str]:
+    """A sortable engagement list's page: (sort name, rows, next cursor), keyset on (key, id)."""
+    sort, key = selectors.list_sort(list_name, request.GET)
+    rows, next_after = keyset_page(queryset, key, after=request.GET.get("after", ""), size=PAGE_SIZE)
+    return sort, rows, next_after
+
+
+def _sort_context(request: HttpRequest, sort: str) -> dict[str, Any]:
+    """For the column headers (workbench/partials/sort_link.html): the sort and the query without it."""
+    unsorted = request.GET.copy()
+    for key in ("after", "sort"):
+        unsorted.pop(key, None)
+    return {"sort": sort, "unsorted": unsorted.urlencode()}
+
+
 # --- contact plans and the overview --------------------------------------------------------------
 
 
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
     queryset, scope, due = selectors.plans_from_params(request.user, request.GET)
-    rows, next_after = selectors.plan_page(queryset, after=request.GET.get("after", ""), size=PAGE_SIZE)
+    sort, rows, next_after = _sorted_page(request, "plans", queryset)
     params = request.GET.copy()
     params.pop("after", None)
     context = {
+        **_sort_context(request, sort),
         "plans": rows,
         "next_after": next_after,
         "scope": scope,
@@ -231,7 +247,7 @@ def overview_export(request: HttpRequest) -> FileResponse:
 @login_required
 def interaction_list(request: HttpRequest) -> HttpResponse:
     q, queryset = selectors.interactions_from_params(request.user, request.GET)
-    rows, next_after = selectors.id_page(queryset, after=_int(request.GET.get("after")), size=PAGE_SIZE)
+    sort, rows, next_after = _sorted_page(request, "interactions", queryset)
     if q:
         log_access(user=request.user, action="search", request=request, query=q, rows=len(rows))
     params = request.GET.copy()
@@ -240,6 +256,7 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
         request,
         "engagement/interactions.html",
         {
+            **_sort_context(request, sort),
             "rows": rows,
             "next_after": next_after,
             "q": q,
@@ -309,10 +326,11 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def followup_list(request: HttpRequest) -> HttpResponse:
     form, queryset = selectors.followups_from_params(request.user, request.GET)
-    rows, next_after = selectors.id_page(queryset, after=_int(request.GET.get("after")), size=PAGE_SIZE)
+    sort, rows, next_after = _sorted_page(request, "followups", queryset)
     params = request.GET.copy()
     params.pop("after", None)
     context = {
+        **_sort_context(request, sort),
         "form": form,
         "rows": rows,
         "next_after": next_after,
