@@ -1,4 +1,4 @@
-"""Background work of the 工作台: mailing workflow messages to the users who asked for e-mail."""
+"""Background work of the 工作台: sending workflow messages by e-mail and WeCom to the users who asked."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.tasks import task
 
 @task
 def mail_notification(notification_id: int) -> int:
-    from .delivery import send_mail_for
+    """One workflow message out through each channel its user chose (workbench.delivery.send_for)."""
+    from .delivery import send_for
 
-    return send_mail_for(notification_id)
+    return send_for(notification_id)

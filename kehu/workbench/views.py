@@ -58,13 +58,14 @@ def message_list(request: HttpRequest) -> HttpResponse:
     rows, next_after = selectors.message_page(
         request.user, unread_only=unread_only, after=int(after) if after.isdigit() and len(after) < 19 else None
     )
-    from .delivery import wants_email
+    from .delivery import preference_of, wecom_configured
 
     context = {
         "rows": rows,
         "next_after": next_after,
         "unread_only": unread_only,
-        "by_email": wants_email(request.user.pk or 0),
+        "preference": preference_of(request.user.pk or 0),
+        "wecom_configured": wecom_configured(),
     }
     return render(request, "workbench/messages.html", context)
 
@@ -72,15 +73,24 @@ def message_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def delivery_preference(request: HttpRequest) -> HttpResponse:
-    """仅站内 / 站内并发邮件: how the user's workflow messages reach them."""
-    from .delivery import set_preference
+    """How the user's workflow messages reach them: always in the app; also by e-mail and/or as a WeCom
+    application message to their own WeCom member id. Checked whole before anything is saved."""
+    from .delivery import WECOM_USERID, set_preference, wecom_configured
 
-    choice = request.POST.get("delivery", "")
-    if choice not in ("in_app", "email"):
+    if request.POST.get("delivery") != "1":  # the form's marker: a post from elsewhere changes nothing
         return _refused(request, _("请选择消息送达方式。"), status=400)
-    if choice == "email" and not getattr(request.user, "email", ""):
+    email = request.POST.get("email") == "on"
+    wecom = request.POST.get("wecom") == "on"
+    wecom_userid = request.POST.get("wecom_userid", "").strip()
+    if email and not getattr(request.user, "email", ""):
         return _refused(request, _("您的账号没有邮箱地址，请联系管理员添加后再选择邮件。"), status=400)
-    set_preference(actor=request.user, email=choice == "email")
+    if wecom and not wecom_configured():
+        return _refused(request, _("未配置企业微信应用，暂不能以企业微信接收消息。"), status=400)
+    if wecom_userid and not WECOM_USERID.match(wecom_userid):
+        return _refused(request, _("企业微信账号只能包含字母、数字和 _ - . @，最多 64 个字符。"), status=400)
+    if wecom and not wecom_userid:
+        return _refused(request, _("请填写您的企业微信账号（成员 UserID）。"), status=400)
+    set_preference(actor=request.user, email=email, wecom=wecom, wecom_userid=wecom_userid)
     messages.success(request, _("已保存消息送达方式。"))
     return redirect("workbench:messages")
 

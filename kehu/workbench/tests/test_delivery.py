@@ -20,7 +20,7 @@ def test_a_workflow_message_is_mailed_once_to_a_user_who_asked_and_never_to_othe
     users: Any, make_customer: Any, client: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     client.force_login(users["tech"])
-    response = client.post(reverse("workbench:delivery_preference"), {"delivery": "email"})
+    response = client.post(reverse("workbench:delivery_preference"), {"delivery": "1", "email": "on"})
     assert response.status_code == 302
     assert DeliveryPreference.objects.get(user=users["tech"]).email
     mail.outbox.clear()
@@ -53,7 +53,7 @@ def test_a_rolled_back_message_is_not_mailed_and_opting_out_stops_mail(
     assert mail.outbox == []
     client.force_login(users["cs"])
     assert 'data-testid="delivery-form"' in client.get(reverse("workbench:messages")).content.decode()
-    client.post(reverse("workbench:delivery_preference"), {"delivery": "in_app"})
+    client.post(reverse("workbench:delivery_preference"), {"delivery": "1"})
     with django_capture_on_commit_callbacks(execute=True):
         notify(user=users["cs"], message="只在站内")
     assert mail.outbox == []
@@ -64,5 +64,5 @@ def test_bad_delivery_input_is_a_400(users: Any, client: Any) -> None:
     assert client.post(reverse("workbench:delivery_preference"), {"delivery": "fax"}).status_code == 400
     users["cs"].email = ""
     users["cs"].save(update_fields=["email"])
-    assert client.post(reverse("workbench:delivery_preference"), {"delivery": "email"}).status_code == 400
+    assert client.post(reverse("workbench:delivery_preference"), {"delivery": "1", "email": "on"}).status_code == 400
     assert not DeliveryPreference.objects.filter(user=users["cs"]).exists()
