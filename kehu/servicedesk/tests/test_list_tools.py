@@ -194,3 +194,44 @@ def test_a_list_longer_than_a_page_is_counted_exactly_by_a_bounded_count(
     assert "共 51 条" in page and 'data-testid="next-page"' in page
     counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
     assert len(counts) == 1 and "LIMIT 1001" in counts[0]  # never an exact COUNT of the whole list
+
+
+def test_every_case_sort_pages_through_the_list_without_a_repeat_or_a_gap(
+    client: Any, users: Any, customer: Any, monkeypatch: Any
+) -> None:
+    """The cases' sorts go through the lists' one keyset mechanism (workbench.lists); the next_due cursor
+    carries a time zone ("+00:00"), which the next-page link must keep (a "+" read back as a space)."""
+    import html
+    import re
+
+    from django.utils import timezone
+
+    from kehu.servicedesk.models import SlaTimer
+    from kehu.servicedesk.selectors import SORTS
+
+    tickets = _tickets(users, customer, n=5)
+    due = timezone.now().replace(microsecond=0) + timezone.timedelta(days=2)
+    for i, ticket in enumerate(tickets):
+        timers = SlaTimer.objects.filter(ticket=ticket, stopped_at__isnull=True)
+        if i == 2:
+            timers.update(stopped_at=timezone.now())  # no open deadline: comes last
+        else:
+            timers.update(due_at=due + timezone.timedelta(hours=i // 2))  # pairs share a deadline
+    monkeypatch.setattr("kehu.servicedesk.views.PAGE_SIZE", 2)
+    client.force_login(users["cs_lead"])
+    url = reverse("servicedesk:ticket_list")
+    walked: dict[str, list[str]] = {}
+    for sort in SORTS:
+        response, numbers = client.get(url, {"sort": sort}), walked.setdefault(sort, [])
+        for _page in range(10):  # a cursor that reads back wrong repeats a page forever
+            assert response.status_code == 200
+            numbers += [row.number for row in response.context["rows"]]
+            found = re.search(r'href="([^"]*)" data-testid="next-page"', response.content.decode())
+            if not found:
+                break
+            response = client.get(url + html.unescape(found.group(1)))
+        else:
+            raise AssertionError(f"{sort}: the next-page link never ends")
+        assert sorted(numbers) == sorted(t.number for t in tickets), sort  # each once, none missing
+    assert walked["id"] == [t.number for t in tickets] and walked["-id"] == walked["id"][::-1]
+    assert walked["next_due"] == [tickets[i].number for i in (0, 1, 3, 4, 2)]  # (deadline, id); none last
