@@ -87,3 +87,27 @@ def test_the_service_desk_saves_a_filter_and_assigns_selected_tickets(login, pag
     assert Ticket.objects.filter(owner=users["tech"]).count() == 2
     assert "已将 2 条记录指派给" in page.inner_text("body")
     assert _overflow(page) <= width
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_sales_sort_their_interactions_by_customer_both_ways(login, page, users, make_customer, width):
+    from playwright.sync_api import expect
+
+    for name in ("Bravo 机床", "Alpha 机床", "Charlie 机床"):
+        engagement.interaction_log(
+            actor=users["sales"], customer=make_customer(name, owner="sales"), channel="phone", content="确认到货"
+        )
+    _as(login, page, "sales", width)
+    page.goto(page.base_url + "/engagement/interactions/")
+    first_customer = page.locator("[data-testid=interaction-table] tbody tr").first.locator("td").nth(1)
+    expect(first_customer).to_have_text("Charlie 机床")  # newest first
+    with page.expect_navigation():
+        page.click("[data-testid=sort-customer]")
+    assert "sort=customer" in page.url
+    expect(first_customer).to_have_text("Alpha 机床")
+    with page.expect_navigation():
+        page.click("[data-testid=sort-customer]")
+    assert "sort=-customer" in page.url
+    expect(first_customer).to_have_text("Charlie 机床")
+    expect(page.locator("[data-testid=sort-customer]")).to_contain_text("↓")
+    assert _overflow(page) <= width
