@@ -75,13 +75,17 @@ def message_list(request: HttpRequest) -> HttpResponse:
 def delivery_preference(request: HttpRequest) -> HttpResponse:
     """How the user's workflow messages reach them: always in the app; also by e-mail and/or as a WeCom
     application message to their own WeCom member id. Checked whole before anything is saved."""
-    from .delivery import WECOM_USERID, set_preference, wecom_configured
+    from .delivery import WECOM_USERID, preference_of, set_preference, wecom_configured
 
     if request.POST.get("delivery") != "1":  # the form's marker: a post from elsewhere changes nothing
         return _refused(request, _("请选择消息送达方式。"), status=400)
     email = request.POST.get("email") == "on"
     wecom = request.POST.get("wecom") == "on"
-    wecom_userid = request.POST.get("wecom_userid", "").strip()
+    if "wecom_userid" in request.POST:
+        wecom_userid = request.POST["wecom_userid"].strip()
+    else:  # the field is hidden while WeCom is not configured: keep the id the user gave earlier
+        current = preference_of(request.user.pk)
+        wecom_userid = current.wecom_userid if current else ""
     if email and not getattr(request.user, "email", ""):
         return _refused(request, _("您的账号没有邮箱地址，请联系管理员添加后再选择邮件。"), status=400)
     if wecom and not wecom_configured():

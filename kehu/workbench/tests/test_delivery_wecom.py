@@ -105,3 +105,14 @@ def test_bad_wecom_preferences_are_400s_and_change_nothing(users: Any, client: A
         response = client.post(url, {"delivery": "1", "wecom": "on", "wecom_userid": bad})
         assert response.status_code == 400
     assert not DeliveryPreference.objects.filter(user=users["cs"]).exists()
+
+
+def test_saving_while_wecom_is_not_configured_keeps_the_member_id(users: Any, client: Any, settings: Any) -> None:
+    DeliveryPreference.objects.create(user=users["cs"], wecom=True, wecom_userid="LiuYang")
+    settings.KEHU_MESSAGING = {**settings.KEHU_MESSAGING, "WECOM_APP": {"CORP_ID": ""}}
+    client.force_login(users["cs"])
+    page = client.get(reverse("workbench:messages")).content.decode()
+    assert 'data-testid="delivery-wecom-userid"' not in page
+    assert client.post(reverse("workbench:delivery_preference"), {"delivery": "1", "email": "on"}).status_code == 302
+    preference = DeliveryPreference.objects.get(user=users["cs"])
+    assert preference.email and not preference.wecom and preference.wecom_userid == "LiuYang"
