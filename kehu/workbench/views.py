@@ -84,7 +84,7 @@ def delivery_preference(request: HttpRequest) -> HttpResponse:
     if "wecom_userid" in request.POST:
         wecom_userid = request.POST["wecom_userid"].strip()
     else:  # the field is hidden while WeCom is not configured: keep the id the user gave earlier
-        current = preference_of(request.user.pk)
+        current = preference_of(request.user.pk or 0)
         wecom_userid = current.wecom_userid if current else ""
     if email and not getattr(request.user, "email", ""):
         return _refused(request, _("您的账号没有邮箱地址，请联系管理员添加后再选择邮件。"), status=400)

@@ -5,40 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0010_merge_20261201_1039'),
-        ('engagement', '0004_merge_20261201_1039'),
+        ("customers", "0010_merge_20261201_1039"),
+        ("engagement", "0004_merge_20261201_1039"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='contactplan',
-            index=models.Index(fields=['last_contact_on', 'id'], name='engagement__last_co_b39bcd_idx'),
+            model_name="contactplan",
+            index=models.Index(fields=["last_contact_on", "id"], name="engagement__last_co_b39bcd_idx"),
         ),
         migrations.AddIndex(
-            model_name='contactplan',
-            index=models.Index(fields=['assignee', 'id'], name='engagement__assigne_795c43_idx'),
+            model_name="contactplan",
+            index=models.Index(fields=["assignee", "id"], name="engagement__assigne_795c43_idx"),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(fields=['due_on', 'id'], name='engagement__due_on_d51144_idx'),
+            model_name="followup",
+            index=models.Index(fields=["due_on", "id"], name="engagement__due_on_d51144_idx"),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(fields=['assignee', 'id'], name='engagement__assigne_907f45_idx'),
+            model_name="followup",
+            index=models.Index(fields=["assignee", "id"], name="engagement__assigne_907f45_idx"),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(fields=['status', 'id'], name='engagement__status_139418_idx'),
+            model_name="followup",
+            index=models.Index(fields=["status", "id"], name="engagement__status_139418_idx"),
         ),
         migrations.AddIndex(
-            model_name='interaction',
-            index=models.Index(fields=['occurred_at', 'id'], name='engagement__occurre_6daf87_idx'),
+            model_name="interaction",
+            index=models.Index(fields=["occurred_at", "id"], name="engagement__occurre_6daf87_idx"),
         ),
         migrations.AddIndex(
-            model_name='interaction',
-            index=models.Index(fields=['actor', 'id'], name='engagement__actor_i_556ce7_idx'),
+            model_name="interaction",
+            index=models.Index(fields=["actor", "id"], name="engagement__actor_i_556ce7_idx"),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workbench', '0002_delivery_preference'),
+        ("workbench", "0002_delivery_preference"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='deliverypreference',
-            name='wecom',
-            field=models.BooleanField(default=False, verbose_name='同时发送企业微信应用消息'),
+            model_name="deliverypreference",
+            name="wecom",
+            field=models.BooleanField(default=False, verbose_name="同时发送企业微信应用消息"),
         ),
         migrations.AddField(
-            model_name='deliverypreference',
-            name='wecom_userid',
-            field=models.CharField(blank=True, max_length=64, verbose_name='企业微信账号'),
+            model_name="deliverypreference",
+            name="wecom_userid",
+            field=models.CharField(blank=True, max_length=64, verbose_name="企业微信账号"),
         ),
     ]
