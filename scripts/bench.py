@@ -226,6 +226,10 @@ def pages(detail_id: str) -> list[tuple[str, str, str, str]]:
         ("search e-mail c00001 UI", "/customers/?q=c00001", *search_ref("c00001")),
         ("grading proposals UI", "/customers/grading/", "", ""),
         ("工作台 home UI", "/", *page_ref),  # issue 11: p95 <= 100 ms at 100k customers
+        # issue 11: the service-desk lists with their total, saved filters and batch bar
+        ("complaint list UI", "/service/complaints/", *page_ref),
+        ("ticket list UI", "/service/tickets/", *page_ref),
+        ("demand list UI", "/service/demands/", *page_ref),
         ("customer picker 科技", f"/workbench/pick/customers/?q={urllib.parse.quote('科技')}", *search_ref(Q_KEJI)),
         # issue 13: every analytics page p95 <= 200 ms at 1M customers
         ("analytics composition UI", "/analytics/composition/", "", ""),
