@@ -11,6 +11,7 @@ Environment (or the matching --options):
                                only missing customers)
   BENCH_JOBS=0                 skip the background jobs (grading run, re-plan)
   BENCH_SECONDS=5              seconds of throughput per page (4 concurrent clients)
+  BENCH_ONLY=home,detail       only the pages whose name contains one of these words
 
 For each page: sequential median and p95 (ms), throughput with 4 clients, and that throughput as a
 share of its reference (hello, hello + session/auth, PK lookup -> JSON, keyset page -> JSON, bare
@@ -340,7 +341,10 @@ def measure_all(base: str, db: str, args: argparse.Namespace, seed_seconds: floa
         median, p95 = sequential(client, path, args.requests)
         return median, p95, throughput(client, path, args.seconds)
 
+    only = [word for word in args.only.split(",") if word]
     for page, path, ref_name, ref_path in pages(detail_id):
+        if only and not any(word in page for word in only):
+            continue
         client = api if path.startswith("/api/") else ui
         if ref_path and ref_name not in references:
             references[ref_name] = timed(anonymous if ref_name == "hello" else ui, ref_path)
@@ -376,6 +380,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("BENCH_JOBS", 1)))
     parser.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS", 50)))
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", 5)))
+    parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""), help="pages whose name has these words")
     args = parser.parse_args()
     for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):
         print(run_one(db, args), flush=True)
