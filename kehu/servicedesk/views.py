@@ -20,7 +20,7 @@ from kehu.access import roles, scoping
 from kehu.access.audit import log_access
 from kehu.accounts.choices import Department
 from kehu.core.exceptions import ConflictError, DomainError, InvalidTransition
-from kehu.core.inputs import bad_form_response
+from kehu.core.inputs import bad_form_response, parse_id
 
 from . import mail, pdf, selectors, services, stats
 from .forms import (
@@ -93,7 +93,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     meta = _kind(kind)
     filters = {key: request.GET.get(key, "") for key in selectors.FILTERS[kind]}
     for key in ("receiver", "owner", "customer"):
-        if filters.get(key) and not filters[key].isdigit():
+        if filters.get(key) and parse_id(filters[key]) is None:
             filters[key] = ""
     queue = request.GET.get("queue", "")
     q = request.GET.get("q", "")[:100]
@@ -182,7 +182,7 @@ def tracking_table(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     filters = {key: request.GET.get(key, "") for key in selectors.FILTERS[kind]}
     for key in ("owner", "customer"):
-        if filters.get(key) and not filters[key].isdigit():
+        if filters.get(key) and parse_id(filters[key]) is None:
             return HttpResponse(_("参数 %(name)s 须为整数。") % {"name": key}, status=400)
     try:
         since, until = _date_param(request, "since"), _date_param(request, "until")
@@ -201,7 +201,7 @@ def tracking_table(request: HttpRequest, kind: str) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{kind}-tracking.xlsx"'
         return response
     after = request.GET.get("after", "")
-    rows, next_after = selectors.page(queryset, after=int(after) if after.isdigit() else None, size=PAGE_SIZE)
+    rows, next_after = selectors.page(queryset, after=parse_id(after), size=PAGE_SIZE)
     params = request.GET.copy()
     params.pop("after", None)
     params.pop("format", None)

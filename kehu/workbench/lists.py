@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kehu.core.counts import estimated_count
+from kehu.core.inputs import parse_id
 
 EXACT_UP_TO = 1000
 
@@ -107,13 +108,13 @@ class Sort:
         """The rows after `cursor`; a cursor that does not read is the first page (a stale link)."""
         cmp, tie = ("lt", "lt") if self.descending else ("gt", "gt")
         if self.field == "id":
-            if cursor.isdigit() and len(cursor) < 19:
-                return queryset.filter(**{f"id__{tie}": int(cursor)})
-            return queryset
+            after_id = parse_id(cursor)
+            return queryset if after_id is None else queryset.filter(**{f"id__{tie}": after_id})
         text, sep, last_id = cursor.rpartition("|")
-        if not sep or not last_id.isdigit() or len(last_id) >= 19:
+        found = parse_id(last_id) if sep else None
+        if found is None:
             return queryset
-        pk = int(last_id)
+        pk = found
         if text == "":
             return queryset.filter(**{f"{self.field}__isnull": True, f"id__{tie}": pk})
         if not text.startswith("="):

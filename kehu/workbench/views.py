@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.access.audit import log_access
 from kehu.core.exceptions import ConflictError, DomainError
-from kehu.core.inputs import safe_next
+from kehu.core.inputs import parse_id, safe_next
 from kehu.servicedesk import selectors as desk
 
 from . import selectors, services
@@ -33,7 +33,7 @@ def approve_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """One click from the home page: the same transition as the complaint page's 批准方案."""
     complaint = desk.get_record_for(request.user, "complaint", pk)
     version = request.POST.get("version", "")
-    if not version.isdigit():
+    if parse_id(version) is None:
         messages.error(request, _("请求无效，请刷新页面后重试。"))
         return _home(request, status=400)
     try:
@@ -55,9 +55,7 @@ def approve_plan(request: HttpRequest, pk: int) -> HttpResponse:
 def message_list(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     after = request.GET.get("after", "")
-    rows, next_after = selectors.message_page(
-        request.user, unread_only=unread_only, after=int(after) if after.isdigit() and len(after) < 19 else None
-    )
+    rows, next_after = selectors.message_page(request.user, unread_only=unread_only, after=parse_id(after))
     from .delivery import preference_of, wecom_configured
 
     context = {
@@ -178,7 +176,7 @@ def engagement_export(request: HttpRequest, kind: str) -> FileResponse:
 
 
 def _selected(request: HttpRequest) -> list[int]:
-    return [int(v) for v in request.POST.getlist("ids") if v.isdigit() and len(v) < 19]
+    return [pk for pk in map(parse_id, request.POST.getlist("ids")) if pk is not None]
 
 
 def _refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse:

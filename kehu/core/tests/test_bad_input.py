@@ -164,6 +164,11 @@ def test_negative_amounts_and_capital_are_refused_and_refunds_are_their_own_kind
         "/access/history/?before=٣",
         "/access/?customer=²",
         "/engagement/followups/?after=²",
+        "/engagement/followups/?sort=due&after=x|²",
+        "/service/complaints/?after=²",
+        "/service/complaints/?owner=²",
+        "/service/tickets/?customer=٣",
+        "/workbench/messages/?after=²",
     ],
 )
 @pytest.mark.django_db
