@@ -212,6 +212,12 @@ class RestrictedQuerySet(models.QuerySet):
         queryset.restricted_for = (getattr(user, "pk", None), action)
         return queryset
 
+    def select_for_update(self, *args: Any, **kwargs: Any) -> Self:
+        """Lock the model's own rows only. restrict() may join the customer through a nullable key
+        (an outer join), and PostgreSQL refuses FOR UPDATE on the nullable side of one."""
+        kwargs.setdefault("of", ("self",))
+        return super().select_for_update(*args, **kwargs)
+
     def unscoped(self, why: str) -> Self:
         """Every row, deliberately: system work (tasks, a service re-reading a row it checked).
         `why` is for the reader of the code; it is required so that nobody writes it lightly."""
