@@ -19,6 +19,7 @@ urlpatterns = [
     path("kb/", include("kehu.knowledge.urls")),
     path("", include("kehu.conversations.public_urls")),
     path("", include("kehu.knowledge.public_urls")),
+    path("exports/", include("kehu.core.export_urls")),
     path("admin/", admin.site.urls),
     path("m/", include("kehu.messaging.urls")),
     path("l/", include("kehu.loyalty.urls")),

@@ -36,10 +36,10 @@ from . import policy, roles
 if TYPE_CHECKING:
     from kehu.accounts.models import User
 
-NOTHING = Q(pk__in=[])
+NOTHING = policy.NONE
 # "Every row": an empty Q() would vanish when OR-ed (Q(a) | Q() is Q(a)), so a role that sees
-# everything says so with a condition that is always true.
-EVERYTHING = Q(pk__isnull=False)
+# everything says so with a condition that is always true (the same object as policy.ALL).
+EVERYTHING = policy.ALL
 log = logging.getLogger(__name__)
 
 
@@ -78,14 +78,34 @@ def _customer_model() -> Any:
     return apps.get_model("customers", "Customer")
 
 
+def _on_path(q: Q, path: str) -> Q:
+    """The same condition on the customer reached through `path` (owner=me -> customer__owner=me)."""
+    moved = Q()
+    moved.connector, moved.negated = q.connector, q.negated
+    moved.children = [
+        _on_path(child, path) if isinstance(child, Q) else (f"{path}__{child[0]}", child[1])  # type: ignore[index]
+        for child in q.children
+    ]
+    return moved
+
+
 def customer_condition(user: Any, customer_action: str, path: str) -> Q:
-    """Rows whose customer (at `path`) allows `customer_action` to `user`."""
+    """Rows whose customer (at `path`) allows `customer_action` to `user`. On a child table the rule
+    terms are conditions on the joined customer (owner, grade: the planner may walk the child's own
+    index and look each customer up by key, or hash the matching customers, whichever is cheaper),
+    a grant term is `customer_id IN (the user's granted ids)`; never one subquery that mixes both,
+    which the database could only answer by reading every customer."""
     if not roles.is_active(user):
         return NOTHING
-    rule = policy.customer_q(user, customer_action)
     if not path:
-        return rule
-    return Q(**{f"{path}__in": _customer_model()._base_manager.filter(rule).values("pk")})
+        return policy.customer_q(user, customer_action)
+    combined = NOTHING
+    for term in policy.customer_terms(user, customer_action):
+        if term.q is policy.ALL:  # every customer: no condition on the customer table
+            return Q(**{f"{path}__isnull": False})
+        part = Q(**{f"{path}__in": term.granted_ids}) if term.granted_ids is not None else _on_path(term.q, path)
+        combined = policy.any_of(combined, part)
+    return combined
 
 
 def scope_of(model: type[models.Model]) -> Scope:
@@ -191,6 +211,12 @@ class RestrictedQuerySet(models.QuerySet):
         queryset._scope_state = "restricted"
         queryset.restricted_for = (getattr(user, "pk", None), action)
         return queryset
+
+    def select_for_update(self, *args: Any, **kwargs: Any) -> Self:
+        """Lock the model's own rows only. restrict() may join the customer through a nullable key
+        (an outer join), and PostgreSQL refuses FOR UPDATE on the nullable side of one."""
+        kwargs.setdefault("of", ("self",))
+        return super().select_for_update(*args, **kwargs)
 
     def unscoped(self, why: str) -> Self:
         """Every row, deliberately: system work (tasks, a service re-reading a row it checked).

@@ -6,6 +6,7 @@ app_name = "access"
 urlpatterns = [
     path("", views.home, name="home"),
     path("requests/<int:pk>/<str:decision>/", views.decide, name="decide"),
+    path("requests/export/<str:box>.xlsx", views.requests_export, name="requests_export"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("log/", views.access_log, name="log"),
     path("log/export/", views.access_log_export, name="log_export"),

@@ -198,6 +198,11 @@ def _aware(day: dt.date) -> dt.datetime:
 def collect(customer_ids: Iterable[int], today: dt.date) -> dict[int, Signals]:
     """The signals of a batch of customers: a fixed number of grouped queries, whatever the batch size.
 
+    Point in time: only what was known at the end of `today` counts (contacts, orders, complaints
+    received and still open then, breaches, scores), so the back-test (backtest.py) can compute the
+    signals of a past cut-off day without seeing its future. For the nightly run `today` is today
+    and the bounds change nothing.
+
     System work on the worker: every read is `.unscoped(...)`, the summary is scoped when read."""
     from kehu.customers.choices import TransactionKind
     from kehu.customers.models import Customer, Transaction
@@ -209,8 +214,10 @@ def collect(customer_ids: Iterable[int], today: dt.date) -> dict[int, Signals]:
 
     why = "churn risk job: every customer, summary read is scoped"
     ids = list(customer_ids)
+    end = _aware(today + dt.timedelta(days=1))  # the end of `today`: nothing later is known
     signals = {
-        pk: Signals(grade=grade, last_contact=created.date() if created else None)
+        # An archive entered after `today` (history imported later) says nothing about silence then.
+        pk: Signals(grade=grade, last_contact=created.date() if created and created.date() <= today else None)
         for pk, grade, created in Customer._base_manager.filter(pk__in=ids).values_list("pk", "grade", "created_at")
     }
     for pk, last, interval in (
@@ -220,11 +227,11 @@ def collect(customer_ids: Iterable[int], today: dt.date) -> dict[int, Signals]:
     ):
         if pk in signals:
             signals[pk].interval = interval
-            if last is not None:
+            if last is not None and last <= today:
                 signals[pk].last_contact = max(last, signals[pk].last_contact or last)
     for pk, last in (
         Interaction.objects.unscoped(why)
-        .filter(customer_id__in=ids)
+        .filter(customer_id__in=ids, occurred_at__lt=end)
         .values("customer_id")
         .annotate(last=Max("occurred_at"))
         .values_list("customer_id", "last")
@@ -252,17 +259,18 @@ def collect(customer_ids: Iterable[int], today: dt.date) -> dict[int, Signals]:
         s.recent_amount = row["recent_amount"] or Decimal(0)
         s.baseline_amount = row["baseline_amount"] or Decimal(0)
     complaint_since = _aware(today - dt.timedelta(days=COMPLAINT_DAYS))
-    for pk, state, nature, received in (
+    open_then = ~Q(state=ComplaintState.CLOSED) | Q(closed_at__gte=end)
+    for pk, state, closed, nature, received in (
         Complaint.objects.unscoped(why)
-        .filter(Q(customer_id__in=ids) & (~Q(state=ComplaintState.CLOSED) | Q(received_at__gte=complaint_since)))
-        .values_list("customer_id", "state", "nature", "received_at")
+        .filter(Q(customer_id__in=ids, received_at__lt=end) & (open_then | Q(received_at__gte=complaint_since)))
+        .values_list("customer_id", "state", "closed_at", "nature", "received_at")
     ):
-        if state != ComplaintState.CLOSED:
+        if state != ComplaintState.CLOSED or (closed is not None and closed >= end):
             signals[pk].open_complaints.append(nature or "")
         if received >= complaint_since:
             signals[pk].recent_complaints += 1
     sla_since = _aware(today - dt.timedelta(days=SLA_DAYS))
-    breached = SlaTimer.objects.unscoped(why).filter(breached_at__gte=sla_since)
+    breached = SlaTimer.objects.unscoped(why).filter(breached_at__gte=sla_since, breached_at__lt=end)
     for path in ("complaint", "ticket", "demand", "consultation"):
         for pk, count in (
             breached.filter(**{f"{path}__customer_id__in": ids})
@@ -275,6 +283,7 @@ def collect(customer_ids: Iterable[int], today: dt.date) -> dict[int, Signals]:
     for pk, lowest in (
         FollowUp.objects.unscoped(why)
         .filter(customer_id__in=ids, status=FollowUpStatus.DONE, satisfaction__isnull=False, done_at__gte=score_since)
+        .filter(done_at__lt=end)
         .values("customer_id")
         .annotate(low=Min("satisfaction"))
         .values_list("customer_id", "low")
@@ -283,25 +292,27 @@ def collect(customer_ids: Iterable[int], today: dt.date) -> dict[int, Signals]:
     for pk, lowest in (
         SurveyResponse.objects.unscoped(why)
         .filter(customer_id__in=ids, lowest_rating__isnull=False, submitted_at__gte=score_since)
+        .filter(submitted_at__lt=end)
         .values("customer_id")
         .annotate(low=Min("lowest_rating"))
         .values_list("customer_id", "low")
     ):
         known = signals[pk].lowest_score
         signals[pk].lowest_score = lowest if known is None else min(known, lowest)
-    now = timezone.now()
+    now = min(timezone.now(), end)
     for pk, every, last, raised in (
         Demand.objects.unscoped(why)
-        .filter(customer_id__in=ids)
-        .exclude(state=DemandState.DONE)
+        .filter(Q(customer_id__in=ids, raised_at__lte=today) & (~Q(state=DemandState.DONE) | Q(done_at__gte=end)))
         .values_list("customer_id", "progress_every_days", "last_progress_at", "raised_at")
     ):
-        since = last or _aware(raised)
+        # Only the latest progress report is stored: one made after `today` is not known then.
+        since = last if last is not None and last < end else _aware(raised)
         if (now - since).days > (every or 14):
             signals[pk].unanswered_demands += 1
     for pk, count in (
         FollowUp.objects.unscoped(why)
-        .filter(customer_id__in=ids, status=FollowUpStatus.PLANNED, due_on__lt=today)
+        .filter(customer_id__in=ids, due_on__lt=today)
+        .filter(Q(status=FollowUpStatus.PLANNED) | Q(status=FollowUpStatus.DONE, done_at__gte=end))
         .values("customer_id")
         .annotate(n=Count("id"))
         .values_list("customer_id", "n")

@@ -1,7 +1,7 @@
 """Weekly digest per manager (SPEC M11, issue 13): their people's KPIs, customers at risk and
-service breaches, sent by e-mail through kehu.messaging.message_send (internal topic: no marketing
-consent needed). Every figure is computed *as the manager*, so a digest holds only what its
-reader may see in the application."""
+service breaches, sent by e-mail and to WeCom/DingTalk group robots through
+kehu.messaging.message_send (internal topic: no marketing consent needed). Every figure is
+computed *as the manager*, so a digest holds only what its reader may see in the application."""
 
 from __future__ import annotations
 
@@ -57,27 +57,49 @@ def digest_text(manager: Any, *, today: dt.date) -> str:
     return "\n".join(lines)
 
 
+def _robots_by_manager() -> dict[int, list[Any]]:
+    from .models import DigestRobot
+
+    robots: dict[int, list[Any]] = {}
+    for row in DigestRobot.objects.filter(is_active=True, robot__is_active=True).select_related("robot"):
+        robots.setdefault(row.manager_id, []).append(row.robot)
+    return robots
+
+
 def weekly_digest(*, today: dt.date | None = None) -> int:
-    """Queue one digest per active manager with an e-mail address; returns how many were queued.
-    A manager whose message cannot be queued is logged and skipped, the others still get theirs."""
+    """Queue each active manager's digest: by e-mail (when they have an address) and to each group
+    robot configured for them (DigestRobot), through kehu.messaging like every other message, so
+    signing and the robots' rate limit apply. Returns how many messages were queued. A message that
+    cannot be queued is logged and skipped, the others still go."""
+    from django.db.models import Q
+
     from kehu.accounts.models import User
     from kehu.messaging.services import message_send
 
     today = today or timezone.localdate()
+    robots = _robots_by_manager()
     sent = 0
-    for manager in User.objects.filter(is_active=True, level__gte=Level.MANAGER).exclude(email="").order_by("pk"):
-        try:
-            message_send(
-                actor=None,
-                channel="email",
-                to=manager.email,
-                subject=_("每周客户与服务简报（%(day)s）") % {"day": today.isoformat()},
-                body=digest_text(manager, today=today),
-                topic="internal",
-                related=f"analytics-digest:{today.isoformat()}",
-            )
-        except DomainError:
-            log.warning("analytics digest: not queued for user %s", manager.pk, exc_info=True)
-            continue
-        sent += 1
+    managers = User.objects.filter(is_active=True, level__gte=Level.MANAGER).filter(
+        ~Q(email="") | Q(pk__in=list(robots))
+    )
+    for manager in managers.order_by("pk"):
+        subject = _("每周客户与服务简报（%(day)s）") % {"day": today.isoformat()}
+        body = digest_text(manager, today=today)
+        targets = [("email", manager.email)] if manager.email else []
+        targets += [(f"{robot.kind}_robot", robot.key) for robot in robots.get(manager.pk, [])]
+        for channel, to in targets:
+            try:
+                message_send(
+                    actor=None,
+                    channel=channel,
+                    to=to,
+                    subject=subject,
+                    body=body,
+                    topic="internal",
+                    related=f"analytics-digest:{today.isoformat()}",
+                )
+            except DomainError:
+                log.warning("analytics digest: not queued for user %s on %s", manager.pk, channel, exc_info=True)
+                continue
+            sent += 1
     return sent

@@ -150,3 +150,73 @@ def service_records(request: HttpRequest) -> HttpResponse:
             "tab": "service",
         },
     )
+
+
+def _outcome_labels() -> dict[str, str]:
+    return {"all": _("全部"), "met": _("按时"), "breached": _("超时"), "at_risk": _("预警中"), "running": _("进行中")}
+
+
+def _status_labels() -> dict[str, str]:
+    return {
+        "met": _("按时"),
+        "late": _("超时完成"),
+        "breached": _("已超时"),
+        "warning": _("预警中"),
+        "running": _("进行中"),
+    }
+
+
+@login_required
+def timer_records(request: HttpRequest) -> HttpResponse:
+    """?period=YYYY-MM&kind=<timer kind or empty>&outcome=all|met|breached|at_risk|running: the SLA
+    timers behind one count of the service page's timer table, each with its case and deadline."""
+    from kehu.servicedesk.choices import TimerKind
+
+    try:
+        start, end = params.period(request.GET)
+        kind = request.GET.get("kind", "") or None
+        outcome = request.GET.get("outcome", "") or "all"
+        if kind is not None and kind not in TimerKind.values:
+            raise params.ParamError("kind", _("可选值：%(choices)s") % {"choices": ", ".join(TimerKind.values)})
+        if outcome not in service.TIMER_OUTCOMES:
+            raise params.ParamError(
+                "outcome", _("可选值：%(choices)s") % {"choices": ", ".join(service.TIMER_OUTCOMES)}
+            )
+    except params.ParamError as error:
+        return _render(request, {"error": error.message, "rows": []}, status=400)
+    now = timezone.now()
+    queryset = service.timer_records(request.user, kind=kind, outcome=outcome, start=start, end=end, now=now)
+    records = list(queryset[: DRILL_LIMIT + 1])
+    kinds, statuses = dict(TimerKind.choices), _status_labels()
+    rows = []
+    for timer in records[:DRILL_LIMIT]:
+        case = next(getattr(timer, path) for path in service.CASE_PATHS if getattr(timer, f"{path}_id"))
+        rows.append(
+            {
+                "customer": case.customer,
+                "cells": [
+                    case.number,
+                    str(kinds.get(timer.kind, timer.kind)),
+                    _local(timer.started_at),
+                    _local(timer.due_at),
+                    _local(timer.stopped_at),
+                    statuses.get(timer.status(now), ""),
+                ],
+            }
+        )
+    kind_label = str(kinds[kind]) if kind else _("全部时限")
+    title = f"{start:%Y-%m} · {kind_label} · {_outcome_labels()[outcome]}"
+    return _render(
+        request,
+        {
+            "title": title,
+            "back": f"?period={start:%Y-%m}",
+            "back_name": "analytics:service",
+            "header": [_("客户"), _("编号"), _("时限"), _("开始"), _("到期"), _("完成于"), _("状态")],
+            "rows": rows,
+            "cut": len(records) > DRILL_LIMIT,
+            "limit": DRILL_LIMIT,
+            "scope_limited": selectors.scope_is_limited(request.user),
+            "tab": "service",
+        },
+    )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Avg, Count, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,4 +99,68 @@ def segment_table(user: Any, *, by: str, since: dt.date, until: dt.date) -> list
     result = sorted(rows.values(), key=lambda r: (-r["customers"], str(r["key"])))
     for r in result:
         r["repeat_rate"] = round(100 * r["repeat_buyers"] / r["customers"], 1) if r["customers"] else None
+    return result
+
+
+# --- trend per survey wave ------------------------------------------------------------------------
+
+WAVE_LIMIT = 24  # the latest waves of the period; a company runs a few a year
+WAVE_FIELDS = ("responses", "satisfaction_avg", "nps_avg", "nps", "promoters", "detractors", "low")
+
+
+def wave_trend(user: Any, *, since: dt.date, until: dt.date, grade: str = "") -> list[dict[str, Any]]:
+    """Satisfaction and NPS per survey wave, oldest first (趋势): one grouped query over the named
+    responses the viewer may view, one over their 1–5 rating answers. NPS is the share of promoters
+    (9–10) minus detractors (0–6) among the responses that answered it, in points (−100…100).
+    `grade` narrows to responses given while the customer had that grade. Anonymous responses are not
+    readable as rows (feedback's rule) and are left out, as on the segment table."""
+    from kehu.feedback.choices import QuestionKind
+    from kehu.feedback.models import SurveyAnswer, SurveyResponse
+
+    period = {"submitted_at__gte": _aware(since), "submitted_at__lt": _aware(until + dt.timedelta(days=1))}
+    responses = SurveyResponse.objects.restrict(user, "view").filter(**period)
+    if grade:
+        responses = responses.filter(grade=grade)
+    waves = list(
+        responses.values("wave_id", "wave__name")
+        .annotate(
+            first=Min("submitted_at"),
+            responses=Count("pk"),
+            nps_answers=Count("nps"),
+            nps_avg=Avg("nps"),
+            promoters=Count("pk", filter=Q(nps__gte=9)),
+            detractors=Count("pk", filter=Q(nps__lte=6)),
+            low=Count("pk", filter=Q(lowest_rating__lte=2)),
+        )
+        .order_by("-first", "-wave_id")[:WAVE_LIMIT]
+    )
+    waves.reverse()
+    answers = SurveyAnswer.objects.restrict(user, "view").filter(
+        question__kind=QuestionKind.RATING,
+        number__isnull=False,
+        wave_id__in=[w["wave_id"] for w in waves],
+        **{f"response__{k}": v for k, v in period.items()},
+    )
+    if grade:
+        answers = answers.filter(grade=grade)
+    satisfaction = {r["wave_id"]: r["avg"] for r in answers.values("wave_id").annotate(avg=Avg("number")).order_by()}
+    result = []
+    for w in waves:
+        answered = w["nps_answers"]
+        result.append(
+            {
+                "wave_id": w["wave_id"],
+                "name": w["wave__name"],
+                "first": timezone.localdate(w["first"]),
+                "responses": w["responses"],
+                "satisfaction_avg": round(float(satisfaction[w["wave_id"]]), 2)
+                if w["wave_id"] in satisfaction
+                else None,
+                "nps_avg": round(float(w["nps_avg"]), 1) if w["nps_avg"] is not None else None,
+                "nps": round(100 * (w["promoters"] - w["detractors"]) / answered, 1) if answered else None,
+                "promoters": w["promoters"],
+                "detractors": w["detractors"],
+                "low": w["low"],
+            }
+        )
     return result

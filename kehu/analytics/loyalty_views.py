@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kehu.access.audit import log_access
 from kehu.core.exports import XlsxExport
+from kehu.customers.choices import Grade
 
 from . import loyalty, params, selectors
 
@@ -98,3 +99,78 @@ def loyalty_export(request: HttpRequest) -> HttpResponse | FileResponse:
         detail={"by": by, "since": str(since), "until": str(until)},
     )
     return export.response(f"loyalty-{by}-{since}-{until}.xlsx")
+
+
+# --- trend per survey wave ------------------------------------------------------------------------
+
+
+def _wave_query(query: Mapping[str, Any]) -> tuple[dt.date, dt.date, str]:
+    since, until = params.date_range(query, ("since", "until"))
+    grade = (query.get("grade") or "").strip()
+    if grade and grade not in Grade.values:
+        raise params.ParamError("grade", _("可选值：%(choices)s") % {"choices": ", ".join(Grade.values)})
+    return since, until, grade
+
+
+def _wave_header() -> list[str]:
+    return [
+        _("调查批次"),
+        _("首份答卷日期"),
+        _("答卷数"),
+        _("平均满意度（1–5）"),
+        _("平均推荐度（0–10）"),
+        _("净推荐值（NPS）"),
+        _("推荐者"),
+        _("贬损者"),
+        _("低分答卷"),
+    ]
+
+
+def _wave_cells(row: dict[str, Any]) -> list[Any]:
+    return [row["name"], row["first"], *(row[field] for field in loyalty.WAVE_FIELDS)]
+
+
+@login_required
+def wave_trend_page(request: HttpRequest) -> HttpResponse:
+    try:
+        since, until, grade = _wave_query(request.GET)
+    except params.ParamError as error:
+        context = {"error": error.message, "error_field": error.field, "rows": [], "header": _wave_header()}
+        return render(request, "analytics/waves.html", context, status=400)
+    waves = loyalty.wave_trend(request.user, since=since, until=until, grade=grade)
+    return render(
+        request,
+        "analytics/waves.html",
+        {
+            "since": since,
+            "until": until,
+            "grade": grade,
+            "grades": Grade.choices,
+            "header": _wave_header(),
+            "waves": waves,
+            "rows": [_wave_cells(w) for w in waves],
+            "scope_limited": selectors.scope_is_limited(request.user),
+        },
+    )
+
+
+@login_required
+def wave_trend_export(request: HttpRequest) -> HttpResponse | FileResponse:
+    try:
+        since, until, grade = _wave_query(request.GET)
+    except params.ParamError as error:
+        return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
+    waves = loyalty.wave_trend(request.user, since=since, until=until, grade=grade)
+    export = XlsxExport()
+    sheet = export.sheet(_("调查批次趋势"), header=_wave_header())
+    for row in waves:
+        sheet.append([row["name"], str(row["first"]), *(row[field] for field in loyalty.WAVE_FIELDS)])
+    log_access(
+        user=request.user,
+        action="export",
+        request=request,
+        object_type="survey_wave_trend",
+        rows=len(waves),
+        detail={"since": str(since), "until": str(until), "grade": grade},
+    )
+    return export.response(f"survey-waves-{since}-{until}.xlsx")

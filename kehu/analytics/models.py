@@ -93,10 +93,52 @@ class ChurnRun(models.Model):
     at_risk = models.PositiveIntegerField(_("有流失风险的客户数"), default=0)
     weights = models.JSONField(_("权重"), default=dict)
     message = models.TextField(blank=True)
+    # "rules" or "model": which scorer this run used, and the back-test that chose the model.
+    scorer = models.CharField(_("评分方式"), max_length=8, default="rules")
+    backtest = models.ForeignKey("BackTest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("流失风险计算")
         verbose_name_plural = _("流失风险计算")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} {self.status}"
+
+
+class BackTest(models.Model):
+    """One back-test of the churn model against the rules (backtest.py): trained on earlier cut-offs,
+    tested on the three months after the test cut-off; the figures, and whether the model wins."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        INSUFFICIENT = "insufficient", _("数据不足")
+        FAILED = "failed", _("失败")
+
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.RUNNING)
+    started_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    as_of = models.DateField(_("计算日期"))
+    test_cutoff = models.DateField(_("测试截止日"), null=True, blank=True)
+    horizon_end = models.DateField(_("观察期结束"), null=True, blank=True)
+    train_cutoffs = models.JSONField(_("训练截止日"), default=list)
+    train_size = models.PositiveIntegerField(_("训练客户数"), default=0)
+    train_churned = models.PositiveIntegerField(_("训练期流失客户数"), default=0)
+    test_size = models.PositiveIntegerField(_("测试客户数"), default=0)
+    test_churned = models.PositiveIntegerField(_("测试期流失客户数"), default=0)
+    # {"rules": {"auc", "precision", "recall", "lift", "top"}, "model": {...}, "base_rate": ...}
+    metrics = models.JSONField(_("指标"), default=dict)
+    coefficients = models.JSONField(_("模型系数"), default=dict)  # rule code -> logistic coefficient
+    intercept = models.FloatField(_("截距"), default=0.0)
+    model_wins = models.BooleanField(_("模型优于规则"), default=False)
+    reason = models.CharField(_("结论"), max_length=16, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("流失模型回测")
+        verbose_name_plural = _("流失模型回测")
         ordering = ["-id"]
 
     def __str__(self) -> str:
@@ -276,3 +318,21 @@ class ImprovementAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.finding_id} {self.status}"
+
+
+class DigestRobot(models.Model):
+    """A group robot (WeCom or DingTalk, kehu.messaging.Robot) that also receives one manager's weekly
+    digest. Data, not settings: an administrator adds the manager's own team group. The digest holds
+    what its manager may see, so a row names one manager, never "every manager"."""
+
+    manager = models.ForeignKey(USER, verbose_name=_("经理"), on_delete=models.CASCADE, related_name="+")
+    robot = models.ForeignKey("messaging.Robot", verbose_name=_("群机器人"), on_delete=models.CASCADE, related_name="+")
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("周报群机器人")
+        verbose_name_plural = _("周报群机器人")
+        constraints = [models.UniqueConstraint(fields=["manager", "robot"], name="analytics_digestrobot_once")]
+
+    def __str__(self) -> str:
+        return f"{self.manager_id} → {self.robot_id}"

@@ -368,3 +368,46 @@ def latest_churn_run() -> Any:
     from .models import ChurnRun
 
     return ChurnRun.objects.order_by("-id").first()
+
+
+def latest_backtest() -> Any:
+    """The latest finished churn-model back-test (company-wide figures, no customer rows)."""
+    from .models import BackTest
+
+    return BackTest.objects.exclude(status=BackTest.Status.RUNNING).order_by("-id").first()
+
+
+def backtest_view(bt: Any) -> dict[str, Any] | None:
+    """The back-test's figures as the churn page shows them: a row per scorer, the model's weight
+    per rule, and why the scorer in use was chosen."""
+    if bt is None:
+        return None
+    from . import backtest, churn
+
+    labels = {
+        "insufficient": _(
+            "历史中停止购买的客户太少（训练至少 %(train)s 位，测试流失和未流失各至少 %(test)s 位），继续使用规则。"
+        )
+        % {"train": backtest.MIN_TRAIN_CHURNED, "test": backtest.MIN_TEST_EACH},
+        "model_better": _("模型在测试期的 ROC-AUC 高于规则且前 %(top)s%% 的精确率不低于规则，因此使用模型。")
+        % {"top": round(100 * backtest.TOP_SHARE)},
+        "rules_better": _(
+            "模型在测试期没有胜过规则（ROC-AUC 至少高 %(margin)s 且前 %(top)s%% 精确率不低），继续使用规则。"
+        )
+        % {"margin": backtest.MARGIN, "top": round(100 * backtest.TOP_SHARE)},
+        "failed": _("回测失败，继续使用规则。"),
+    }
+    names = {"rules": _("规则评分"), "model": _("逻辑回归模型")}
+    rows = [{"name": names[key], **bt.metrics[key]} for key in ("rules", "model") if key in bt.metrics]
+    coefficients = (
+        [(str(churn.RULE_LABELS.get(code, code)), bt.coefficients.get(code, 0.0)) for code in backtest.FEATURES]
+        if bt.coefficients
+        else []
+    )
+    return {
+        "bt": bt,
+        "rows": rows,
+        "coefficients": coefficients,
+        "why": labels.get(bt.reason, ""),
+        "base_rate": round(100 * bt.metrics.get("base_rate", 0), 1) if bt.metrics else None,
+    }

@@ -68,11 +68,48 @@ def case_records(user: Any, *, kind: str, group: str, key: str | None, start: dt
     return queryset.select_related("customer").order_by("pk")
 
 
-def service_stats(user: Any, *, start: dt.date, end: dt.date) -> dict[str, Any]:
-    from kehu.servicedesk import choices as c
+# The outcomes of an SLA timer the page counts and the drill-down lists: one definition for both.
+TIMER_OUTCOMES = ("all", "met", "breached", "at_risk", "running")
+CASE_PATHS = ("complaint", "ticket", "demand", "consultation")
+
+
+def timer_conditions(now: dt.datetime) -> dict[str, Q]:
+    return {
+        "all": Q(),
+        "met": Q(stopped_at__isnull=False, stopped_at__lte=F("due_at")),
+        "breached": Q(breached_at__isnull=False)
+        | Q(stopped_at__gt=F("due_at"))
+        | Q(stopped_at__isnull=True, due_at__lt=now),
+        "running": Q(stopped_at__isnull=True, due_at__gte=now),
+        # still running, past its warning time: about to breach (预警)
+        "at_risk": Q(stopped_at__isnull=True, breached_at__isnull=True, due_at__gte=now, warn_at__lte=now),
+    }
+
+
+def timers(user: Any, start: dt.date, end: dt.date) -> Any:
+    """The SLA timers started in the period whose case the user may view."""
     from kehu.servicedesk.models import SlaTimer
 
-    since, until = _aware(start), _aware(end + dt.timedelta(days=1))
+    return SlaTimer.objects.restrict(user, "view").filter(
+        started_at__gte=_aware(start), started_at__lt=_aware(end + dt.timedelta(days=1))
+    )
+
+
+def timer_records(user: Any, *, kind: str | None, outcome: str, start: dt.date, end: dt.date, now: dt.datetime) -> Any:
+    """The timers behind one count of the page's timer table (kind None: every kind), with their case
+    and its customer, restricted like the count."""
+    if outcome not in TIMER_OUTCOMES:
+        raise ValueError(outcome)
+    queryset = timers(user, start, end).filter(timer_conditions(now)[outcome])
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    related = [f"{path}__customer" for path in CASE_PATHS]
+    return queryset.select_related(*related).order_by("due_at", "pk")
+
+
+def service_stats(user: Any, *, start: dt.date, end: dt.date) -> dict[str, Any]:
+    from kehu.servicedesk import choices as c
+
     kinds = cases(user, start, end)
     complaints, tickets, demands, consultations = (
         kinds["complaints"],
@@ -96,21 +133,16 @@ def service_stats(user: Any, *, start: dt.date, end: dt.date) -> dict[str, Any]:
     by_topic = _grouped(
         consultations, "type", dict(c.ConsultationTopic.choices), closed=Count("pk", filter=Q(state="closed"))
     )
-    now = timezone.now()
-    timers = (
-        SlaTimer.objects.restrict(user, "view")
-        .filter(started_at__gte=since, started_at__lt=until)
+    when = timer_conditions(timezone.now())
+    timer_counts = (
+        timers(user, start, end)
         .values("kind")
         .annotate(
             count=Count("pk"),
-            met=Count("pk", filter=Q(stopped_at__isnull=False, stopped_at__lte=F("due_at"))),
-            breached=Count(
-                "pk",
-                filter=Q(breached_at__isnull=False)
-                | Q(stopped_at__gt=F("due_at"))
-                | Q(stopped_at__isnull=True, due_at__lt=now),
-            ),
-            running=Count("pk", filter=Q(stopped_at__isnull=True, due_at__gte=now)),
+            met=Count("pk", filter=when["met"]),
+            breached=Count("pk", filter=when["breached"]),
+            running=Count("pk", filter=when["running"]),
+            at_risk=Count("pk", filter=when["at_risk"]),
         )
         .order_by("kind")
     )
@@ -121,7 +153,7 @@ def service_stats(user: Any, *, start: dt.date, end: dt.date) -> dict[str, Any]:
             "label": str(labels.get(row["kind"], row["kind"])),
             "met_rate": round(row["met"] / (row["met"] + row["breached"]), 3) if row["met"] + row["breached"] else None,
         }
-        for row in timers
+        for row in timer_counts
     ]
     by_department = _grouped(tickets, "department", dict(Department.choices))
 
@@ -137,4 +169,5 @@ def service_stats(user: Any, *, start: dt.date, end: dt.date) -> dict[str, Any]:
         "consultations": {"count": total(by_topic), "by_type": by_topic},
         "timers": timer_rows,
         "breaches": sum(r["breached"] for r in timer_rows),
+        "at_risk": sum(r["at_risk"] for r in timer_rows),
     }

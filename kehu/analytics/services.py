@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from kehu.access import roles
 from kehu.core.exceptions import DomainError
 
-from . import churn
-from .models import ChurnAction, ChurnRisk, ChurnRun, GradeSnapshot, PlanDue
+from . import backtest, churn
+from .models import BackTest, ChurnAction, ChurnRisk, ChurnRun, GradeSnapshot, PlanDue
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -147,9 +147,13 @@ def churn_run_start(*, actor: Any = None, today: dt.date | None = None, enqueue:
 
 
 def churn_run(run_id: int) -> ChurnRun:
-    """Score every customer and replace their ChurnRisk rows, batch by batch."""
+    """Score every customer and replace their ChurnRisk rows, batch by batch. The rules score, unless
+    the latest back-test found a model that ranks better (backtest.model_in_use): then the model's
+    probability is the score and each rule reason carries the model's contribution."""
     run = ChurnRun.objects.get(pk=run_id)
     weights = run.weights or churn.weights()
+    chosen = backtest.model_in_use()
+    ChurnRun.objects.filter(pk=run.pk).update(scorer="model" if chosen else "rules", backtest=chosen)
     processed = at_risk = 0
     try:
         for ids in _customer_id_batches():
@@ -157,6 +161,8 @@ def churn_run(run_id: int) -> ChurnRun:
             rows = []
             for pk, s in signals.items():
                 total, reasons = churn.score(s, run.as_of, weights)
+                if chosen is not None:
+                    total, reasons = backtest.explain(chosen.coefficients, chosen.intercept, s, run.as_of, reasons)
                 rows.append(
                     ChurnRisk(
                         customer_id=pk,
@@ -189,6 +195,18 @@ def churn_run(run_id: int) -> ChurnRun:
     )
     run.refresh_from_db()
     return run
+
+
+def backtest_start(*, actor: Any = None, today: dt.date | None = None, enqueue: bool = True) -> BackTest:
+    """Back-test the churn model now (the nightly job does it too): managers only, on the worker."""
+    if actor is not None and not may_run_churn(actor):
+        raise DomainError(_("只有经理及以上人员可以重新计算流失风险。"))
+    bt = BackTest.objects.create(started_by=actor, as_of=today or timezone.localdate())
+    if enqueue:
+        from .tasks import backtest_task
+
+        transaction.on_commit(lambda: backtest_task.enqueue(bt.pk))
+    return bt
 
 
 def churn_action_create(

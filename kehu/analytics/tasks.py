@@ -15,16 +15,26 @@ def churn_run_task(run_id: int) -> int:
     return churn_run(run_id).processed
 
 
+@task(queue_name="bulk")
+def backtest_task(backtest_id: int) -> str:
+    from .backtest import run
+
+    return str(run(backtest_id).status)
+
+
 @bulk_periodic_task(crontab(minute="20", hour="2"))
 def nightly_analytics() -> None:
     """02:20, after grading (01:40): this month's grade snapshot, contact-plan due dates, the monthly
-    sales summary rebuilt (catching edits the event handler never saw), churn risk."""
+    sales summary rebuilt (catching edits the event handler never saw), the churn model back-tested
+    (it decides whether the model or the rules score tonight), churn risk."""
+    from .backtest import run as backtest_run
     from .sales import sales_month_rebuild
-    from .services import churn_run, churn_run_start, grade_snapshot_take, plan_dues_record
+    from .services import backtest_start, churn_run, churn_run_start, grade_snapshot_take, plan_dues_record
 
     grade_snapshot_take()
     sales_month_rebuild()
     plan_dues_record()
+    backtest_run(backtest_start(enqueue=False).pk)
     churn_run(churn_run_start(enqueue=False).pk)
 
 

@@ -163,6 +163,9 @@ def churn_page(request: HttpRequest) -> HttpResponse:
             "page": page,
             "min_score": min_score,
             "run": selectors.latest_churn_run(),
+            # everyone reads which scorer is in use and why; the company-wide figures are managers'
+            "backtest": selectors.backtest_view(selectors.latest_backtest()),
+            "backtest_figures": services.may_run_churn(request.user),
             "weights": [(str(churn.RULE_LABELS.get(code, code)), points) for code, points in churn.weights().items()],
             "may_run": services.may_run_churn(request.user),
             "scope_limited": selectors.scope_is_limited(request.user),
@@ -181,6 +184,18 @@ def churn_run_now(request: HttpRequest) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("analytics:churn")
     messages.success(request, _("已开始重新计算，稍后刷新查看。"))
+    return redirect("analytics:churn")
+
+
+@login_required
+@require_POST
+def churn_backtest_now(request: HttpRequest) -> HttpResponse:
+    try:
+        services.backtest_start(actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("analytics:churn")
+    messages.success(request, _("已开始回测流失模型，稍后刷新查看。"))
     return redirect("analytics:churn")
 
 
@@ -330,11 +345,14 @@ def service_page(request: HttpRequest) -> HttpResponse:
         start, end = params.period(request.GET)
     except params.ParamError as error:
         return _bad(request, "analytics/service.html", error, {"stats": None})
+    stats = service.service_stats(request.user, start=start, end=end)
+    for row in stats["timers"]:  # each count links to the timers it counts (drill.timer_records)
+        row["cells"] = [(outcome, row["count" if outcome == "all" else outcome]) for outcome in service.TIMER_OUTCOMES]
     return render(
         request,
         "analytics/service.html",
         {
-            "stats": service.service_stats(request.user, start=start, end=end),
+            "stats": stats,
             "period": f"{start:%Y-%m}",
             "scope_limited": selectors.scope_is_limited(request.user),
         },

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.access.audit import log_access
 from kehu.core.exceptions import DomainError
+from kehu.core.inputs import parse_id
 
 from . import imports, selectors, services, stats
 from .choices import ChannelKind, ConversationState, Outcome
@@ -26,7 +27,7 @@ PAGE_SIZE = 50
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 19 else None
+    return parse_id(value)
 
 
 @login_required

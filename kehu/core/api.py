@@ -37,6 +37,15 @@ class KeysetPagination(CursorPagination):
 INTEGER = re.compile(r"^[0-9]{1,19}$")
 
 
+def object_body(request: Request) -> Any:
+    """The request body when it is a JSON object (or a form); a list, number or string is a clear 400."""
+    from collections.abc import Mapping
+
+    if not isinstance(request.data, Mapping):
+        raise ValidationError({"non_field_errors": [_("请求内容必须是一个对象（键值对）。")]})
+    return request.data
+
+
 def single_param(request: Request, name: str) -> str:
     """The one value of an optional query parameter; repeating it (`?owner=1&owner=2`) is a 400."""
     values = request.query_params.getlist(name)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +36,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # tab, LF and CR are legal and stay inside a text.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 SHEET_TITLE_BAD = re.compile(r"[\\/*?:\[\]]")
+PROGRESS_EVERY = 2000
 
 
 def clean_text(value: str) -> str:
@@ -88,6 +89,8 @@ class ExportSheet:
     def append(self, values: Iterable[Any]) -> None:
         self._sheet.append([self._cell(v) for v in values])
         self.rows += 1
+        if self._export.on_progress is not None and self.rows % PROGRESS_EVERY == 0:
+            self._export.on_progress(self._export.rows)
 
     def header(self, values: Iterable[Any]) -> None:
         """A header row: escaped like data, not counted in `rows`."""
@@ -98,11 +101,13 @@ class ExportSheet:
 class XlsxExport:
     """A write-only workbook whose sheets escape every cell; `response()` serves it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, on_progress: Callable[[int], None] | None = None) -> None:
         from openpyxl import Workbook
 
         self.book = Workbook(write_only=True)
         self.sheets: list[ExportSheet] = []
+        # Called with the rows written so far every PROGRESS_EVERY rows (background exports show it).
+        self.on_progress = on_progress
 
     def sheet(self, title: str, header: Sequence[Any] | None = None) -> ExportSheet:
         safe_title = SHEET_TITLE_BAD.sub("_", clean_text(str(title)))[:31] or f"Sheet{len(self.sheets) + 1}"

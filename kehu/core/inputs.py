@@ -9,6 +9,7 @@ bigint. So every date a user enters lies between MIN_DATE and MAX_DATE and every
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
@@ -18,6 +19,16 @@ from django.utils.translation import gettext as _
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2199, 12, 31)
 MAX_ID = 2**63 - 1
+_ID = re.compile(r"[0-9]{1,19}")
+
+
+def parse_id(value: str | None) -> int | None:
+    """A record id typed into a URL or a form, or None. ASCII digits only: str.isdigit() also says
+    yes to "²" or "٣", which int() then refuses (a 500), and a 25-digit number overflows the column."""
+    if not value or not _ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
 
 
 def date_range_message() -> str:

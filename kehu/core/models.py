@@ -85,3 +85,56 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} #{self.pk}"
+
+
+class ExportJob(models.Model):
+    """An Excel export too large to build inside a request, built by the worker with its progress shown.
+
+    The file is the requester's alone: only they can see the job or download it, and it is deleted when
+    it expires (KEHU_EXPORT_KEEP_HOURS). The rows are read with the requester's rights at run time, so a
+    right withdrawn between the click and the run is respected."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")
+
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="export_jobs")
+    kind = models.CharField(_("导出内容"), max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    description = models.CharField(_("内容"), max_length=200, blank=True)  # what the user asked for, in words
+    language = models.CharField(max_length=16, default="zh-hans")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_expected = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=120, blank=True)
+    file_path = models.CharField(max_length=300, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # the worker's last progress report
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="exportjob_user_recent"),
+            models.Index(fields=["status", "expires_at"], name="exportjob_status_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.token[:8]} {self.status}"
+
+    @property
+    def progress(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_expected:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_expected)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.EXPIRED)

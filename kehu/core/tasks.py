@@ -9,7 +9,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, on_startup
 
 from .maintenance import optimize_database
-from .queues import TIMER_PRIORITY, bulk_periodic_task
+from .queues import BULK, TIMER_PRIORITY, bulk_periodic_task
 
 
 @bulk_periodic_task(crontab(minute="10", hour="4"))
@@ -44,3 +44,19 @@ def outbox_drain_on_start() -> None:
         outbox_drain_task.enqueue(None)
     except Exception:  # the periodic drain follows within a minute
         logging.getLogger(__name__).warning("outbox: no drain at start", exc_info=True)
+
+
+@task(queue_name=BULK)
+def run_export_task(job_id: int) -> None:
+    """A large Excel export (kehu.core.background_exports): a long job, on the bulk queue."""
+    from .background_exports import run
+
+    run(job_id)
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def export_sweep_periodic() -> None:
+    """Expired export files are deleted; exports whose worker died are queued again."""
+    from .background_exports import sweep
+
+    sweep()

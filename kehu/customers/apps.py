@@ -6,3 +6,10 @@ class CustomersConfig(AppConfig):
     name = "kehu.customers"
     label = "customers"
     verbose_name = _("客户档案")
+
+    def ready(self) -> None:
+        from kehu.core import background_exports
+
+        from .exports import customers_background
+
+        background_exports.register("customers", customers_background)

@@ -1,4 +1,5 @@
-"""Demo customers: realistic Chinese companies, contacts, three years of transactions.
+"""Demo customers: realistic Chinese companies, contacts, three years of transactions (regular
+buyers on their own cadence, some declining or stopping: see _orders).
 
 Idempotent: demo rows have archive numbers DEMO-0000001...; a second run with the same
 --customers adds nothing, a larger number adds the missing ones. Fast: rows are built in
@@ -150,7 +151,6 @@ POSITIONS = (
     "行政主管",
 )
 PRODUCTS = ("工业传感器", "控制系统", "数据采集模块", "售后维保服务", "软件授权", "定制开发项目", "检测设备", "备件包")
-TRANSACTIONS_PER_GRADE = {"A": 8, "B": 4, "C": 1}
 MAX_AMOUNT_PER_GRADE = {"A": 800_000, "B": 200_000, "C": 50_000}
 STANDINGS = [IndustryStanding.LEADER, IndustryStanding.INFLUENTIAL, IndustryStanding.MEDIUM, IndustryStanding.SMALL]
 
@@ -222,43 +222,73 @@ def _customer(index: int, owners: list[User], now: dt.datetime) -> tuple[Custome
         contact.search_text = contact_search_document(contact)
         contacts.append(contact)
     customer.search_text = customer_search_document(customer, contacts)
-    transactions = []
-    trend = _trend(index)
-    for _ in range(TRANSACTIONS_PER_GRADE[grade] + rng.randrange(0, 3)):
-        days_ago = rng.randrange(0, 3 * 365)
-        amount = rng.randrange(5_000, MAX_AMOUNT_PER_GRADE[grade])
-        if trend == "stopped" and days_ago < STOPPED_DAYS:
-            continue  # stopped buying: nothing in the last nine months
-        if trend == "declining" and days_ago < DECLINE_DAYS:
-            if rng.random() < 0.5:
-                continue  # orders half as often in the last six months ...
-            amount //= 2  # ... and half as large
-        transactions.append(
-            Transaction(
-                occurred_on=(now - dt.timedelta(days=days_ago)).date(),
-                product=rng.choice(PRODUCTS),
-                quantity=rng.randrange(1, 50),
-                amount=Decimal(amount),
-                place=city,
-                our_person=customer.owner,
-            )
+    transactions = [
+        Transaction(
+            occurred_on=(now - dt.timedelta(days=days_ago)).date(),
+            product=rng.choice(PRODUCTS),
+            quantity=rng.randrange(1, 50),
+            amount=Decimal(amount),
+            place=city,
+            our_person=customer.owner,
         )
+        for days_ago, amount in _orders(index, grade, rng)
+    ]
     return customer, contacts, transactions
 
 
-# The analytics back-test needs customers who really fall away: about one in ten orders half as often
-# and half as much in the last six months, and one in twenty stopped buying nine months ago.
-DECLINE_DAYS = 182
-STOPPED_DAYS = 270
+# Buying history (the analytics back-test learns from it, so it must hold a real signal):
+# - A customers buy on their own regular cadence (every 60–90 days, drawn per customer; each gap
+#   ±25 %), so three months without an order is unusual for them; B customers buy two to four times
+#   and C customers once or twice in three years, at random dates. Each customer has a typical order
+#   size (±40 % per order), so "less money than before" is a change, not chance.
+# - One in ten declines: from its own start day (spread over the last ~20 months, so the back-test's
+#   training periods contain decline too) it orders three times less often and 60 % less each time.
+# - One in twenty stops: it declines for about five months, then buys nothing more (the stop day is
+#   spread over the last two years).
+# The trend bucket (index // 10) does not follow the grade bucket (index % 10): every grade has
+# declines. About 4.6 orders per customer on average, as before (seeding time is bound by the
+# search documents, not the orders).
+HISTORY_DAYS = 3 * 365
+CADENCE_DAYS = {"A": (60, 90)}
+OCCASIONAL_ORDERS = {"B": (2, 4), "C": (1, 2)}
+DECLINE_DAYS = (60, 600)  # a decliner's start, days ago
+DECLINE_SLOWER, DECLINE_SMALLER = 3.0, 0.4
+STOPPED_DAYS = (20, 720)  # a stopped customer's last day of buying, days ago
+STOPPED_WARNING_DAYS = 150  # its decline before it stops
 
 
 def _trend(index: int) -> str:
-    bucket = index % 20
+    bucket = (index // 10) % 20
     if bucket in (3, 13):
         return "declining"
     if bucket == 7:
         return "stopped"
     return "steady"
+
+
+def _orders(index: int, grade: str, rng: random.Random) -> list[tuple[int, int]]:
+    """(days ago, amount) of the customer's sales, oldest first. Deterministic: seeded by the index."""
+    typical = rng.randrange(5_000, MAX_AMOUNT_PER_GRADE[grade])
+    trend = _trend(index)
+    slower_from = stop_at = -1  # days ago; -1: never
+    if trend == "declining":
+        slower_from = rng.randrange(*DECLINE_DAYS)
+    elif trend == "stopped":
+        stop_at = rng.randrange(*STOPPED_DAYS)
+        slower_from = stop_at + STOPPED_WARNING_DAYS
+    if grade not in CADENCE_DAYS:  # occasional buyers: no rhythm to fall from, but a stop is a stop
+        count = rng.randint(*OCCASIONAL_ORDERS[grade])
+        days = sorted((rng.randrange(0, HISTORY_DAYS) for _ in range(count)), reverse=True)
+        return [(day, int(typical * rng.uniform(0.6, 1.4))) for day in days if day > stop_at]
+    cadence = rng.uniform(*CADENCE_DAYS[grade])
+    orders = []
+    day = HISTORY_DAYS - rng.uniform(0, cadence)  # days ago; the first order falls somewhere in the first gap
+    while day >= 0 and day > stop_at:
+        declining = day <= slower_from
+        amount = typical * rng.uniform(0.6, 1.4) * (DECLINE_SMALLER if declining else 1.0)
+        orders.append((int(day), max(1_000, int(amount))))
+        day -= cadence * rng.uniform(0.75, 1.25) * (DECLINE_SLOWER if declining else 1.0)
+    return orders
 
 
 def _build(args: tuple[int, int, list[User], dt.datetime]) -> list[tuple[Customer, list[Contact], list[Transaction]]]:

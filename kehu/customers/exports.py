@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.access.audit import log_access
@@ -42,12 +43,33 @@ def _cell(customer: Customer, field: str) -> Any:
     return getattr(customer, field)
 
 
-def customers_xlsx(*, user: Any, customers: QuerySet[Customer], filters: dict[str, Any], query: str = "") -> XlsxExport:
+def customers_xlsx(
+    *,
+    user: Any,
+    customers: QuerySet[Customer],
+    filters: dict[str, Any],
+    query: str = "",
+    export: XlsxExport | None = None,
+) -> XlsxExport:
     """The list as a workbook (capped for staff, see roles.export_row_cap); the export is logged."""
-    export = XlsxExport()
+    export = export or XlsxExport()
     columns = export_columns()
     sheet = export.sheet(_("客户"), header=[label for _field, label in columns])
     for customer in capped(customers, export_row_cap(user)).iterator(chunk_size=2000):
         sheet.append([_cell(customer, field) for field, _label in columns])
     log_access(user=user, action="export", query=query, rows=sheet.rows, detail={"filters": filters, "format": "xlsx"})
     return export
+
+
+def export_file_name() -> str:
+    return f"customers-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+
+
+def customers_background(user: Any, params: dict[str, Any], export: XlsxExport) -> str:
+    """The worker's half of a large list export: the same filters, read with the user's rights now."""
+    from .forms import filtered_customers
+
+    form, customers = filtered_customers(user, params, action="export")
+    filters = form.describe() if form.is_bound and form.is_valid() else {}
+    customers_xlsx(user=user, customers=customers, filters=filters, query=params.get("q", ""), export=export)
+    return export_file_name()

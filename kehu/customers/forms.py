@@ -132,6 +132,17 @@ class CustomerFilterForm(forms.Form):
         return {k: str(v) for k, v in self.cleaned_data.items() if v not in (None, "") and k != "q"}
 
 
+def filtered_customers(user: Any, data: Any, *, action: str = "list") -> tuple[CustomerFilterForm, Any]:
+    """The customer list the user asked for (its filters and search), within their rights for `action`.
+    One function for the page, its inline export and the worker's background export."""
+    from .selectors import customer_list_for
+
+    form = CustomerFilterForm(data or None)
+    if form.is_bound and form.is_valid():
+        return form, customer_list_for(user, q=form.cleaned_data["q"], action=action, **form.selector_filters())
+    return form, customer_list_for(user, action=action, is_archived=False)
+
+
 class CustomerForm(RequireVersionOnEdit, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     learned_at = forms.DateTimeField(

@@ -146,6 +146,9 @@ class Customer(TimeStampedModel, VersionedModel):
                 fields=["import_pending"], name="customers_pending_import", condition=Q(import_pending__isnull=False)
             ),
         ]
+        # The access policy turns "every grade" into "every customer" (no subquery): the column must
+        # then really hold only these grades, whatever path wrote the row.
+        constraints = [models.CheckConstraint(condition=Q(grade__in=["A", "B", "C"]), name="customers_grade_abc")]
 
     def __str__(self) -> str:
         return self.name

@@ -17,16 +17,19 @@ from django.views.decorators.http import require_POST
 
 from kehu.access import personal, roles, scoping
 from kehu.access.audit import log_access
+from kehu.access.roles import export_row_cap
 from kehu.accounts.backends import users_version
+from kehu.core import background_exports
 from kehu.core.exceptions import ConflictError, DomainError
 from kehu.core.files import verify
+from kehu.core.inputs import parse_id
 from kehu.workbench.forms import TransferOwnerForm
 from kehu.workbench.lists import list_total
 from kehu.workbench.selectors import editable_ids, saved_filters
 
 from . import grading, imports, selectors, services
 from .choices import InfoSource, Priority
-from .exports import customers_xlsx
+from .exports import customers_xlsx, export_file_name
 from .forms import (
     ArchiveForm,
     ContactForm,
@@ -38,6 +41,7 @@ from .forms import (
     NewCustomerForm,
     RegradeForm,
     TransactionForm,
+    filtered_customers,
 )
 from .models import Contact, Customer, GradingRun, ImportJob
 
@@ -48,11 +52,7 @@ logger = logging.getLogger(__name__)
 
 
 def _filtered(request: HttpRequest, *, action: str = "list") -> tuple[CustomerFilterForm, Any]:
-    form = CustomerFilterForm(request.GET or None)
-    if form.is_bound and form.is_valid():
-        q = form.cleaned_data["q"]
-        return form, selectors.customer_list_for(request.user, q=q, action=action, **form.selector_filters())
-    return form, selectors.customer_list_for(request.user, action=action, is_archived=False)
+    return filtered_customers(request.user, request.GET, action=action)
 
 
 def _add_errors(form: Any, error: DomainError) -> None:
@@ -104,15 +104,27 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def customer_export(request: HttpRequest) -> FileResponse:
+def customer_export(request: HttpRequest) -> HttpResponse | FileResponse:
     form, customers = _filtered(request, action="export")
+    # More rows than a request should build: the worker writes the file and the page shows progress.
+    total = list_total(customers)
+    if total.count > background_exports.inline_limit():
+        expected = min(total.count, export_row_cap(request.user) or total.count)
+        filters = form.describe() if form.is_bound and form.is_valid() else {}
+        words = [_("客户列表"), *(f"{form.fields[k].label}：{v}" for k, v in filters.items() if k in form.fields)]
+        if request.GET.get("q"):
+            words.append(_("搜索“%(q)s”") % {"q": request.GET["q"]})
+        job = background_exports.start(
+            request.user, "customers", request.GET.dict(), rows_expected=expected, description=" · ".join(words)
+        )
+        return redirect("exports:job", job.token)
     export = customers_xlsx(
         user=request.user,
         customers=customers,
         filters=form.describe() if form.is_bound and form.is_valid() else {},
         query=request.GET.get("q", ""),
     )
-    return export.response(f"customers-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+    return export.response(export_file_name())
 
 
 @login_required
@@ -534,7 +546,7 @@ def grading_confirm(request: HttpRequest) -> HttpResponse:
     """Confirm one or many proposals (htmx): each becomes a regrade with the given reason."""
     _grader(request)
     reason = request.POST.get("reason", "").strip()
-    ids = [int(v) for v in request.POST.getlist("customer") if v.isdigit()]
+    ids = [pk for pk in map(parse_id, request.POST.getlist("customer")) if pk is not None]
     results: list[dict[str, Any]] = []
     if not reason:
         results.append({"error": _("请填写调整原因。")})

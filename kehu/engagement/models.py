@@ -139,6 +139,9 @@ class ContactPlan(models.Model):
         indexes = [
             models.Index(fields=["assignee", "next_due_on"]),
             models.Index(fields=["next_due_on", "id"]),
+            # the plan list's sorts (issue 11): keyset on (key, id), read both ways
+            models.Index(fields=["last_contact_on", "id"]),
+            models.Index(fields=["assignee", "id"]),
         ]
 
     def __str__(self) -> str:
@@ -179,6 +182,9 @@ class Interaction(TimeStampedModel):
             models.Index(fields=["customer", "-occurred_at"]),
             models.Index(fields=["actor", "-id"]),
             models.Index(fields=["channel", "-id"]),
+            # the interaction list's sorts (issue 11): keyset on (key, id), read both ways
+            models.Index(fields=["occurred_at", "id"]),
+            models.Index(fields=["actor", "id"]),
         ]
 
     def __str__(self) -> str:
@@ -251,6 +257,10 @@ class FollowUp(TimeStampedModel, VersionedModel):
             models.Index(fields=["type", "status"]),
             models.Index(fields=["done_by", "due_on"]),
             models.Index(fields=["served_by", "due_on"]),
+            # the follow-up list's sorts (issue 11): keyset on (key, id), read both ways
+            models.Index(fields=["due_on", "id"]),
+            models.Index(fields=["assignee", "id"]),
+            models.Index(fields=["status", "id"]),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kehu.access import roles
 from kehu.core import search
 from kehu.customers.models import Contact, Customer
+from kehu.workbench.lists import Sort, sort_name
 
 from .choices import BoardPeriod, BoardState, CareStatus, FollowUpStatus, FollowUpType
 from .defaults import QUESTIONNAIRES
@@ -92,23 +93,6 @@ def plans_for(
     elif due == "week":
         queryset = queryset.filter(next_due_on__lte=week_bounds(today)[1])
     return queryset.order_by("next_due_on", "id")
-
-
-def plan_page(queryset: QuerySet[ContactPlan], *, after: str = "", size: int = 50) -> tuple[list[ContactPlan], str]:
-    """Keyset page on (next_due_on, id): `after` is "YYYY-MM-DD:id" of the last row seen."""
-    if after:
-        try:
-            day_text, id_text = after.split(":")
-            day, last_id = dt.date.fromisoformat(day_text), int(id_text)
-        except ValueError:
-            day, last_id = None, 0
-        if day is not None:
-            queryset = queryset.filter(Q(next_due_on__gt=day) | Q(next_due_on=day, id__gt=last_id))
-    rows = list(queryset[: size + 1])
-    if len(rows) > size:
-        last = rows[size - 1]
-        return rows[:size], f"{last.next_due_on}:{last.pk}"
-    return rows, ""
 
 
 def id_page(queryset: QuerySet[Any], *, after: int | None, size: int = 50) -> tuple[list[Any], int | None]:
@@ -405,10 +389,47 @@ class Board:
     today: dt.date
     columns: dict[str, list[Card]]
     items_by_state: dict[str, list[BoardItem]] = field(default_factory=dict)
+    week_start: dt.date | None = None  # the weekly board's week (Monday); None: the current week
 
     @property
     def tomorrow(self) -> dt.date:
         return self.today + dt.timedelta(days=1)
+
+    # --- week navigation (issue 11) ---
+    @property
+    def monday(self) -> dt.date:
+        return self.week_start or week_bounds(self.today)[0]
+
+    @property
+    def sunday(self) -> dt.date:
+        return self.monday + dt.timedelta(days=6)
+
+    @property
+    def is_current_week(self) -> bool:
+        return self.monday == week_bounds(self.today)[0]
+
+    @property
+    def previous_week(self) -> dt.date:
+        return self.monday - dt.timedelta(days=7)
+
+    @property
+    def next_week(self) -> dt.date:
+        return self.monday + dt.timedelta(days=7)
+
+    @property
+    def active_column(self) -> str:
+        """The column a phone shows first."""
+        return "today" if "today" in self.columns else "week"
+
+    @property
+    def week_drop_day(self) -> dt.date | None:
+        """The day a card dropped into the 本周 column is planned on: in the current week the first day after
+        tomorrow (the column holds the rest of the week), in a later week its Monday. None where the column
+        means no future day (the weekend of the current week, a past week): the drop is refused there."""
+        if self.is_current_week:
+            day = self.today + dt.timedelta(days=2)
+            return day if day <= self.sunday else None
+        return self.monday if self.monday > self.today else None
 
 
 def board_items_for(user: Any, *, owner_ids: Any = None) -> QuerySet[BoardItem]:
@@ -424,11 +445,18 @@ def _plan_is_visit(plan: ContactPlan) -> bool:
     return bool(plan.next_visit_on and plan.next_visit_on == plan.next_due_on)
 
 
-def weekly_board(user: Any, *, person: Any, today: dt.date | None = None) -> Board:
-    """Overdue, today, tomorrow, the rest of the week, done: plans, visits, care and board cards (4 queries)."""
+def weekly_board(user: Any, *, person: Any, today: dt.date | None = None, week: dt.date | None = None) -> Board:
+    """Overdue, today, tomorrow, the rest of the week, done: plans, visits, care and board cards (4 queries).
+
+    `week` (any day of it) shows another week (issue 11's week navigation): its work in one column (本周,
+    overdue where past) and its finished cards; the overdue, today and tomorrow columns belong to the
+    current week only."""
     today = today or timezone.localdate()
     tomorrow = today + dt.timedelta(days=1)
-    _start, end = week_bounds(today)
+    current_start, end = week_bounds(today)
+    start = week_bounds(week)[0] if week else current_start
+    if start != current_start:
+        return _other_week(user, person=person, today=today, start=start)
     end = max(end, tomorrow)
     columns: dict[str, list[Card]] = {"overdue": [], "today": [], "tomorrow": [], "week": [], "done": []}
 
@@ -441,11 +469,35 @@ def weekly_board(user: Any, *, person: Any, today: dt.date | None = None) -> Boa
             return "tomorrow"
         return "week"
 
+    _add_cards(user, person, columns, column, today=today, first=None, last=end)
+    items = board_items_for(user, owner_ids=[person.pk]).filter(period=BoardPeriod.WEEK, planned_on__lte=end)
+    items = items.filter(Q(state__in=[BoardState.TODO, BoardState.DOING]) | Q(planned_on__gte=start))
+    _add_items(items, columns, column)
+    return Board(person=person, today=today, columns=columns)
+
+
+def _other_week(user: Any, *, person: Any, today: dt.date, start: dt.date) -> Board:
+    end = start + dt.timedelta(days=6)
+    columns: dict[str, list[Card]] = {"week": [], "done": []}
+    _add_cards(user, person, columns, lambda day: "week", today=today, first=start, last=end)
+    items = board_items_for(user, owner_ids=[person.pk]).filter(period=BoardPeriod.WEEK, planned_on__range=(start, end))
+    _add_items(items, columns, lambda day: "week")
+    for card in columns["week"]:
+        card.overdue = card.day < today  # a past week's open work is late; its finished cards are not
+    return Board(person=person, today=today, columns=columns, week_start=start)
+
+
+def _add_cards(
+    user: Any, person: Any, columns: dict[str, list[Card]], column: Any, *, today: dt.date, first: Any, last: dt.date
+) -> None:
+    """Contact plans, planned visits and care items due up to `last` (from `first`, when given): 3 queries."""
     plans = (
         ContactPlan.objects.restrict(user, "view")
-        .filter(assignee=person, customer__is_archived=False, next_due_on__lte=end)
+        .filter(assignee=person, customer__is_archived=False, next_due_on__lte=last)
         .select_related("customer")
     )
+    if first is not None:
+        plans = plans.filter(next_due_on__gte=first)
     for plan in plans.order_by("next_due_on", "id")[:BOARD_LIMIT]:
         day = plan.next_due_on
         assert day is not None
@@ -456,22 +508,27 @@ def weekly_board(user: Any, *, person: Any, today: dt.date | None = None) -> Boa
         )
     visits = (
         FollowUp.objects.restrict(user, "view")
-        .filter(assignee=person, status=FollowUpStatus.PLANNED, due_on__lte=end)
+        .filter(assignee=person, status=FollowUpStatus.PLANNED, due_on__lte=last)
         .select_related("customer")
     )
+    if first is not None:
+        visits = visits.filter(due_on__gte=first)
     for f in visits.order_by("due_on", "id")[:BOARD_LIMIT]:
         columns[column(f.due_on)].append(
             Card("followup", f.get_type_display(), f.due_on, f.customer, f, f.due_on < today)
         )
     care = (
         CareItem.objects.restrict(user, "view")
-        .filter(assignee=person, status=CareStatus.PLANNED, plan_on__lte=end)
+        .filter(assignee=person, status=CareStatus.PLANNED, plan_on__lte=last)
         .select_related("customer")
     )
+    if first is not None:
+        care = care.filter(plan_on__gte=first)
     for c in care.order_by("plan_on", "id")[:BOARD_LIMIT]:
         columns[column(c.plan_on)].append(Card("care", c.occasion, c.plan_on, c.customer, c, c.plan_on < today))
-    items = board_items_for(user, owner_ids=[person.pk]).filter(period=BoardPeriod.WEEK, planned_on__lte=end)
-    items = items.filter(Q(state__in=[BoardState.TODO, BoardState.DOING]) | Q(planned_on__gte=_start))
+
+
+def _add_items(items: Any, columns: dict[str, list[Card]], column: Any) -> None:
     for item in items[:BOARD_LIMIT]:
         target = "done" if item.state == BoardState.DONE else column(item.planned_on)
         columns[target].append(
@@ -479,7 +536,6 @@ def weekly_board(user: Any, *, person: Any, today: dt.date | None = None) -> Boa
         )
     for cards in columns.values():
         cards.sort(key=lambda c: (c.day, c.kind))
-    return Board(person=person, today=today, columns=columns)
 
 
 def monthly_board(user: Any, *, person: Any, today: dt.date | None = None) -> Board:
@@ -579,6 +635,52 @@ def followup_actions_for(user: Any, *, status: str = "open", mine: bool = False)
     return queryset.order_by("due_on", "id")
 
 
+# --- sorting of the engagement lists (issue 11; the lists' one mechanism, kehu.workbench.lists) ------------
+# Each sort is backed by an index on (key, id) of the list's table (Meta.indexes); the customer's name and
+# grade are the customer table's (its name index, its (grade, id) index), joined as the lists already do.
+
+
+def _both(name: str, field: str, kind: str = "str", nullable: bool = False) -> dict[str, Sort]:
+    return {
+        name: Sort(field, kind=kind, nullable=nullable),
+        f"-{name}": Sort(field, descending=True, kind=kind, nullable=nullable),
+    }
+
+
+PLAN_SORTS: dict[str, Sort] = {
+    **_both("next_due_on", "next_due_on", "date", nullable=True),
+    **_both("last_contact_on", "last_contact_on", "date", nullable=True),
+    **_both("customer", "customer__name"),
+    **_both("grade", "customer__grade"),
+    **_both("assignee", "assignee_id", "int"),
+}
+FOLLOWUP_SORTS: dict[str, Sort] = {
+    **_both("id", "id", "int"),
+    **_both("due_on", "due_on", "date"),
+    **_both("customer", "customer__name"),
+    **_both("assignee", "assignee_id", "int"),
+    **_both("status", "status"),
+}
+INTERACTION_SORTS: dict[str, Sort] = {
+    **_both("id", "id", "int"),
+    **_both("occurred_at", "occurred_at", "datetime"),
+    **_both("customer", "customer__name"),
+    **_both("actor", "actor_id", "int"),
+}
+SORTS = {
+    "plans": (PLAN_SORTS, "next_due_on"),
+    "followups": (FOLLOWUP_SORTS, "-id"),
+    "interactions": (INTERACTION_SORTS, "-id"),
+}
+
+
+def list_sort(list_name: str, params: Any) -> tuple[str, Sort]:
+    """The sort of an engagement list from its query string: (name, Sort); unknown names are the default."""
+    sorts, default = SORTS[list_name]
+    name = sort_name(params, sorts, default)
+    return name, sorts[name]
+
+
 # --- the engagement lists from their query strings (one parser for the page and its Excel export) -------
 
 
@@ -588,7 +690,7 @@ def plans_from_params(user: Any, params: Any) -> tuple[QuerySet[ContactPlan], st
     due = params.get("due", "overdue")
     assignees = team_ids(user) if scope == "team" else [user.pk]
     queryset = plans_for(user, assignees=assignees, due=due if due in ("overdue", "week", "today") else "")
-    return queryset, scope, due
+    return queryset.order_by(*list_sort("plans", params)[1].order_by()), scope, due
 
 
 def followups_from_params(user: Any, params: Any) -> tuple[Any, QuerySet[FollowUp]]:
@@ -604,10 +706,11 @@ def followups_from_params(user: Any, params: Any) -> tuple[Any, QuerySet[FollowU
         assignee_id=user.pk if data.get("mine") else None,
         overdue=bool(data.get("overdue")),
     )
-    return form, queryset
+    return form, queryset.order_by(*list_sort("followups", params)[1].order_by())
 
 
 def interactions_from_params(user: Any, params: Any) -> tuple[str, QuerySet[Interaction]]:
     """The interaction list of interactions.html: (search text, queryset)."""
     q = str(params.get("q", "")).strip()[:100]
-    return q, interactions_for(user, q=q, channel=params.get("channel", ""))
+    queryset = interactions_for(user, q=q, channel=params.get("channel", ""))
+    return q, queryset.order_by(*list_sort("interactions", params)[1].order_by())

@@ -891,6 +891,12 @@ def board_item_move(
         item.state = state
         fields.append("state")
     if planned_on:
+        if planned_on < timezone.localdate() and planned_on != item.planned_on:
+            # moving work into the past would make it look planned (and missed) then: performance reviews
+            # (SPEC M11) read on-time work from these dates
+            raise DomainError(
+                _("不能把事项改到过去的日期。"), field_errors={"planned_on": [_("不能把事项改到过去的日期。")]}
+            )
         item.planned_on = planned_on
         fields.append("planned_on")
     if fields:

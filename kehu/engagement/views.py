@@ -20,9 +20,9 @@ from kehu.access.audit import log_access
 from kehu.accounts.models import User
 from kehu.core import workcalendar
 from kehu.core.exceptions import DomainError, InvalidTransition
-from kehu.core.inputs import safe_next
+from kehu.core.inputs import parse_id, safe_next
 from kehu.customers.selectors import contacts_for
-from kehu.workbench.lists import list_total
+from kehu.workbench.lists import keyset_page, list_total
 
 from . import selectors, services
 from .choices import BoardState, FollowUpStatus
@@ -51,7 +51,7 @@ def _add_errors(form: Any, error: DomainError) -> None:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 def _person(request: HttpRequest) -> Any:
@@ -69,16 +69,43 @@ def _team(request: HttpRequest) -> list[Any]:
 # --- boards --------------------------------------------------------------------------------------
 
 
+TEXT = "text/plain; charset=utf-8"  # a refused move's reason, shown above the board by board.js
+WEEK_RANGE_DAYS = 3660  # the week navigation reaches ten years either way; further is a typo
+
+
+def _week_param(request: HttpRequest) -> dt.date | None:
+    """?week=YYYY-MM-DD (any day of the week) or nothing (this week); raises ValueError with a message."""
+    raw = request.GET.get("week", "").strip()
+    if not raw:
+        return None
+    try:
+        week = dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValueError(_("周的日期格式应为 YYYY-MM-DD。")) from exc
+    if abs((week - timezone.localdate()).days) > WEEK_RANGE_DAYS:
+        raise ValueError(_("只能查看前后十年内的周。"))
+    return week
+
+
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     person = _person(request)
+    try:
+        week = _week_param(request)
+    except ValueError as error:
+        return HttpResponse(str(error), status=400)
+    weekly = selectors.weekly_board(request.user, person=person, week=week)
+    # the menu alternative to dragging a card (issue 11): the columns of this board a card can be moved into
+    targets = [("today", _("今天")), ("tomorrow", _("明天"))] if weekly.is_current_week else []
+    if weekly.week_drop_day:
+        targets.append(("week", _("本周") if weekly.is_current_week else _("该周")))
+    targets.append(("done", _("已完成")))
     context = {
-        "board": selectors.weekly_board(request.user, person=person),
+        "board": weekly,
         "person": person,
         "team": _team(request),
         "item_form": BoardItemForm(initial={"planned_on": timezone.localdate(), "period": "week"}),
-        # the menu alternative to dragging a card (issue 11): the columns a card can be moved into
-        "board_move_targets": [("today", _("今天")), ("tomorrow", _("明天")), ("done", _("已完成"))],
+        "board_move_targets": targets,
     }
     template = "engagement/partials/weekly_board.html" if request.htmx else "engagement/board.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -118,6 +145,15 @@ def board_item_create(request: HttpRequest) -> HttpResponse:
 def board_item_move(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(selectors.board_items_for(request.user), pk=pk)
     planned = request.POST.get("planned_on", "")
+    if request.POST.get("column") == "overdue":
+        # 已逾期 is what a date passing makes of a card, not a place to put work (ADR 0021): say so
+        return HttpResponse(
+            _("不能把事项移到“已逾期”：逾期由日期自然形成。请改到今天或以后的某天，或标为已完成。"),
+            status=400,
+            content_type=TEXT,
+        )
+    if request.POST.get("column") == "week" and not planned:
+        return HttpResponse(_("本周已没有明天之后的日子，请移到今天或明天。"), status=400, content_type=TEXT)
     try:
         services.board_item_move(
             actor=request.user,
@@ -126,8 +162,23 @@ def board_item_move(request: HttpRequest, pk: int) -> HttpResponse:
             planned_on=dt.date.fromisoformat(planned) if planned else None,
         )
     except (DomainError, ValueError) as error:
-        return HttpResponse(getattr(error, "message", str(error)), status=400)
+        return HttpResponse(getattr(error, "message", str(error)), status=400, content_type=TEXT)
     return HttpResponse(status=204)
+
+
+def _sorted_page(request: HttpRequest, list_name: str, queryset: Any) -> tuple[str, list[Any], str]:
+    """A sortable engagement list's page: (sort name, rows, next cursor), keyset on (key, id)."""
+    sort, key = selectors.list_sort(list_name, request.GET)
+    rows, next_after = keyset_page(queryset, key, after=request.GET.get("after", ""), size=PAGE_SIZE)
+    return sort, rows, next_after
+
+
+def _sort_context(request: HttpRequest, sort: str) -> dict[str, Any]:
+    """For the column headers (workbench/partials/sort_link.html): the sort and the query without it."""
+    unsorted = request.GET.copy()
+    for key in ("after", "sort"):
+        unsorted.pop(key, None)
+    return {"sort": sort, "unsorted": unsorted.urlencode()}
 
 
 # --- contact plans and the overview --------------------------------------------------------------
@@ -136,10 +187,11 @@ def board_item_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
     queryset, scope, due = selectors.plans_from_params(request.user, request.GET)
-    rows, next_after = selectors.plan_page(queryset, after=request.GET.get("after", ""), size=PAGE_SIZE)
+    sort, rows, next_after = _sorted_page(request, "plans", queryset)
     params = request.GET.copy()
     params.pop("after", None)
     context = {
+        **_sort_context(request, sort),
         "plans": rows,
         "next_after": next_after,
         "scope": scope,
@@ -195,7 +247,7 @@ def overview_export(request: HttpRequest) -> FileResponse:
 @login_required
 def interaction_list(request: HttpRequest) -> HttpResponse:
     q, queryset = selectors.interactions_from_params(request.user, request.GET)
-    rows, next_after = selectors.id_page(queryset, after=_int(request.GET.get("after")), size=PAGE_SIZE)
+    sort, rows, next_after = _sorted_page(request, "interactions", queryset)
     if q:
         log_access(user=request.user, action="search", request=request, query=q, rows=len(rows))
     params = request.GET.copy()
@@ -204,6 +256,7 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
         request,
         "engagement/interactions.html",
         {
+            **_sort_context(request, sort),
             "rows": rows,
             "next_after": next_after,
             "q": q,
@@ -273,10 +326,11 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def followup_list(request: HttpRequest) -> HttpResponse:
     form, queryset = selectors.followups_from_params(request.user, request.GET)
-    rows, next_after = selectors.id_page(queryset, after=_int(request.GET.get("after")), size=PAGE_SIZE)
+    sort, rows, next_after = _sorted_page(request, "followups", queryset)
     params = request.GET.copy()
     params.pop("after", None)
     context = {
+        **_sort_context(request, sort),
         "form": form,
         "rows": rows,
         "next_after": next_after,
@@ -381,9 +435,10 @@ def followup_actions(request: HttpRequest) -> HttpResponse:
 def _action_for(request: HttpRequest, action_id: str) -> Any:
     from .models import FollowUpAction
 
-    if not action_id.isdigit():
+    pk = parse_id(action_id)
+    if pk is None:
         raise Http404
-    return get_object_or_404(FollowUpAction.objects.restrict(request.user, "edit"), pk=int(action_id))
+    return get_object_or_404(FollowUpAction.objects.restrict(request.user, "edit"), pk=pk)
 
 
 # --- care ------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -42,8 +43,10 @@ STOP = frozenset(
 
 def keywords(value: str, *, top: int = 5) -> list[str]:
     """The comment's keywords (jieba TF-IDF), cut once when the answer is stored."""
+    import jieba
     import jieba.analyse
 
+    jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict ..." on the worker's stderr
     words = jieba.analyse.extract_tags(value[:2000], topK=top * 2)
     return [w for w in words if w.lower() not in STOP and len(w) > 1][:top]
 

@@ -40,8 +40,13 @@ def loyalty_conf(name: str, default: Any) -> Any:
     return getattr(settings, "KEHU_LOYALTY", {}).get(name, default)
 
 
+def is_marketing(user: Any) -> bool:
+    """Marketing (any level) and marketing managers and above: who runs campaigns and segments."""
+    return bool(roles.is_marketing_manager_or_above(user) or roles.in_department(user, "marketing"))
+
+
 def require_marketing(actor: Any) -> None:
-    if not (roles.is_marketing_manager_or_above(actor) or roles.in_department(actor, "marketing")):
+    if not is_marketing(actor):
         raise DomainError(_("只有市场营销部可以管理营销活动。"))
 
 
@@ -68,6 +73,12 @@ def segment_members(actor: Any, segment: Segment) -> Any:
 
 def segment_count(actor: Any, segment: Segment) -> int:
     return int(segment_members(actor, segment).count())
+
+
+def segment_preview_count(actor: Any, filters: Any) -> int:
+    """How many customers (that `actor` may see) a filter not yet saved would hold."""
+    require_marketing(actor)
+    return int(segment_customers(Customer.objects.restrict(actor, "view"), validate_filters(filters)).count())
 
 
 @transaction.atomic
@@ -99,10 +110,8 @@ def template_save(*, actor: Any, name: str, subject: str, body: str) -> ContentT
 # --- campaigns --------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def campaign_create(
+def _campaign_fields(
     *,
-    actor: Any,
     name: str,
     kind: str,
     segment: Segment,
@@ -112,8 +121,8 @@ def campaign_create(
     event_at: dt.datetime | None = None,
     location: str = "",
     notify_robot: str = "",
-) -> Campaign:
-    require_marketing(actor)
+) -> dict[str, Any]:
+    """The checked fields of a campaign (one rule for creating and editing)."""
     errors: dict[str, list[str]] = {}
     if not (name or "").strip():
         errors["name"] = [_("请填写名称。")]
@@ -127,22 +136,65 @@ def campaign_create(
         errors["event_at"] = [_("活动邀请须填写活动时间。")]
     if errors:
         raise DomainError(_("输入有误，请检查标出的字段。"), field_errors=errors)
-    return Campaign.objects.create(
-        name=name.strip()[:120],
-        kind=kind,
-        segment=segment,
-        channel=channel,
-        template=template,
-        holdout_percent=holdout_percent,
-        event_at=event_at,
-        location=location.strip()[:200],
-        notify_robot=notify_robot.strip()[:40],
-        created_by=actor,
-    )
+    return {
+        "name": name.strip()[:120],
+        "kind": kind,
+        "segment": segment,
+        "channel": channel,
+        "template": template,
+        "holdout_percent": holdout_percent,
+        "event_at": event_at,
+        "location": (location or "").strip()[:200],
+        "notify_robot": (notify_robot or "").strip()[:40],
+    }
+
+
+@transaction.atomic
+def campaign_create(*, actor: Any, **fields: Any) -> Campaign:
+    require_marketing(actor)
+    return Campaign.objects.create(**_campaign_fields(**fields), created_by=actor)
+
+
+@transaction.atomic
+def campaign_update(*, actor: Any, campaign: Campaign, **fields: Any) -> Campaign:
+    """Change a draft (e.g. after it was returned). An approved campaign is not changed behind its
+    approver's back: it must be returned to draft first."""
+    require_marketing(actor)
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.status != CampaignStatus.DRAFT:
+        raise ConflictError(_("只有草稿状态的营销活动可以修改。"))
+    checked = {**_campaign_fields(**{**_current(locked), **fields})}
+    for name, value in checked.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=list(checked))
+    return locked
+
+
+def _current(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "name": campaign.name,
+        "kind": campaign.kind,
+        "segment": campaign.segment,
+        "channel": campaign.channel,
+        "template": campaign.template,
+        "holdout_percent": campaign.holdout_percent,
+        "event_at": campaign.event_at,
+        "location": campaign.location,
+        "notify_robot": campaign.notify_robot,
+    }
 
 
 def approval_threshold() -> int:
     return int(loyalty_conf("APPROVAL_ABOVE", 200))
+
+
+def may_approve(actor: Any, campaign: Campaign) -> bool:
+    """The approval rule of campaign_approve, for pages deciding whether to offer the buttons."""
+    return bool(
+        roles.is_marketing_manager_or_above(actor)
+        and actor.pk != campaign.created_by_id
+        and campaign.status in (CampaignStatus.DRAFT, CampaignStatus.APPROVED)
+    )
 
 
 @transaction.atomic
@@ -158,8 +210,49 @@ def campaign_approve(*, actor: Any, campaign: Campaign) -> Campaign:
     campaign.approved_by = actor
     campaign.approved_at = timezone.now()
     campaign.audience = segment_count(actor, campaign.segment)
-    campaign.save(update_fields=["status", "approved_by", "approved_at", "audience"])
+    campaign.return_note = ""
+    campaign.save(update_fields=["status", "approved_by", "approved_at", "audience", "return_note"])
     return campaign
+
+
+@transaction.atomic
+def campaign_return(*, actor: Any, campaign: Campaign, note: str) -> Campaign:
+    """The approver sends a campaign back to its author with a note (an approval given is withdrawn);
+    the same people who may approve may return, and only before sending."""
+    if not roles.is_marketing_manager_or_above(actor):
+        raise DomainError(_("只有市场营销经理及以上可以批准营销活动。"))
+    if actor.pk == campaign.created_by_id:
+        raise DomainError(_("不能退回自己创建的营销活动。"))
+    if not (note or "").strip():
+        raise DomainError(_("请填写退回原因。"), field_errors={"note": [_("请填写退回原因。")]})
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.status not in (CampaignStatus.DRAFT, CampaignStatus.APPROVED):
+        raise InvalidTransition(_("该营销活动已发送，不能退回。"))
+    locked.status = CampaignStatus.DRAFT
+    locked.approved_by = None
+    locked.approved_at = None
+    locked.return_note = note.strip()[:300]
+    locked.save(update_fields=["status", "approved_by", "approved_at", "return_note"])
+    return locked
+
+
+def campaign_delivery_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Deliveries per status of each campaign (numbers only, no customer data), in one query."""
+    from django.db.models import Count
+
+    from kehu.messaging.models import Delivery
+
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in campaign_ids}
+    rows = (
+        Delivery.objects.unscoped("counts per status of the campaigns' own deliveries, no customer data")
+        .filter(related__in=[f"campaign:{pk}" for pk in campaign_ids], customer__isnull=False)
+        .values("related", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        counts[int(row["related"].split(":", 1)[1])][row["status"]] = row["n"]
+    return counts
 
 
 @transaction.atomic

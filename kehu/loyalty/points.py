@@ -33,6 +33,14 @@ def points_conf(name: str, default: Any) -> Any:
     return getattr(settings, "KEHU_LOYALTY", {}).get(name, default)
 
 
+def may_earn(user: Any) -> bool:
+    """Granting points by hand is marketing's (any level) and its managers'; redeeming needs only
+    the customer's `view` (the counter serving the customer redeems)."""
+    from kehu.access import roles
+
+    return bool(roles.is_marketing_manager_or_above(user) or roles.in_department(user, "marketing"))
+
+
 def _locked_account(customer_id: int) -> PointsAccount:
     manager = PointsAccount.objects.unscoped("a points write locks the customer's balance row")
     try:

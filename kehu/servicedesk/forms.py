@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.choices import Department
 from kehu.core import inputs
+from kehu.core.inputs import parse_id
 from kehu.workbench.fields import DepartmentUserField
 
 from .choices import ComplaintCategory, ConsultationTopic, DemandType, IntakeChannel, Urgency
@@ -84,7 +85,7 @@ class CustomerField(forms.CharField):
         scope = intake_customers(self.user)
         text = str(value).strip()
         found = list(scope.filter(archive_no=text)[:2]) or (
-            list(scope.filter(pk=int(text))[:2]) if text.isdigit() else []
+            list(scope.filter(pk=parse_id(text))[:2]) if parse_id(text) is not None else []
         )
         if not found:
             found = list(scope.filter(name=text)[:2])

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from kehu.access import roles
 from kehu.access.audit import log_access
+from kehu.workbench.lists import Sort, keyset_page
 
 from .choices import ComplaintState, ConsultationState, DemandState, TicketState
 from .models import Complaint, Consultation, Demand, MailAttachment, MailMessage, SlaTimer, Ticket, TimelineEntry
@@ -73,7 +74,12 @@ NUMBER = re.compile(r"^(TS|WT|XQ|ZX)-\d{4}-\d{6}$", re.IGNORECASE)
 
 # Sortable columns of the case lists (issue 11), each paged by a keyset on (key, id): "-id" newest first
 # (the default), "id" oldest first, "next_due" the nearest open deadline first (no deadline last).
-SORTS = ("-id", "id", "next_due")
+SORT_KEYS = {
+    "-id": Sort("id", descending=True),
+    "id": Sort("id"),
+    "next_due": Sort("next_due", kind="datetime", nullable=True),
+}
+SORTS = tuple(SORT_KEYS)
 
 
 def record_list_for(
@@ -98,45 +104,13 @@ def record_list_for(
             **{(f"{k}_id" if k in ("receiver", "owner", "customer") else k): v for k, v in clean.items()}
         )
     queryset = _with_next_timer(apply_queue(queryset, user, kind, queue), kind)
-    if sort == "id":
-        return queryset.order_by("id")
-    if sort == "next_due":
-        return queryset.order_by(F("next_due").asc(nulls_last=True), "id")
-    return queryset.order_by("-id")
+    return queryset.order_by(*SORT_KEYS.get(sort, SORT_KEYS["-id"]).order_by())
 
 
 def sorted_page(queryset: QuerySet[Any], *, sort: str, after: str, size: int = 50) -> tuple[list[Any], str]:
-    """One keyset page of a list ordered by `sort` (SORTS); `after` is the cursor of the last row seen
-    ("id", or "ISO-datetime|id" / "-|id" for next_due). Returns the rows and the next cursor ("" at the end)."""
-    if sort not in ("id", "next_due"):
-        rows, nxt = page(queryset, after=int(after) if after.isdigit() and len(after) < 19 else None, size=size)
-        return rows, str(nxt or "")
-    if after:
-        if sort == "id":
-            if after.isdigit() and len(after) < 19:
-                queryset = queryset.filter(id__gt=int(after))
-        else:
-            value, _sep, last_id = after.rpartition("|")
-            if last_id.isdigit() and len(last_id) < 19:
-                if value == "-":
-                    queryset = queryset.filter(next_due__isnull=True, id__gt=int(last_id))
-                else:
-                    try:
-                        due = dt.datetime.fromisoformat(value)
-                    except ValueError:
-                        due = None
-                    if due is not None:
-                        queryset = queryset.filter(
-                            Q(next_due__gt=due) | Q(next_due=due, id__gt=int(last_id)) | Q(next_due__isnull=True)
-                        )
-    rows = list(queryset[: size + 1])
-    if len(rows) <= size:
-        return rows, ""
-    last = rows[size - 1]
-    if sort == "id":
-        return rows[:size], str(last.pk)
-    due_value = getattr(last, "next_due", None)
-    return rows[:size], f"{due_value.isoformat() if due_value else '-'}|{last.pk}"
+    """One keyset page of a list ordered by `sort` (SORTS), through the lists' one keyset mechanism
+    (kehu.workbench.lists.keyset_page). Returns the rows and the next cursor ("" at the end)."""
+    return keyset_page(queryset, SORT_KEYS.get(sort, SORT_KEYS["-id"]), after=after, size=size)
 
 
 def apply_queue(queryset: QuerySet[Any], user: Any, kind: str, queue: str, now: dt.datetime | None = None) -> Any:

@@ -269,3 +269,20 @@ def demand_stats(user: Any, *, period: str, start: dt.date, end: dt.date) -> dic
         for row in base.annotate(period=TRUNC[period]("raised_at")).values("period").annotate(**sums).order_by("period")
     ]
     return {"period": period, "rows": rows, "total": base.aggregate(**sums)}
+
+
+def sla_xlsx(
+    *, user: Any, start: dt.date, end: dt.date, by_department: list[dict[str, Any]], by_person: list[dict[str, Any]]
+) -> XlsxExport:
+    """时限达成率 as Excel (issue 11): counts per department and per person, the rows the page shows
+    (timers in the user's scope). No customer data in it, so no row cap applies; it is logged like every
+    export, with its period."""
+    export = XlsxExport()
+    header = [_("到期时限"), _("按时"), _("超时"), _("达成率（%）")]
+    for title, rows in ((_("按部门"), by_department), (_("按负责人"), by_person)):
+        sheet = export.sheet(title, header=[_("部门") if rows is by_department else _("负责人"), *header])
+        for row in rows:
+            sheet.append([str(row["label"]), row["total"], row["met"], row["breached"], row["rate"]])
+    detail = {"report": "sla", "start": start.isoformat(), "end": end.isoformat()}
+    log_access(user=user, action="export", rows=export.rows, detail=detail)
+    return export

@@ -8,6 +8,7 @@ urlpatterns = [
     path("stats/", views.stats_page, name="stats"),
     path("stats/export/", views.stats_export, name="stats_export"),
     path("sla/", views.sla_report, name="sla"),
+    path("sla/export/", views.sla_export, name="sla_export"),
     path("mail/unmatched/", views.unmatched, name="unmatched"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("complaints/<int:pk>/record.pdf", views.complaint_pdf, {"form": "record"}, name="complaint_record_pdf"),

@@ -20,7 +20,7 @@ from kehu.access import roles, scoping
 from kehu.access.audit import log_access
 from kehu.accounts.choices import Department
 from kehu.core.exceptions import ConflictError, DomainError, InvalidTransition
-from kehu.core.inputs import bad_form_response
+from kehu.core.inputs import bad_form_response, parse_id
 
 from . import mail, pdf, selectors, services, stats
 from .forms import (
@@ -71,7 +71,20 @@ def home(request: HttpRequest) -> HttpResponse:
     for kind, meta in KINDS.items():
         rows = list(selectors.record_list_for(request.user, kind, queue=queue)[:20])
         sections.append({"kind": kind, "title": meta["title"], "rows": rows})
-    context = {"queues": QUEUES, "queue": queue, "sections": sections, "counts": selectors.queue_counts(request.user)}
+    context: dict[str, Any] = {
+        "queues": QUEUES,
+        "queue": queue,
+        "sections": sections,
+        "counts": selectors.queue_counts(request.user),
+    }
+    if queue == "mine" and roles.is_cs_supervisor(request.user):
+        # 我的待办 includes the plans waiting for my approval (issue 11), approved in one click as on the home
+        from kehu.workbench.selectors import APPROVALS_SHOWN, approvals_for
+
+        approvals = list(approvals_for(request.user)[: APPROVALS_SHOWN + 1])
+        context.update(
+            show_approvals=True, approvals=approvals[:APPROVALS_SHOWN], approvals_more=len(approvals) > APPROVALS_SHOWN
+        )
     return render(request, "servicedesk/home.html", context)
 
 
@@ -80,7 +93,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     meta = _kind(kind)
     filters = {key: request.GET.get(key, "") for key in selectors.FILTERS[kind]}
     for key in ("receiver", "owner", "customer"):
-        if filters.get(key) and not filters[key].isdigit():
+        if filters.get(key) and parse_id(filters[key]) is None:
             filters[key] = ""
     queue = request.GET.get("queue", "")
     q = request.GET.get("q", "")[:100]
@@ -115,9 +128,39 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         "queues": QUEUES,
         "filter_choices": filter_choices,
         "department_field": selectors.DEPARTMENT[kind],
+        **_list_tools(request, kind, queryset, rows, first_page=not request.GET.get("after"), more=bool(next_after)),
     }
     template = "servicedesk/partials/list_body.html" if getattr(request, "htmx", False) else "servicedesk/list.html"
     return render(request, template, context)
+
+
+SAVED_LISTS = {"complaint": "complaints", "ticket": "tickets", "demand": "demands"}
+
+
+def _list_tools(
+    request: HttpRequest, kind: str, queryset: Any, rows: list[Any], *, first_page: bool, more: bool
+) -> dict[str, Any]:
+    """What the complaint, ticket and demand lists add to their rows (issue 11): a total (exact up to
+    1,000, estimated beyond), the user's saved filters, and a checkbox on the rows the user may 指派
+    (tickets and demands: the same rule as the case page's assign step), with the batch bar."""
+    from kehu.workbench.forms import AssignOwnerForm
+    from kehu.workbench.lists import list_total
+    from kehu.workbench.selectors import editable_ids, saved_filters
+
+    if kind not in SAVED_LISTS:
+        return {}
+    tools: dict[str, Any] = {
+        "total": list_total(queryset, page=rows if first_page else None, more=more),
+        "saved_list": SAVED_LISTS[kind],
+        "saved_filters": saved_filters(request.user, SAVED_LISTS[kind]),
+    }
+    spec = WORKFLOWS[kind].get("assign")
+    if spec is not None:
+        candidates = [r for r in rows if r.state in spec.sources and spec.who(request.user, r)]
+        tools["assignable"] = editable_ids(request.user, selectors.MODELS[kind], [r.pk for r in candidates])
+        if tools["assignable"]:
+            tools["assign_form"] = AssignOwnerForm()
+    return tools
 
 
 def _date_param(request: HttpRequest, name: str) -> dt.date | None:
@@ -139,7 +182,7 @@ def tracking_table(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     filters = {key: request.GET.get(key, "") for key in selectors.FILTERS[kind]}
     for key in ("owner", "customer"):
-        if filters.get(key) and not filters[key].isdigit():
+        if filters.get(key) and parse_id(filters[key]) is None:
             return HttpResponse(_("参数 %(name)s 须为整数。") % {"name": key}, status=400)
     try:
         since, until = _date_param(request, "since"), _date_param(request, "until")
@@ -158,7 +201,7 @@ def tracking_table(request: HttpRequest, kind: str) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{kind}-tracking.xlsx"'
         return response
     after = request.GET.get("after", "")
-    rows, next_after = selectors.page(queryset, after=int(after) if after.isdigit() else None, size=PAGE_SIZE)
+    rows, next_after = selectors.page(queryset, after=parse_id(after), size=PAGE_SIZE)
     params = request.GET.copy()
     params.pop("after", None)
     params.pop("format", None)
@@ -512,23 +555,40 @@ def stats_export(request: HttpRequest) -> HttpResponse | FileResponse:
     return export.response(f"complaint-stats-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
 
 
-@login_required
-def sla_report(request: HttpRequest) -> HttpResponse:
-    form = style(StatsForm(request.GET or None))
-    _period, start, end = form.values()
+def _sla_rows(user: Any, start: dt.date, end: dt.date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
     until = timezone.make_aware(dt.datetime.combine(end, dt.time.min))
     departments = dict(Department.choices)
-    by_department = selectors.sla_compliance(request.user, since=since, until=until, by="department")
+    by_department = selectors.sla_compliance(user, since=since, until=until, by="department")
     for row in by_department:
         row["label"] = departments.get(row["department"], row["department"] or "—")
-    by_person = selectors.sla_compliance(request.user, since=since, until=until, by="person")
+    by_person = selectors.sla_compliance(user, since=since, until=until, by="person")
     for row in by_person:
         # No owner: the name parts are None (issue 11 saw "NoneNone"), the row is the unassigned timers.
         name = f"{row['owner__last_name'] or ''}{row['owner__first_name'] or ''}"
         row["label"] = name or row["owner__username"] or _("未指派")
-    context = {"form": form, "by_department": by_department, "by_person": by_person}
+    return by_department, by_person
+
+
+@login_required
+def sla_report(request: HttpRequest) -> HttpResponse:
+    form = style(StatsForm(request.GET or None))
+    _period, start, end = form.values()
+    by_department, by_person = _sla_rows(request.user, start, end)
+    context = {"form": form, "by_department": by_department, "by_person": by_person, "params": request.GET.urlencode()}
     return render(request, "servicedesk/sla.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def sla_export(request: HttpRequest) -> HttpResponse | FileResponse:
+    """The SLA report as Excel: the same period and rows as the page (issue 11)."""
+    form = StatsForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return bad_form_response(request, form)
+    _period, start, end = form.values()
+    by_department, by_person = _sla_rows(request.user, start, end)
+    export = stats.sla_xlsx(user=request.user, start=start, end=end, by_department=by_department, by_person=by_person)
+    return export.response(f"sla-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from kehu.access.audit import log_access
 from kehu.access.roles import export_row_cap
 from kehu.core.exports import XlsxExport, capped
+from kehu.core.inputs import parse_id
 from kehu.servicedesk import selectors as desk
 
 KINDS = ("complaint", "ticket", "demand")
@@ -42,7 +43,7 @@ def _row(kind: str, record: Any) -> list[Any]:
 def case_list_xlsx(*, user: Any, kind: str, request: Any, params: dict[str, str]) -> XlsxExport:
     filters = {key: params.get(key, "") for key in desk.FILTERS[kind]}
     for key in ("receiver", "owner", "customer"):
-        if filters.get(key) and not filters[key].isdigit():
+        if filters.get(key) and parse_id(filters[key]) is None:
             filters[key] = ""
     sort = params.get("sort", "-id")
     rows = desk.record_list_for(

@@ -8,14 +8,16 @@ never less than what was counted. Two queries at most, whatever the table's size
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kehu.core.counts import estimated_count
+from kehu.core.inputs import parse_id
 
 EXACT_UP_TO = 1000
 
@@ -53,3 +55,91 @@ def list_total(queryset: QuerySet[Any], *, page: list[Any] | None = None, more: 
     if counted <= EXACT_UP_TO:
         return Total(counted, exact=True)
     return Total(max(estimated_count(bare), counted), exact=False)
+
+
+# --- sortable lists (issue 11) ---------------------------------------------------------------------
+#
+# One mechanism for every sortable list (the service desk's cases, the engagement lists): a list names
+# its sorts (name -> Sort), the page takes ?sort=<name> (an unknown name falls back to the list's
+# default, never an error) and pages by a keyset on (key, id), the id going the key's way so one
+# (key, id) index serves both directions. The cursor is "id" for the id sorts, else "=value|id" (a
+# value) or "|id" (no value; nulls come last in both directions).
+
+
+@dataclass(frozen=True)
+class Sort:
+    field: str  # "id", a column, a path through a select_related relation, or an annotation
+    descending: bool = False
+    kind: str = "str"  # how the cursor's value reads back: str, int, date, datetime
+    nullable: bool = False
+
+    def order_by(self) -> list[Any]:
+        tie = "-id" if self.descending else "id"
+        if self.field == "id":
+            return [tie]
+        key = F(self.field).desc(nulls_last=True) if self.descending else F(self.field).asc(nulls_last=True)
+        return [key, tie]
+
+    def value_of(self, row: Any) -> Any:
+        value = row
+        for part in self.field.split("__"):
+            value = getattr(value, part, None)
+            if value is None:
+                return None
+        return value
+
+    def cursor(self, row: Any) -> str:
+        if self.field == "id":
+            return str(row.pk)
+        value = self.value_of(row)
+        text = "" if value is None else "=" + (value.isoformat() if hasattr(value, "isoformat") else str(value))
+        return f"{text}|{row.pk}"
+
+    def parse(self, text: str) -> Any:
+        if self.kind == "date":
+            return dt.date.fromisoformat(text)
+        if self.kind == "datetime":
+            return dt.datetime.fromisoformat(text)
+        if self.kind == "int":
+            return int(text)
+        return text
+
+    def after(self, queryset: QuerySet[Any], cursor: str) -> QuerySet[Any]:
+        """The rows after `cursor`; a cursor that does not read is the first page (a stale link)."""
+        cmp, tie = ("lt", "lt") if self.descending else ("gt", "gt")
+        if self.field == "id":
+            after_id = parse_id(cursor)
+            return queryset if after_id is None else queryset.filter(**{f"id__{tie}": after_id})
+        text, sep, last_id = cursor.rpartition("|")
+        found = parse_id(last_id) if sep else None
+        if found is None:
+            return queryset
+        pk = found
+        if text == "":
+            return queryset.filter(**{f"{self.field}__isnull": True, f"id__{tie}": pk})
+        if not text.startswith("="):
+            return queryset
+        try:
+            value = self.parse(text[1:])
+        except ValueError:
+            return queryset
+        condition = Q(**{f"{self.field}__{cmp}": value}) | Q(**{self.field: value, f"id__{tie}": pk})
+        if self.nullable:
+            condition |= Q(**{f"{self.field}__isnull": True})
+        return queryset.filter(condition)
+
+
+def sort_name(params: Any, sorts: dict[str, Sort], default: str) -> str:
+    """The list's sort from the query string; an unknown one is the default (a stale or edited link)."""
+    name = str(params.get("sort", "") or "")
+    return name if name in sorts else default
+
+
+def keyset_page(queryset: QuerySet[Any], sort: Sort, *, after: str, size: int = 50) -> tuple[list[Any], str]:
+    """One page of `queryset` in `sort`'s order after the cursor `after`, and the next cursor ("" at the end)."""
+    if after:
+        queryset = sort.after(queryset, after[:400])
+    rows = list(queryset.order_by(*sort.order_by())[: size + 1])
+    if len(rows) <= size:
+        return rows, ""
+    return rows[:size], sort.cursor(rows[size - 1])

@@ -26,3 +26,26 @@ class SavedFilter(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DeliveryPreference(models.Model):
+    """How a user receives workflow messages (issue 11): always in the app (the bell); also by e-mail
+    and/or as a WeCom application message if they ask. No row: in the app only.
+
+    The WeCom member id (企业微信 userid, the `touser` of an application message) lives here, not on
+    accounts.User: only the people who ask for WeCom delivery need one, and no other part of Kehu uses it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="delivery_preference"
+    )
+    email = models.BooleanField(_("同时发送邮件"), default=False)
+    wecom = models.BooleanField(_("同时发送企业微信应用消息"), default=False)
+    wecom_userid = models.CharField(_("企业微信账号"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("消息送达方式")
+        verbose_name_plural = _("消息送达方式")
+
+    def __str__(self) -> str:
+        return str(self.user_id)

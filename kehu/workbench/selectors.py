@@ -54,6 +54,17 @@ class Section:
 
 
 @dataclass
+class KpiTile:
+    """One of my month's KPI figures (analytics.kpis, the 绩效考核 page's numbers) and that page."""
+
+    key: str
+    label: Any
+    value: str
+    detail: str
+    url: str
+
+
+@dataclass
 class Home:
     sections: list[Section]
     approvals: list[Complaint]
@@ -63,6 +74,8 @@ class Home:
     my_requests: list[AccessRequest]
     messages: list[Notification]
     unread: int
+    kpis: list[KpiTile] = field(default_factory=list)
+    kpi_month: str = ""
 
 
 def _url(name: str, **params: Any) -> str:
@@ -73,7 +86,8 @@ def _url(name: str, **params: Any) -> str:
 def _engagement(user: Any, today: dt.date) -> Section:
     plans = (
         ContactPlan.objects.restrict(user, "view")
-        .filter(assignee=user, customer__is_archived=False)
+        # Only plans due by today count: the (assignee, next_due_on) index reads those, not every plan.
+        .filter(assignee=user, customer__is_archived=False, next_due_on__lte=today)
         .aggregate(overdue=Count("pk", filter=Q(next_due_on__lt=today)), today=Count("pk", filter=Q(next_due_on=today)))
     )
     followups = (
@@ -84,7 +98,7 @@ def _engagement(user: Any, today: dt.date) -> Section:
     # The care list shows the user's planned items up to 60 days ahead; the home counts what is due now.
     care = (
         CareItem.objects.restrict(user, "view")
-        .filter(assignee=user, status=CareStatus.PLANNED)
+        .filter(assignee=user, status=CareStatus.PLANNED, plan_on__lte=today)
         .aggregate(overdue=Count("pk", filter=Q(plan_on__lt=today)), today=Count("pk", filter=Q(plan_on=today)))
     )
     return Section(
@@ -190,7 +204,38 @@ def home_for(user: Any, *, now: dt.datetime | None = None) -> Home:
         my_requests=my_requests,
         messages=list(messages_for(user)[:MESSAGES_SHOWN]),
         unread=unread_notification_count(user),
+        kpis=my_kpis(user, today),
+        kpi_month=f"{today:%Y-%m}",
     )
+
+
+def my_kpis(user: Any, today: dt.date) -> list[KpiTile]:
+    """My figures of this month, exactly the KPI page's for me and this month (kehu.analytics.kpis, called,
+    not copied): its working-day calendar and four grouped counts over my own rows (5 queries)."""
+    from kehu.analytics import kpis
+
+    month = f"{today:%Y-%m}"
+    period = kpis.parse_period(month)
+    assert period is not None
+    rows = kpis.kpis(user, start=period[0], end=period[1], persons=[user])
+    if not rows:
+        return []
+    row = rows[0]
+    url = _url("analytics:kpis", period=month, user=user.pk)
+
+    def share(part: int, whole: int) -> tuple[str, str]:
+        return (f"{part}/{whole}", f"{round(100 * part / whole)}%") if whole else ("—", "")
+
+    tiles = [
+        ("plans", _("联络计划按时"), *share(row["plans_on_time"], row["plans_due"])),
+        ("followups", _("回访按时"), *share(row["followups_on_time"], row["followups_due"])),
+        ("complaints", _("投诉按时处理"), *share(row["complaints_on_time"], row["complaints_closed"])),
+    ]
+    score = row["satisfaction_avg"]
+    tiles.append(
+        ("satisfaction", _("服务满意度"), f"{score:.1f}" if score is not None else "—", "/ 5" if score else "")
+    )
+    return [KpiTile(key, label, value, detail, url) for key, label, value, detail in tiles]
 
 
 # --- the message centre -------------------------------------------------------------------------------

@@ -107,11 +107,56 @@ def followups_close(*, actor: Any, ids: list[int], reason: str) -> int:
     return len(rows)
 
 
+ASSIGNABLE_KINDS = ("ticket", "demand")  # complaints have no 指派 step: their receiver is who accepted them
+
+
+@transaction.atomic
+def cases_assign(*, actor: Any, kind: str, ids: list[int], owner: Any, note: str = "") -> int:
+    """指派 the selected tickets or demands to one owner. Each goes through the service desk's own
+    "assign" transition (scope, who may, state, timeline, notifications), inside one transaction: if any
+    selected case is outside the actor's edit scope, or the step is refused on one of them, nothing
+    changes (PermissionDenied, or the refusal of the first case that cannot be assigned)."""
+    from kehu.servicedesk import selectors as desk_selectors
+    from kehu.servicedesk import services as desk
+
+    if kind not in ASSIGNABLE_KINDS:
+        raise DomainError(_("该列表不支持批量指派。"))
+    wanted = _ids(ids)
+    if owner is None or not owner.is_active:
+        raise DomainError(_("请选择负责人。"))
+    rows = list(
+        desk_selectors.scoped(actor, kind, "edit").filter(pk__in=wanted).select_for_update(of=("self",)).order_by("pk")
+    )
+    if [r.pk for r in rows] != wanted:
+        raise PermissionDenied(_("所选记录中有您无权处理的，未做任何修改。"))
+    changed = 0
+    for record in rows:
+        if record.owner_id == owner.pk:
+            continue
+        try:
+            desk.transition(kind, actor=actor, record=record, name="assign", data={"owner": owner, "note": note})
+        except DomainError as error:
+            # the whole batch rolls back: say which case stopped it
+            raise DomainError(f"{record.number}：{error.message}") from error
+        changed += 1
+    return changed
+
+
 # --- saved filters ---------------------------------------------------------------------------------
 
 SAVED_FILTER_LISTS = {
     # list name -> (the list's URL name, the query-string keys its filter form reads)
     "customers": ("customers:list", ("q", "grade", "priority", "region", "owner", "industry_standing", "archived")),
+    # the service-desk lists: their filters (servicedesk.selectors.FILTERS), search, queue and sort
+    "complaints": (
+        "servicedesk:complaint_list",
+        ("q", "queue", "state", "receiver", "responsible_department", "channel", "category", "customer", "sort"),
+    ),
+    "tickets": (
+        "servicedesk:ticket_list",
+        ("q", "queue", "state", "owner", "department", "urgency", "customer", "sort"),
+    ),
+    "demands": ("servicedesk:demand_list", ("q", "queue", "state", "owner", "department", "type", "customer", "sort")),
 }
 SAVED_FILTERS_MAX = 30
 

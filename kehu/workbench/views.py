@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.access.audit import log_access
 from kehu.core.exceptions import ConflictError, DomainError
-from kehu.core.inputs import safe_next
+from kehu.core.inputs import parse_id, safe_next
 from kehu.servicedesk import selectors as desk
 
 from . import selectors, services
@@ -33,7 +33,7 @@ def approve_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """One click from the home page: the same transition as the complaint page's 批准方案."""
     complaint = desk.get_record_for(request.user, "complaint", pk)
     version = request.POST.get("version", "")
-    if not version.isdigit():
+    if parse_id(version) is None:
         messages.error(request, _("请求无效，请刷新页面后重试。"))
         return _home(request, status=400)
     try:
@@ -47,21 +47,54 @@ def approve_plan(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return _home(request, status=409 if isinstance(error, ConflictError) else 400)
     messages.success(request, _("已批准投诉 %(no)s 的处理方案，已通知处理人。") % {"no": complaint.number})
-    return redirect("workbench:home")
+    # back where the click was: the home, or the service desk's 我的待办
+    return redirect(safe_next(request.POST.get("next"), "/"))
 
 
 @login_required
 def message_list(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     after = request.GET.get("after", "")
-    rows, next_after = selectors.message_page(
-        request.user, unread_only=unread_only, after=int(after) if after.isdigit() and len(after) < 19 else None
-    )
-    return render(
-        request,
-        "workbench/messages.html",
-        {"rows": rows, "next_after": next_after, "unread_only": unread_only},
-    )
+    rows, next_after = selectors.message_page(request.user, unread_only=unread_only, after=parse_id(after))
+    from .delivery import preference_of, wecom_configured
+
+    context = {
+        "rows": rows,
+        "next_after": next_after,
+        "unread_only": unread_only,
+        "preference": preference_of(request.user.pk or 0),
+        "wecom_configured": wecom_configured(),
+    }
+    return render(request, "workbench/messages.html", context)
+
+
+@login_required
+@require_POST
+def delivery_preference(request: HttpRequest) -> HttpResponse:
+    """How the user's workflow messages reach them: always in the app; also by e-mail and/or as a WeCom
+    application message to their own WeCom member id. Checked whole before anything is saved."""
+    from .delivery import WECOM_USERID, preference_of, set_preference, wecom_configured
+
+    if request.POST.get("delivery") != "1":  # the form's marker: a post from elsewhere changes nothing
+        return _refused(request, _("请选择消息送达方式。"), status=400)
+    email = request.POST.get("email") == "on"
+    wecom = request.POST.get("wecom") == "on"
+    if "wecom_userid" in request.POST:
+        wecom_userid = request.POST["wecom_userid"].strip()
+    else:  # the field is hidden while WeCom is not configured: keep the id the user gave earlier
+        current = preference_of(request.user.pk or 0)
+        wecom_userid = current.wecom_userid if current else ""
+    if email and not getattr(request.user, "email", ""):
+        return _refused(request, _("您的账号没有邮箱地址，请联系管理员添加后再选择邮件。"), status=400)
+    if wecom and not wecom_configured():
+        return _refused(request, _("未配置企业微信应用，暂不能以企业微信接收消息。"), status=400)
+    if wecom_userid and not WECOM_USERID.match(wecom_userid):
+        return _refused(request, _("企业微信账号只能包含字母、数字和 _ - . @，最多 64 个字符。"), status=400)
+    if wecom and not wecom_userid:
+        return _refused(request, _("请填写您的企业微信账号（成员 UserID）。"), status=400)
+    set_preference(actor=request.user, email=email, wecom=wecom, wecom_userid=wecom_userid)
+    messages.success(request, _("已保存消息送达方式。"))
+    return redirect("workbench:messages")
 
 
 @login_required
@@ -143,7 +176,7 @@ def engagement_export(request: HttpRequest, kind: str) -> FileResponse:
 
 
 def _selected(request: HttpRequest) -> list[int]:
-    return [int(v) for v in request.POST.getlist("ids") if v.isdigit() and len(v) < 19]
+    return [pk for pk in map(parse_id, request.POST.getlist("ids")) if pk is not None]
 
 
 def _refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
@@ -185,6 +218,28 @@ def batch_followup_close(request: HttpRequest) -> HttpResponse:
         return _refused(request, error.message, status=400)
     messages.success(request, _("已关闭 %(n)d 条回访。") % {"n": closed})
     return redirect(safe_next(request.POST.get("next"), "/engagement/followups/"))
+
+
+@login_required
+@require_POST
+def batch_case_assign(request: HttpRequest, kind: str) -> HttpResponse:
+    """批量指派 on the ticket or demand list, through the case's own assign step."""
+    from .forms import AssignOwnerForm
+
+    if kind not in services.ASSIGNABLE_KINDS:
+        raise Http404
+    form = AssignOwnerForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, _("请选择负责人。"), status=400)
+    owner = form.cleaned_data["owner"]
+    try:
+        changed = services.cases_assign(actor=request.user, kind=kind, ids=_selected(request), owner=owner)
+    except DomainError as error:
+        return _refused(request, error.message, status=400)
+    messages.success(request, _("已将 %(n)d 条记录指派给 %(who)s。") % {"n": changed, "who": owner.display_name})
+    from django.urls import reverse
+
+    return redirect(safe_next(request.POST.get("next"), reverse(f"servicedesk:{kind}_list")))
 
 
 # --- saved filters -------------------------------------------------------------------------------------

@@ -23,8 +23,12 @@ MAX_GRANT_DAYS = 90
 
 
 def notify(*, user: Any, message: str, url: str = "") -> Notification:
+    from ..signals import notified
+
     forget_unread_count(user.pk)
-    return Notification.objects.create(user=user, message=message[:300], url=url)
+    note = Notification.objects.create(user=user, message=message[:300], url=url)
+    notified.send(sender=Notification, notification=note)
+    return note
 
 
 def _approvers() -> Any:

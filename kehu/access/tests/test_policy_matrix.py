@@ -171,14 +171,36 @@ def test_grant_is_for_the_requester_only(users, archive):
     assert not can(users["tech"], "view", archive["A"])
 
 
-def test_scope_is_one_query_with_exists_and_no_python_loop(users, archive, django_assert_max_num_queries):
+def test_scope_is_one_query_with_the_grants_inside_and_no_python_loop(users, archive, django_assert_max_num_queries):
     # One query reads the rules, one runs the scoped customer query, whatever the archive size.
     with django_assert_max_num_queries(2):
         ids = list(customers_for(users["sales"], "view").values_list("pk", flat=True))
     assert set(ids) == set()  # sales is not the owner: other departments ask customer service (六.4)
     with CaptureQueriesContext(connection) as ctx:
         list(customers_for(users["sales"], "view_sensitive").values_list("pk", flat=True))
-    assert "EXISTS" in ctx.captured_queries[-1]["sql"].upper()
+    assert "access_accessrequest" in ctx.captured_queries[-1]["sql"]  # the grants, probed in the same query
+
+
+def test_who_may_view_every_grade_gets_no_customer_condition_and_no_grant_probe(users, archive):
+    """A marketing manager views A (六.3), B and C: their lists carry no customer condition at all."""
+    from kehu.servicedesk.models import Complaint
+
+    manager = _fresh(users["mkt_mgr"])
+    assert policy.customer_q(manager, "view") is policy.ALL
+    sql = str(Complaint.objects.restrict(manager, "view").query)
+    assert "customers_customer" not in sql and "access_accessrequest" not in sql
+    assert set(customers_for(manager, "view")) == set(archive.values())
+
+
+def test_an_owners_child_rows_are_scoped_on_the_joined_customer_not_a_subquery_over_all(users, archive):
+    """sales2 owns the archive: rule terms become conditions on the joined customer (owner, grade) and
+    the grants their own IN over the user's grants, so the database can use its indexes."""
+    from kehu.engagement.models import ContactPlan
+
+    owner = _fresh(users["sales2"])
+    sql = str(ContactPlan.objects.restrict(owner, "view").query)
+    assert 'FROM "customers_customer"' not in sql.split("WHERE", 1)[1]  # no subquery over the customers
+    assert "access_accessrequest" in sql  # the grant term, on its own
 
 
 def test_export_row_cap(users, settings):

@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kehu.core.api import object_body
+
 from .. import kpis, params, selectors, service, services
 from ..models import ChurnAction
 
@@ -123,6 +125,7 @@ class ChurnRiskView(APIView):
         return Response(
             {
                 "as_of": run.as_of if run else None,
+                "scorer": run.scorer if run else "rules",  # "model" when a back-test chose it
                 "scope_limited": selectors.scope_is_limited(request.user),
                 "next": f"{page['next'][0]}:{page['next'][1]}" if page["next"] else None,
                 "results": [_risk_item(item) for item in page["items"]],
@@ -145,13 +148,53 @@ class ChurnRunView(APIView):
         )
 
 
+def _backtest_body(bt: Any) -> dict[str, Any]:
+    return {
+        "id": bt.pk,
+        "status": bt.status,
+        "as_of": bt.as_of,
+        "test_cutoff": bt.test_cutoff,
+        "train_cutoffs": bt.train_cutoffs,
+        "train_size": bt.train_size,
+        "train_churned": bt.train_churned,
+        "test_size": bt.test_size,
+        "test_churned": bt.test_churned,
+        "metrics": bt.metrics,
+        "coefficients": bt.coefficients,
+        "model_wins": bt.model_wins,
+        "reason": bt.reason,
+    }
+
+
+@extend_schema(tags=["analytics"])
+class ChurnBacktestView(APIView):
+    """GET: {"latest": the latest finished back-test of the churn model against the rules (figures,
+    decision) or null}; POST: back-test now; answers 202, the worker does it. Managers only."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        # Company-wide counts (regular buyers, churned): for the people who may run it, not for a
+        # viewer whose scope is a few customers. Which scorer is in use is in churn-risk for all.
+        if not services.may_run_churn(request.user):
+            raise PermissionDenied(_("只有经理及以上人员可以查看模型回测。"))
+        bt = selectors.latest_backtest()
+        return Response({"latest": _backtest_body(bt) if bt is not None else None})
+
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        if not services.may_run_churn(request.user):
+            raise PermissionDenied(_("只有经理及以上人员可以重新计算流失风险。"))
+        bt = services.backtest_start(actor=request.user)
+        return Response({"id": bt.pk, "status": bt.status, "as_of": bt.as_of}, status=status.HTTP_202_ACCEPTED)
+
+
 @extend_schema(tags=["analytics"])
 class ChurnActionView(APIView):
     """POST a retention action {customer, description, owner?, due_on?}."""
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
-        data: Any = request.data
+        data: Any = object_body(request)
         try:
             customer_id = int(data.get("customer"))
         except (TypeError, ValueError) as exc:
@@ -179,11 +222,12 @@ class ChurnActionDetailView(APIView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, pk: int) -> Response:
+        data: Any = object_body(request)
         action = services.churn_action_update(
             actor=request.user,
             action_id=pk,
-            status=str(request.data.get("status") or ""),  # type: ignore[union-attr]
-            note=str(request.data.get("note") or ""),  # type: ignore[union-attr]
+            status=str(data.get("status") or ""),
+            note=str(data.get("note") or ""),
         )
         return Response(_action(action))
 

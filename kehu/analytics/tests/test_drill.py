@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from kehu.analytics import service
 from kehu.servicedesk.models import Complaint
@@ -94,3 +95,69 @@ def test_drill_pages_within_pinned_queries(client, users, month, django_assert_m
         client.get(reverse(KPI_URL), {"period": "2026-10", "user": users["sales"].pk, "figure": "followups_due"})
     with django_assert_max_num_queries(12):
         client.get(reverse(SERVICE_URL), {"period": "2026-10", "kind": "complaints"})
+
+
+TIMERS_URL = "analytics:service-timers"
+
+
+@pytest.fixture
+def timers(users):
+    """October 2026: one met, one late, one never answered (breached) and, this month, one running
+    past its warning time (at risk) and one running quietly."""
+    from kehu.servicedesk.models import SlaTimer
+
+    from .factories import complaint, customer
+
+    c = customer(users["mkt_mgr"], "时限客户", owner=users["sales"])
+    case = complaint(c, users["cs"])
+    start = timezone.make_aware(dt.datetime(2026, 10, 9, 10))
+    hours = dt.timedelta(hours=1)
+    for stopped, breached in [(start + hours, None), (start + 5 * hours, start + 2 * hours), (None, start + 2 * hours)]:
+        SlaTimer.objects.create(complaint=case, kind="response", started_at=start, due_at=start + 2 * hours,
+                                warn_at=start + hours, stopped_at=stopped, breached_at=breached)  # fmt: skip
+    now = timezone.now()
+    SlaTimer.objects.create(complaint=case, kind="deadline", started_at=now - hours, due_at=now + 5 * hours,
+                            warn_at=now - dt.timedelta(minutes=5))  # fmt: skip
+    SlaTimer.objects.create(complaint=case, kind="deadline", started_at=now - hours, due_at=now + 50 * hours,
+                            warn_at=now + 40 * hours)  # fmt: skip
+    return case
+
+
+def test_breach_and_at_risk_counts_list_their_timers(client, users, timers):
+    client.force_login(users["cs_lead"])
+    page = client.get(reverse("analytics:service"), {"period": "2026-10"}).content.decode()
+    link = f"{reverse(TIMERS_URL)}?period=2026-10&amp;kind=response&amp;outcome=breached"
+    assert f'href="{link}"' in page
+    html = client.get(reverse(TIMERS_URL), {"period": "2026-10", "kind": "response", "outcome": "breached"})
+    text = html.content.decode()
+    assert html.status_code == 200 and _rows(text) == 2 and timers.number in text
+    assert "超时完成" in text and "已超时" in text and "时限客户" in text
+    assert _rows(client.get(reverse(TIMERS_URL), {"period": "2026-10", "outcome": "met"}).content.decode()) == 1
+    this_month = timezone.localdate().strftime("%Y-%m")
+    page = client.get(reverse("analytics:service"), {"period": this_month}).content.decode()
+    assert "预警中 1 个" in page
+    at_risk = client.get(reverse(TIMERS_URL), {"period": this_month, "outcome": "at_risk"}).content.decode()
+    assert _rows(at_risk) == 1 and "预警中" in at_risk
+    assert _rows(client.get(reverse(TIMERS_URL), {"period": this_month, "outcome": "running"}).content.decode()) == 2
+
+
+def test_timers_of_cases_a_user_may_not_view_are_not_listed(client, users, timers):
+    for name in ("tech", "quality"):
+        client.force_login(users[name])
+        html = client.get(reverse(TIMERS_URL), {"period": "2026-10", "outcome": "all"}).content.decode()
+        assert _rows(html) == 0 and timers.number not in html
+
+
+@pytest.mark.parametrize("query", [{"period": "2026-10", "kind": "nope"}, {"period": "2026-10", "outcome": "x"},
+                                   {"period": "10-2026"}])  # fmt: skip
+def test_bad_timer_drill_parameters_are_a_400(client, users, query):
+    client.force_login(users["cs_lead"])
+    response = client.get(reverse(TIMERS_URL), query)
+    assert response.status_code == 400 and 'class="alert alert-danger"' in response.content.decode()
+
+
+def test_timer_drill_within_pinned_queries(client, users, timers, django_assert_max_num_queries):
+    client.force_login(users["cs_lead"])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse(TIMERS_URL), {"period": "2026-10", "outcome": "all"})
+    assert _rows(response.content.decode()) == 3

@@ -39,6 +39,8 @@ PAGES = [
     ("analytics:churn", 14),
     ("analytics:kpis", 14),
     ("analytics:service", 16),
+    ("analytics:service-timers", 12),
+    ("analytics:waves", 12),
 ]
 
 

@@ -154,3 +154,33 @@ def test_negative_amounts_and_capital_are_refused_and_refunds_are_their_own_kind
 
     top = analytics.top_customers(users["admin"], since=dt.date(2026, 1, 1), until=dt.date(2026, 12, 31))
     assert top[0]["amount"] == Decimal("70") and top[0]["deals"] == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/access/log/?before=²",
+        "/access/log/?before=99999999999999999999999",
+        "/access/history/?before=٣",
+        "/access/?customer=²",
+        "/engagement/followups/?after=²",
+        "/engagement/followups/?sort=due&after=x|²",
+        "/service/complaints/?after=²",
+        "/service/complaints/?owner=²",
+        "/service/tickets/?customer=٣",
+        "/workbench/messages/?after=²",
+    ],
+)
+@pytest.mark.django_db
+def test_ids_that_only_look_like_digits_in_page_parameters_are_ignored(client, users, url):
+    """str.isdigit() says yes to "²" and "٣" (int() then raised: a 500); an id is ASCII digits in 64 bits."""
+    client.force_login(users["admin"])
+    assert client.get(url).status_code in (200, 400)
+
+
+def test_parse_id():
+    from kehu.core.inputs import MAX_ID, parse_id
+
+    assert [parse_id(v) for v in ("12", "²", "٣", "", None, "-1", " 1", str(MAX_ID), str(MAX_ID + 1))] == [
+        12, None, None, None, None, None, None, MAX_ID, None,
+    ]  # fmt: skip

@@ -91,3 +91,25 @@ def test_grade_chart_and_import_preview(login, users, tmp_path: Path):
     page.click("[data-testid=commit]")
     page.wait_for_selector("[data-testid=import-done]")
     assert Customer.objects.filter(name="宁波远航物流有限公司").exists()
+
+
+def test_a_large_export_shows_its_progress_page_and_downloads(login, users, settings, tmp_path: Path):
+    from kehu.customers.services import customer_create
+
+    settings.KEHU_EXPORT_INLINE_ROWS = 2  # three customers are "large" here
+    for i in range(3):
+        customer_create(actor=users["mkt_mgr"], name=f"杭州第{i}导出测试有限公司", owner=users["mkt"], grade="B")
+    page = login("mkt_mgr")
+    page.goto(page.base_url + "/customers/")
+    page.click("[data-testid=export]")
+    page.wait_for_url("**/exports/*/")
+    assert "客户列表" in page.inner_text("[data-testid=export-description]")
+    page.wait_for_selector("[data-testid=export-done]")  # the worker ran (immediate backend): no more polling
+    with page.expect_download() as download_info:
+        page.click("[data-testid=export-download]")
+    target = tmp_path / "large.xlsx"
+    download_info.value.save_as(target)
+    rows = list(load_workbook(target).active.iter_rows(values_only=True))
+    assert sorted(r[1] for r in rows[1:]) == [f"杭州第{i}导出测试有限公司" for i in range(3)]
+    page.click("[data-testid=my-exports]")
+    assert "客户列表" in page.inner_text("[data-testid=export-jobs]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 
 import pytest
 from django.db.models import Sum
@@ -37,12 +38,13 @@ def test_bulk_seed_gives_searchable_rows_and_real_declines(users):
     assert detailed is not None and detailed.personal_phone.isdigit()  # encrypted at rest, read back
 
     today = timezone.localdate()
-    recent, before = today - dt.timedelta(days=150), today - dt.timedelta(days=3 * 365)
+    # every decliner has been declining for at least DECLINE_DAYS[0] days
+    recent, before = today - dt.timedelta(days=demo.DECLINE_DAYS[0]), today - dt.timedelta(days=3 * 365)
     stopped = [pk for pk, no in customers.values_list("pk", "archive_no") if demo._trend(int(no[5:])) == "stopped"]
     declining = [pk for pk, no in customers.values_list("pk", "archive_no") if demo._trend(int(no[5:])) == "declining"]
     steady = [pk for pk, no in customers.values_list("pk", "archive_no") if demo._trend(int(no[5:])) == "steady"]
     assert stopped and declining and steady
-    assert _sales(stopped, today - dt.timedelta(days=260)) == 0
+    assert _sales(stopped, before) > 0 and _sales(stopped, today - dt.timedelta(days=demo.STOPPED_DAYS[0])) == 0
 
     # Per customer and per day, the decliners buy far less in the last months than before; steady ones do not.
     def rate(ids, since, until=None):
@@ -54,6 +56,38 @@ def test_bulk_seed_gives_searchable_rows_and_real_declines(users):
 
     demo.seed(customers=120, stdout=io.StringIO())  # idempotent
     assert customers.count() == 120
+
+
+def _gaps(days_ago):
+    return [a - b for a, b in itertools.pairwise(days_ago)]
+
+
+def test_demo_buying_history_holds_a_learnable_signal():
+    """A customers buy on their own cadence (three months without an order is unusual), decliners
+    buy less often and less from their own start day, stopped ones stop; all seeded by the index."""
+    import random
+
+    steady = [i for i in range(1, 4000) if i % 10 < 2 and demo._trend(i) == "steady"]
+    declining = [i for i in range(1, 4000) if i % 10 < 2 and demo._trend(i) == "declining"]
+    stopped = [i for i in range(1, 4000) if i % 10 < 2 and demo._trend(i) == "stopped"]
+    assert steady and declining and stopped
+    longest = demo.CADENCE_DAYS["A"][1] * 1.25
+    for i in steady:
+        days = [d for d, _amount in demo._orders(i, "A", random.Random(i))]
+        assert days[0] > demo.HISTORY_DAYS - longest and days[-1] < longest
+        assert max(_gaps(days)) <= longest + 1
+    # decline starts are spread: some before a year ago (the back-test's training cut-offs)
+    slow = [[d for d, _a in demo._orders(i, "A", random.Random(i))] for i in declining]
+    # slower than any steady gap (most: a decline that began after the last order does not show yet)
+    assert sum(max([*_gaps(days), days[-1]]) > longest + 1 for days in slow) >= 0.7 * len(slow)
+    assert any(a - b > longest + 1 and b > 365 for days in slow for a, b in itertools.pairwise(days))
+    for i in stopped:
+        days = [d for d, _amount in demo._orders(i, "A", random.Random(i))]
+        assert days[-1] >= demo.STOPPED_DAYS[0]
+    assert demo._orders(7, "A", random.Random(7)) == demo._orders(7, "A", random.Random(7))
+    # about as many orders per customer as before the cadence (seeding time)
+    count = sum(len(demo._orders(i, demo._grade_for(i)[0], random.Random(i))) for i in range(1, 2001))
+    assert 4.0 <= count / 2000 <= 5.2
 
 
 def test_the_list_page_caches_its_filter_selects_until_a_user_changes(client, users):

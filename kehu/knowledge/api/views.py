@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kehu.core.api import choice_param
+from kehu.core.api import choice_param, object_body
 
 from .. import selectors, services
 from ..choices import ArticleStatus, Language
@@ -43,7 +43,8 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=ArticleWriteSerializer, responses=ArticleSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         article = self.get_object()
-        sent = request.data.dict() if hasattr(request.data, "dict") else dict(request.data)
+        body = object_body(request)  # a list or a number is a 400, not a TypeError
+        sent = body.dict() if hasattr(body, "dict") else dict(body)
         serializer = ArticleWriteSerializer(
             data={"title": article.title, "body": article.body, "language": article.language, **sent}
         )
@@ -56,9 +57,9 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             body=data["body"],
             language=data["language"],
             category=article.category,
-            tags=data["tags"] if "tags" in request.data else None,
+            tags=data["tags"] if "tags" in body else None,
         )
-        if "status" in request.data and data["status"] != article.status:
+        if "status" in body and data["status"] != article.status:
             article = services.article_publish(actor=request.user, article=article, status=data["status"])
         return Response(ArticleSerializer(article).data)
 

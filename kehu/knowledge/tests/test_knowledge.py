@@ -33,6 +33,11 @@ def test_api_creates_drafts_and_only_reviewers_publish(api_for: Any, users: dict
     edited = api_for("cs").patch(f"/api/kb/articles/{pk}/", {"body": "先预热十五分钟。"}, format="json")
     assert edited.json()["status"] == "draft" and edited.json()["version"] == 3
     assert Article.objects.get(pk=pk).versions.count() == 3
+    # a body that is not an object is refused with a message and changes nothing
+    for body in ([["title", "x"]], [1, 2], "text"):
+        refused = api_for("cs").patch(f"/api/kb/articles/{pk}/", body, format="json")
+        assert refused.status_code == 400 and "non_field_errors" in refused.json()
+    assert Article.objects.get(pk=pk).versions.count() == 3
     # what a salesperson may read: published only
     listed = api_for("sales").get("/api/kb/articles/").json()["results"]
     assert [a["status"] for a in listed] == ["internal"]

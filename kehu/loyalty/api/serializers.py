@@ -54,9 +54,19 @@ class CampaignSerializer(serializers.ModelSerializer):
             "approved_by",
             "approved_at",
             "sent_at",
+            "return_note",
             "created_by",
         ]
-        read_only_fields = ["id", "status", "audience", "approved_by", "approved_at", "sent_at", "created_by"]
+        read_only_fields = [
+            "id",
+            "status",
+            "audience",
+            "approved_by",
+            "approved_at",
+            "sent_at",
+            "return_note",
+            "created_by",
+        ]
 
 
 class RecipientSerializer(serializers.ModelSerializer):
@@ -134,3 +144,7 @@ class ReferralSerializer(serializers.ModelSerializer):
 class AttendanceSerializer(serializers.Serializer):
     customers = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=5000)
     attended = serializers.BooleanField()
+
+
+class ReturnSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=300)

@@ -14,7 +14,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kehu.access import roles
 from kehu.access.audit import log_access
 from kehu.core.exceptions import DomainError
 from kehu.customers.models import Customer
@@ -30,6 +29,7 @@ from .serializers import (
     PointsEntrySerializer,
     ReferralSerializer,
     ReportSerializer,
+    ReturnSerializer,
     SegmentSerializer,
     TemplateSerializer,
     TierOverrideSerializer,
@@ -107,8 +107,14 @@ class TemplateViewSet(
 
 @extend_schema(tags=["loyalty"])
 class CampaignViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
+    """PUT/PATCH change a draft (campaign_update); an approved or sent campaign is a 409."""
+
     serializer_class = CampaignSerializer
 
     def get_queryset(self) -> Any:
@@ -120,10 +126,25 @@ class CampaignViewSet(
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = campaigns.campaign_create(actor=self.request.user, **serializer.validated_data)
 
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = campaigns.campaign_update(
+            actor=self.request.user, campaign=serializer.instance, **serializer.validated_data
+        )
+
     @extend_schema(request=None, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         campaign = campaigns.campaign_approve(actor=request.user, campaign=self.get_object())
+        return Response(CampaignSerializer(campaign).data)
+
+    @extend_schema(request=ReturnSerializer, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        serializer = ReturnSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        campaign = campaigns.campaign_return(
+            actor=request.user, campaign=self.get_object(), note=serializer.validated_data["note"]
+        )
         return Response(CampaignSerializer(campaign).data)
 
     @extend_schema(request=None, responses=CampaignSerializer)
@@ -210,9 +231,7 @@ class PointsChangeView(APIView):
         serializer = PointsChangeSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if self.kind == "earn" and not (
-            roles.is_marketing_manager_or_above(request.user) or roles.in_department(request.user, "marketing")
-        ):
+        if self.kind == "earn" and not points.may_earn(request.user):
             return Response({"detail": "forbidden"}, status=status.HTTP_403_FORBIDDEN)
         try:
             with transaction.atomic():

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from kehu.access.audit import log_access
 from kehu.core.api import choice_param, field_param, single_param
+from kehu.core.inputs import parse_id
 
 from .. import mail, selectors, services
 from ..workflow import WORKFLOWS
@@ -265,7 +266,7 @@ class StatsView(APIView):
             return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
         period, start, end = form.values()
         after = request.query_params.get("after", "0")
-        if not after.isdigit() or len(after) > 18:
+        if parse_id(after) is None:
             return Response({"after": [_("参数 after 须为整数。")]}, status=status.HTTP_400_BAD_REQUEST)
         if report == "complaint-table":
             data = stats.complaint_table(request.user, period=period, start=start, end=end, after=int(after))

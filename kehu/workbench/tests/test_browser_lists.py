@@ -58,3 +58,56 @@ def test_the_assignee_closes_selected_follow_ups(login, page, users, make_custom
     page.wait_for_selector(".alert-success, [role=alert]")
     assert FollowUp.objects.filter(status=FollowUpStatus.CANCELLED).count() == 1
     assert _overflow(page) <= width
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_the_service_desk_saves_a_filter_and_assigns_selected_tickets(login, page, users, make_customer, width):
+    from kehu.servicedesk import services as desk
+    from kehu.servicedesk.models import Ticket
+
+    customer = make_customer("许昌电气有限公司", owner="sales")
+    for i in range(3):
+        desk.ticket_create(
+            actor=users["cs"], customer=customer, title=f"报警{i}", description="无法开机", urgency="high"
+        )
+    _as(login, page, "cs", width)
+    page.goto(page.base_url + "/service/tickets/?urgency=high")
+    assert page.inner_text("[data-testid=list-total]") == "共 3 条"
+    assert _overflow(page) <= width
+    page.fill("[data-testid=saved-filter-name]", "紧急")
+    page.click("[data-testid=saved-filter-save]")
+    page.wait_for_selector("[data-testid=saved-filter]")
+    assert page.inner_text("[data-testid=saved-filter]") == "紧急"
+    boxes = page.locator("[data-testid=select-row]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.select_option("[data-testid=batch-bar] select", str(users["tech"].pk))
+    with page.expect_navigation():
+        page.click("[data-testid=batch-assign]")
+    assert Ticket.objects.filter(owner=users["tech"]).count() == 2
+    assert "已将 2 条记录指派给" in page.inner_text("body")
+    assert _overflow(page) <= width
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_sales_sort_their_interactions_by_customer_both_ways(login, page, users, make_customer, width):
+    from playwright.sync_api import expect
+
+    for name in ("Bravo 机床", "Alpha 机床", "Charlie 机床"):
+        engagement.interaction_log(
+            actor=users["sales"], customer=make_customer(name, owner="sales"), channel="phone", content="确认到货"
+        )
+    _as(login, page, "sales", width)
+    page.goto(page.base_url + "/engagement/interactions/")
+    first_customer = page.locator("[data-testid=interaction-table] tbody tr").first.locator("td").nth(1)
+    expect(first_customer).to_have_text("Charlie 机床")  # newest first
+    with page.expect_navigation():
+        page.click("[data-testid=sort-customer]")
+    assert "sort=customer" in page.url
+    expect(first_customer).to_have_text("Alpha 机床")
+    with page.expect_navigation():
+        page.click("[data-testid=sort-customer]")
+    assert "sort=-customer" in page.url
+    expect(first_customer).to_have_text("Charlie 机床")
+    expect(page.locator("[data-testid=sort-customer]")).to_contain_text("↓")
+    assert _overflow(page) <= width

@@ -109,7 +109,9 @@ def test_home_costs_a_fixed_number_of_queries(
         Notification.objects.create(user=user, message=f"消息 {n}", url="/")
     client = _client(user)
     client.get("/")  # warm the session and the unread counter
-    with django_assert_max_num_queries(12):
+    # 12 before issue 11's KPI tiles; they add 5 (analytics.kpis.kpis for the user and this month: the
+    # working-day calendar and four grouped counts over the user's own plan dues, visits, complaints, ratings)
+    with django_assert_max_num_queries(17):
         response = client.get("/")
     assert response.status_code == 200
 
@@ -192,3 +194,27 @@ def test_a_case_past_its_warning_point_is_at_risk_and_the_link_shows_it(users, s
     assert _count(html, "complaint_at_risk") == 1
     listed = client.get(f"/service/complaints/?queue=breaching&receiver={users['cs'].pk}").content.decode()
     assert submitted.number in listed
+
+
+def test_home_shows_my_kpis_as_the_kpi_page_counts_them(users, make_customer, day):
+    from django.utils import timezone
+
+    sales = users["sales"]
+    customer = make_customer("绩效机械有限公司")
+    month_start = day.replace(day=1)
+    done = _followup(customer, sales, month_start, 1)
+    FollowUp.objects.filter(pk=done.pk).update(status="done", done_at=timezone.now(), served_by=sales, satisfaction=4)
+    _followup(customer, sales, month_start, 2)  # due this month, not done
+    client = _client(sales)
+    html = client.get("/").content.decode()
+    assert 'data-testid="section-kpis"' in html
+    assert re.search(r'data-testid="kpi-value-followups">1/2<', html)
+    assert re.search(r'data-testid="kpi-value-satisfaction">4.0<', html)
+    assert re.search(r'data-testid="kpi-value-complaints">—<', html)
+    # the tile opens the KPI page for me and this month, which shows the same figures
+    assert f"/analytics/kpis/?period={day:%Y-%m}&amp;user={sales.pk}" in html
+    (row,) = client.get(f"/analytics/kpis/?period={day:%Y-%m}&user={sales.pk}").context["rows"]
+    assert (row["followups_on_time"], row["followups_due"], row["satisfaction_avg"]) == (1, 2, 4.0)
+    # nobody else's figures: another salesperson's home counts only their own
+    other = _client(users["sales2"]).get("/").content.decode()
+    assert re.search(r'data-testid="kpi-value-followups">—<', other)

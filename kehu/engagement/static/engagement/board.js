@@ -1,12 +1,14 @@
 // Work boards: drag a card to another column to change its day or state (SortableJS; no inline scripts).
 // Issue 11: every drag has a menu alternative ("移到…" on a card), column counters follow each move, and
-// on a phone one column is shown at a time with a switcher above the board.
+// on a phone one column is shown at a time with a switcher above the board. A move the server refuses
+// (a drop into 已逾期, a day in the past) goes back and the reason is shown above the board.
 (function () {
   function csrfToken() {
     try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; } catch (e) { return ""; }
   }
   function moveBody(target) {
     var body = new URLSearchParams();
+    if (target.dataset.column) { body.set("column", target.dataset.column); }
     if (target.dataset.state) { body.set("state", target.dataset.state); }
     if (target.dataset.column === "done") { body.set("state", "done"); }
     if (target.dataset.day) { body.set("planned_on", target.dataset.day); body.set("state", "todo"); }
@@ -17,6 +19,18 @@
       method: "POST", body: moveBody(target), credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" }
     });
+  }
+  // A refused move says why above the board (issue 11: a card dropped into 已逾期 sprang back silently).
+  function say(board, text) {
+    var root = board.parentNode || document, box = root.querySelector("[data-board-message]");
+    if (!box) { return; }
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+  function refused(board, response) {
+    var plain = (response.headers.get("Content-Type") || "").indexOf("text/plain") === 0;
+    if (!plain) { say(board, board.dataset.refusedText || ""); return; }
+    response.text().then(function (text) { say(board, text); });
   }
   function recount(board) {
     var root = board.parentNode || document;
@@ -54,7 +68,7 @@
         if (details) { details.open = false; }
         if (!card || !target) { return; }
         post(board, card.dataset.id, target).then(function (response) {
-          if (response.ok) { target.appendChild(card); recount(board); }
+          if (response.ok) { target.appendChild(card); recount(board); say(board, ""); } else { refused(board, response); }
         });
       });
       board.querySelectorAll(".board-column").forEach(function (column) {
@@ -65,7 +79,7 @@
           onAdd: function (event) {
             recount(board);
             post(board, event.item.dataset.id, event.to).then(function (response) {
-              if (!response.ok) { event.from.appendChild(event.item); recount(board); }
+              if (!response.ok) { event.from.appendChild(event.item); recount(board); refused(board, response); } else { say(board, ""); }
             });
           }
         });
