@@ -303,6 +303,9 @@ def test_tiers_and_referrals(client, users, people):
     login(client, users, "mkt")
     tiers = client.get(reverse("loyalty:tiers")).content.decode()
     assert "钻石会员" in tiers and "会员折扣：8%" in tiers
+    # the member list is on the page once, and not inside the <title> (it was pasted into the title block)
+    title = tiers.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<table" not in title and tiers.count('data-testid="member-table"') == 1
     referrals = client.get(reverse("loyalty:referrals")).content.decode()
     assert "宁波新客户有限公司" in referrals and code.code in referrals
     login(client, users, "tech")  # tech may not view the referrer's archive: the row is not shown
