@@ -12,6 +12,7 @@ Environment (or the matching --options):
   BENCH_JOBS=0                 skip the background jobs (grading run, re-plan)
   BENCH_SECONDS=5              seconds of throughput per page (4 concurrent clients)
   BENCH_ONLY=home,detail       only the pages whose name contains one of these words
+  BENCH_SEED_ONLY=1            migrate and seed, then stop (seed 1M ahead; measure later with BENCH_REUSE=1)
 
 For each page: sequential median and p95 (ms), throughput with 4 clients, and that throughput as a
 share of its reference (hello, hello + session/auth, PK lookup -> JSON, keyset page -> JSON, bare
@@ -275,6 +276,8 @@ def run_one(db: str, args: argparse.Namespace) -> str:
         seed_seconds = time.monotonic() - started
         steps = [line.strip() for line in seeding.stdout.splitlines() if line.strip().endswith("s") and ":" in line]
         print(f"[{db}] seed_demo {seed_seconds:.0f} s ({'; '.join(steps)})", file=sys.stderr, flush=True)
+        if args.seed_only:
+            return f"[{db}] seeded {args.customers:,} customers in {seed_seconds:.0f} s:\n{seeding.stdout}"
         background = ""
         if args.jobs:
             jobs = [PY, "manage.py", "shell", "--no-imports", "-c", BACKGROUND_JOBS]
@@ -380,6 +383,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("BENCH_JOBS", 1)))
     parser.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS", 50)))
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", 5)))
+    parser.add_argument(
+        "--seed-only",
+        action="store_true",
+        default=os.environ.get("BENCH_SEED_ONLY") == "1",
+        help="migrate and seed, then stop (a big database seeded ahead, measured later with --reuse)",
+    )
     parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""), help="pages whose name has these words")
     args = parser.parse_args()
     for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):
