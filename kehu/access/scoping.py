@@ -212,6 +212,21 @@ class RestrictedQuerySet(models.QuerySet):
         queryset.restricted_for = (getattr(user, "pk", None), action)
         return queryset
 
+    def restrict_own(self, user: User | Any, action: str = "view") -> Self:
+        """The rows restrict(user, action) grants through the scope's `also` clause alone: a person's
+        own work (the plan dates assigned to them), whatever the archive rules say. A subset of
+        restrict()'s rows, so it never shows more; it only spares the archive condition and its join
+        to the customer where the caller asks about its own rows anyway (the home page's "my plans
+        on time": 818 ms with that join at 100,000 customers, a few ms without)."""
+        scope = scope_of(self.model)
+        if scope.also is None or action not in scope.needs or not roles.is_active(user):
+            queryset = self.filter(NOTHING)
+        else:
+            queryset = self.filter(scope.also(user, action))
+        queryset._scope_state = "restricted"
+        queryset.restricted_for = (getattr(user, "pk", None), action)
+        return queryset
+
     def select_for_update(self, *args: Any, **kwargs: Any) -> Self:
         """Lock the model's own rows only. restrict() may join the customer through a nullable key
         (an outer join), and PostgreSQL refuses FOR UPDATE on the nullable side of one."""

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kehu.analytics import kpis, services
-from kehu.analytics.models import PlanDue
+from kehu.analytics.models import GradeSnapshot, PlanDue
 from kehu.engagement.models import ContactPlan, FollowUp
 from kehu.servicedesk.models import Complaint
 
@@ -142,3 +142,25 @@ def test_plan_dues_are_recorded_and_closed_when_the_plan_moves_on(users):
     assert services.plan_dues_record(today=D(2026, 10, 9)) == (1, 1)
     dues = list(PlanDue.objects.unscoped("test").order_by("due_on").values_list("due_on", "done_on"))
     assert dues == [(D(2026, 10, 8), D(2026, 10, 8)), (D(2026, 10, 15), None)]
+
+
+def test_my_own_plan_figures_skip_the_archive_join_but_not_the_rule(users, month):
+    """restrict_own: the rows PlanDue's `also` clause grants (my own dates), a subset of restrict().
+    A date assigned to me on a customer I may not otherwise see still counts for me; a date assigned to
+    someone else on my own customer is not mine to count; a person without such rows sees none."""
+    sales, sales2 = users["sales"], users["sales2"]
+    hidden = customer(users["mkt_mgr"], "别人的客户", owner=sales2)
+    PlanDue.objects.create(customer=hidden, assignee=sales, due_on=D(2026, 10, 21), done_on=D(2026, 10, 21))
+    PlanDue.objects.create(customer=month, assignee=sales2, due_on=D(2026, 10, 22))
+    own = set(PlanDue.objects.restrict_own(sales).values_list("pk", flat=True))
+    assert own == set(PlanDue.objects.restrict(sales).filter(assignee=sales).values_list("pk", flat=True))
+    assert own <= set(PlanDue.objects.restrict(sales).values_list("pk", flat=True))
+    assert not PlanDue.objects.restrict_own(users["tech"]).exists()
+    # a model whose scope has no `also` clause grants nothing this way, not even to an administrator
+    GradeSnapshot.objects.create(customer=month, month=D(2026, 10, 1), grade="B", taken_on=D(2026, 10, 31))
+    assert GradeSnapshot.objects.restrict(users["admin"]).exists()
+    assert not GradeSnapshot.objects.restrict_own(users["admin"]).exists()
+    mine = kpis.kpis(sales, start=D(2026, 10, 1), end=D(2026, 10, 31), persons=[sales])[0]
+    assert (mine["plans_due"], mine["plans_on_time"]) == (5, 3)  # the hand count plus the hidden customer's date
+    rows = kpis.kpis(users["admin"], start=D(2026, 10, 1), end=D(2026, 10, 31), persons=[sales])
+    assert (rows[0]["plans_due"], rows[0]["plans_on_time"]) == (5, 3)  # the same figures as a manager sees

@@ -202,7 +202,7 @@ def test_home_shows_my_kpis_as_the_kpi_page_counts_them(users, make_customer, da
     sales = users["sales"]
     customer = make_customer("绩效机械有限公司")
     month_start = day.replace(day=1)
-    done = _followup(customer, sales, month_start, 1)
+    done = _followup(customer, sales, day, 1)  # due today and done now: on time, whatever today's date
     FollowUp.objects.filter(pk=done.pk).update(status="done", done_at=timezone.now(), served_by=sales, satisfaction=4)
     _followup(customer, sales, month_start, 2)  # due this month, not done
     client = _client(sales)
