@@ -23,6 +23,7 @@ from kehu.core.exceptions import DomainError, InvalidTransition
 from kehu.core.inputs import parse_id, safe_next
 from kehu.customers.selectors import contacts_for
 from kehu.workbench.lists import keyset_page, list_total
+from kehu.workbench.selectors import saved_filters
 
 from . import selectors, services
 from .choices import BoardState, FollowUpStatus
@@ -173,6 +174,11 @@ def _sorted_page(request: HttpRequest, list_name: str, queryset: Any) -> tuple[s
     return sort, rows, next_after
 
 
+def _saved(request: HttpRequest, list_name: str) -> dict[str, Any]:
+    """The user's own saved filters on the list (workbench/partials/saved_filters.html): one query."""
+    return {"saved_list": list_name, "saved_filters": saved_filters(request.user, list_name)}
+
+
 def _sort_context(request: HttpRequest, sort: str) -> dict[str, Any]:
     """For the column headers (workbench/partials/sort_link.html): the sort and the query without it."""
     unsorted = request.GET.copy()
@@ -192,6 +198,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     params.pop("after", None)
     context = {
         **_sort_context(request, sort),
+        **_saved(request, "plans"),
         "plans": rows,
         "next_after": next_after,
         "scope": scope,
@@ -257,6 +264,7 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
         "engagement/interactions.html",
         {
             **_sort_context(request, sort),
+            **_saved(request, "interactions"),
             "rows": rows,
             "next_after": next_after,
             "q": q,
@@ -331,6 +339,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
     params.pop("after", None)
     context = {
         **_sort_context(request, sort),
+        **_saved(request, "followups"),
         "form": form,
         "rows": rows,
         "next_after": next_after,

@@ -157,6 +157,10 @@ SAVED_FILTER_LISTS = {
         ("q", "queue", "state", "owner", "department", "urgency", "customer", "sort"),
     ),
     "demands": ("servicedesk:demand_list", ("q", "queue", "state", "owner", "department", "type", "customer", "sort")),
+    # the engagement lists: the keys their *_from_params read (engagement.selectors), and the sort
+    "followups": ("engagement:followups", ("status", "type", "mine", "overdue", "sort")),
+    "plans": ("engagement:plans", ("scope", "due", "sort")),
+    "interactions": ("engagement:interactions", ("q", "channel", "sort")),
 }
 SAVED_FILTERS_MAX = 30
 
