@@ -346,11 +346,29 @@ def followup_list(request: HttpRequest) -> HttpResponse:
         "params": params.urlencode(),
         "today": timezone.localdate(),
         "total": list_total(queryset, page=None if request.GET.get("after") else rows, more=bool(next_after)),
-        # Batch close (issue 11): only one's own planned follow-ups can be closed, so the checkboxes
-        # are shown on those rows only (workbench.services.followups_close checks it again).
-        "closable": {f.pk for f in rows if f.assignee_id == request.user.pk and f.status == FollowUpStatus.PLANNED},
+        **_followup_batch(request, rows),
     }
     return render(request, "engagement/followups.html", context)
+
+
+def _followup_batch(request: HttpRequest, rows: list[Any]) -> dict[str, Any]:
+    """Batch actions on the follow-up list (issue 11). A checkbox on each planned follow-up the user may
+    edit (one query: `restrict(user, "edit")`), which is what 改派 moves; closing is for one's own planned
+    follow-ups only. The services check both again."""
+    from kehu.workbench.forms import ReassignForm
+    from kehu.workbench.selectors import editable_ids
+
+    from .models import FollowUp
+
+    planned = [f for f in rows if f.status == FollowUpStatus.PLANNED]
+    selectable = editable_ids(request.user, FollowUp, [f.pk for f in planned])
+    tools: dict[str, Any] = {
+        "selectable": selectable,
+        "closable": {f.pk for f in planned if f.assignee_id == request.user.pk and f.pk in selectable},
+    }
+    if selectable:
+        tools["reassign_form"] = ReassignForm()
+    return tools
 
 
 @login_required

@@ -107,6 +107,77 @@ def followups_close(*, actor: Any, ids: list[int], reason: str) -> int:
     return len(rows)
 
 
+@transaction.atomic
+def followups_reassign(*, actor: Any, ids: list[int], assignee: Any) -> int:
+    """改派 the selected planned follow-ups to one person. Only follow-ups the actor may edit
+    (`restrict(actor, "edit")`: who may view the customer, and the visit's own assignee; docs/permissions.md)
+    can be moved; if any selected one is not among them, nothing changes (PermissionDenied), and if one is
+    done or cancelled, nothing changes either (the refusal names its customer). The new assignee is told in
+    the app (one message for the batch), and so is each previous assignee who is not the actor."""
+    from kehu.engagement import services as engagement
+    from kehu.engagement.models import FollowUp
+
+    wanted = _ids(ids)
+    if assignee is None or not assignee.is_active:
+        raise DomainError(_("请选择新的回访人。"))
+    rows = list(
+        FollowUp.objects.restrict(actor, "edit")
+        .filter(pk__in=wanted)
+        .select_related("customer", "assignee")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    if [f.pk for f in rows] != wanted:
+        raise PermissionDenied(_("所选回访中有您无权改派的，未做任何修改。"))
+    moved: list[tuple[Any, Any]] = []
+    for followup in rows:
+        previous = followup.assignee
+        try:
+            changed = engagement.followup_reassign(actor=actor, followup=followup, assignee=assignee)
+        except DomainError as error:  # the whole batch rolls back: say which row stopped it
+            raise DomainError(f"{followup.customer.name}：{error.message}") from error
+        if changed:
+            moved.append((followup, previous))
+    _tell_reassigned(actor, assignee, moved)
+    return len(moved)
+
+
+def _tell_reassigned(actor: Any, assignee: Any, moved: list[tuple[Any, Any]]) -> None:
+    """One message to the new assignee (the visit itself, or their list when several), one to each
+    previous assignee; nobody is told about their own act."""
+    from django.urls import reverse
+
+    from kehu.access.services.requests import notify
+
+    if not moved:
+        return
+    mine = reverse("engagement:followups") + "?mine=on"
+    if assignee.pk != actor.pk:
+        if len(moved) == 1:
+            followup = moved[0][0]
+            message = _("%(who)s 将回访改派给您：%(customer)s（%(type)s，截止 %(due)s）") % {
+                "who": actor.display_name,
+                "customer": followup.customer.name,
+                "type": followup.get_type_display(),
+                "due": followup.due_on.isoformat(),
+            }
+            notify(user=assignee, message=message, url=reverse("engagement:followup", args=[followup.pk]))
+        else:
+            message = _("%(who)s 将 %(n)d 条回访改派给您。") % {"who": actor.display_name, "n": len(moved)}
+            notify(user=assignee, message=message, url=mine)
+    counts: dict[int, tuple[Any, int]] = {}
+    for _followup, previous in moved:
+        if previous is not None and previous.pk not in (actor.pk, assignee.pk) and previous.is_active:
+            counts[previous.pk] = (previous, counts.get(previous.pk, (previous, 0))[1] + 1)
+    for previous, n in counts.values():
+        message = _("%(who)s 将您的 %(n)d 条回访改派给了 %(to)s。") % {
+            "who": actor.display_name,
+            "n": n,
+            "to": assignee.display_name,
+        }
+        notify(user=previous, message=message, url=reverse("engagement:followups"))
+
+
 ASSIGNABLE_KINDS = ("ticket", "demand")  # complaints have no 指派 step: their receiver is who accepted them
 
 

@@ -222,6 +222,26 @@ def batch_followup_close(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+def batch_followup_reassign(request: HttpRequest) -> HttpResponse:
+    """改派 the selected follow-ups to one person (who may edit them: docs/permissions.md)."""
+    from .forms import ReassignForm
+
+    form = ReassignForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, _("请选择新的回访人。"), status=400)
+    assignee = form.cleaned_data["owner"]
+    try:
+        moved = services.followups_reassign(actor=request.user, ids=_selected(request), assignee=assignee)
+    except PermissionDenied as error:
+        return _refused(request, str(error), status=403)
+    except DomainError as error:
+        return _refused(request, error.message, status=400)
+    messages.success(request, _("已将 %(n)d 条回访改派给 %(who)s。") % {"n": moved, "who": assignee.display_name})
+    return redirect(safe_next(request.POST.get("next"), "/engagement/followups/"))
+
+
+@login_required
+@require_POST
 def batch_case_assign(request: HttpRequest, kind: str) -> HttpResponse:
     """批量指派 on the ticket or demand list, through the case's own assign step."""
     from .forms import AssignOwnerForm
