@@ -205,8 +205,24 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         "due": due,
         "params": params.urlencode(),
         "total": list_total(queryset, page=None if request.GET.get("after") else rows, more=bool(next_after)),
+        **_plan_batch(request, rows),
     }
     return render(request, "engagement/plans.html", context)
+
+
+def _plan_batch(request: HttpRequest, rows: list[Any]) -> dict[str, Any]:
+    """转移负责人 on the contact-plan list (issue 11, ADR 0021): a plan's assignee is its customer's owner,
+    so the batch transfers the customers; a checkbox on the plans whose customer the user may edit (one
+    query), as on the customer list."""
+    from kehu.customers.models import Customer
+    from kehu.workbench.forms import TransferOwnerForm
+    from kehu.workbench.selectors import editable_ids
+
+    editable = editable_ids(request.user, Customer, sorted({p.customer_id for p in rows}))
+    tools: dict[str, Any] = {"selectable": {p.pk for p in rows if p.customer_id in editable}}
+    if tools["selectable"]:
+        tools["transfer_form"] = TransferOwnerForm()
+    return tools
 
 
 def _overview(request: HttpRequest, action: str) -> tuple[OverviewFilterForm, Any]:

@@ -83,6 +83,25 @@ def customers_transfer_owner(*, actor: Any, ids: list[int], owner: Any) -> int:
 
 
 @transaction.atomic
+def plans_transfer_owner(*, actor: Any, ids: list[int], owner: Any) -> int:
+    """转移负责人 from the contact-plan list. A plan's assignee is its customer's owner by design (the
+    policy makes the 客户经理 responsible for contact; engagement.services.plan_refresh sets it on every
+    re-plan), so a plan is not re-assigned on its own: the selected plans' customers get the new owner,
+    through customers_transfer_owner (the customer list's batch: who may edit the archive, all or
+    nothing), and each plan follows (customers publishes customer_owner_changed, engagement re-plans).
+    A selected plan the actor may not see is refused like a customer they may not edit."""
+    from kehu.engagement.models import ContactPlan
+
+    wanted = _ids(ids)
+    customer_ids = list(
+        ContactPlan.objects.restrict(actor, "view").filter(pk__in=wanted).values_list("customer_id", flat=True)
+    )
+    if len(customer_ids) != len(wanted):
+        raise PermissionDenied(_("所选客户中有您无权修改的档案，未做任何修改。"))
+    return customers_transfer_owner(actor=actor, ids=customer_ids, owner=owner)
+
+
+@transaction.atomic
 def followups_close(*, actor: Any, ids: list[int], reason: str) -> int:
     """Close (cancel with a reason) the selected planned follow-ups assigned to the actor. A follow-up
     someone else owes, or one already done, is not the actor's to close: then nothing changes."""

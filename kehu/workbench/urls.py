@@ -15,6 +15,7 @@ urlpatterns = [
     path("workbench/export/<str:kind>.xlsx", views.case_export, name="case_export"),
     path("workbench/batch/customers/owner/", views.batch_customer_owner, name="batch_customer_owner"),
     path("workbench/batch/followups/close/", views.batch_followup_close, name="batch_followup_close"),
+    path("workbench/batch/plans/owner/", views.batch_plan_owner, name="batch_plan_owner"),
     path("workbench/batch/followups/reassign/", views.batch_followup_reassign, name="batch_followup_reassign"),
     path("workbench/batch/<str:kind>/assign/", views.batch_case_assign, name="batch_case_assign"),
     path("workbench/filters/", views.saved_filter_save, name="saved_filter_save"),

@@ -208,6 +208,28 @@ def batch_customer_owner(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+def batch_plan_owner(request: HttpRequest) -> HttpResponse:
+    """转移负责人 for the customers of the plans selected on the contact-plan list; the plans follow."""
+    from .forms import TransferOwnerForm
+
+    form = TransferOwnerForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, _("请选择新的负责人。"), status=400)
+    owner = form.cleaned_data["owner"]
+    try:
+        changed = services.plans_transfer_owner(actor=request.user, ids=_selected(request), owner=owner)
+    except PermissionDenied as error:
+        return _refused(request, str(error), status=403)
+    except DomainError as error:
+        return _refused(request, error.message, status=400)
+    messages.success(
+        request, _("已将 %(n)d 个客户转给 %(who)s，其联络计划随之转交。") % {"n": changed, "who": owner.display_name}
+    )
+    return redirect(safe_next(request.POST.get("next"), "/engagement/plans/"))
+
+
+@login_required
+@require_POST
 def batch_followup_close(request: HttpRequest) -> HttpResponse:
     """Close the selected follow-ups the user owes (cancelled with the reason given)."""
     try:
