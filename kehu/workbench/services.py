@@ -49,6 +49,11 @@ def complaint_plan_approve(*, actor: Any, complaint: Any, version: int | None, n
 BATCH_MAX = 200  # one page of a list is 50 rows; a batch never reaches past a few pages
 
 
+def selection(ids: list[int]) -> list[int]:
+    """The selected row ids of a batch action, each once, 1 to BATCH_MAX of them (DomainError otherwise)."""
+    return _ids(ids)
+
+
 def _ids(ids: list[int]) -> list[int]:
     unique = sorted(set(ids))
     if not unique or len(unique) > BATCH_MAX:

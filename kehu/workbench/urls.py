@@ -13,6 +13,7 @@ urlpatterns = [
     path("workbench/pick/customers/", views.pick_customers, name="pick_customers"),
     path("workbench/shortcuts/", views.shortcuts, name="shortcuts"),
     path("workbench/export/<str:kind>.xlsx", views.case_export, name="case_export"),
+    path("workbench/export/selected/<str:list_name>.xlsx", views.export_selected, name="export_selected"),
     path("workbench/batch/customers/owner/", views.batch_customer_owner, name="batch_customer_owner"),
     path("workbench/batch/followups/close/", views.batch_followup_close, name="batch_followup_close"),
     path("workbench/batch/plans/owner/", views.batch_plan_owner, name="batch_plan_owner"),

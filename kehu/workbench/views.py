@@ -172,6 +172,28 @@ def engagement_export(request: HttpRequest, kind: str) -> FileResponse:
     return export.response(f"{kind}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 
 
+@login_required
+@require_POST
+def export_selected(request: HttpRequest, list_name: str) -> HttpResponse | FileResponse:
+    """导出所选: the rows selected on a list, as its 导出 Excel would write them (a POST: the selection
+    is the form's checkboxes; `query` is the list's own query string)."""
+    from django.http import QueryDict
+    from django.utils import timezone
+
+    from .exports import SELECTED_LISTS, selected_xlsx
+
+    if list_name not in SELECTED_LISTS:
+        raise Http404
+    try:
+        ids = services.selection(_selected(request))
+    except DomainError as error:
+        return _refused(request, error.message, status=400)
+    params = QueryDict(request.POST.get("query", "")[:2000], mutable=True)
+    params.pop("after", None)
+    export = selected_xlsx(user=request.user, list_name=list_name, request=request, params=params, ids=ids)
+    return export.response(f"{list_name}-selected-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+
+
 # --- batch actions on lists ----------------------------------------------------------------------------
 
 
