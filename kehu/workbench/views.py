@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -56,7 +58,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     after = request.GET.get("after", "")
     rows, next_after = selectors.message_page(request.user, unread_only=unread_only, after=parse_id(after))
-    from .delivery import preference_of, wecom_configured
+    from .delivery import dingtalk_configured, preference_of, wecom_configured
 
     context = {
         "rows": rows,
@@ -64,26 +66,42 @@ def message_list(request: HttpRequest) -> HttpResponse:
         "unread_only": unread_only,
         "preference": preference_of(request.user.pk or 0),
         "wecom_configured": wecom_configured(),
+        "dingtalk_configured": dingtalk_configured(),
     }
     return render(request, "workbench/messages.html", context)
+
+
+def _member_id(request: HttpRequest, field: str, current: Any) -> str:
+    """The WeCom / DingTalk id posted, or, when the field is hidden (the app is not configured), the one the
+    user gave earlier: saving the other choices never drops it."""
+    if field in request.POST:
+        return request.POST[field].strip()
+    return str(getattr(current, field, "") or "") if current else ""
 
 
 @login_required
 @require_POST
 def delivery_preference(request: HttpRequest) -> HttpResponse:
-    """How the user's workflow messages reach them: always in the app; also by e-mail and/or as a WeCom
-    application message to their own WeCom member id. Checked whole before anything is saved."""
-    from .delivery import WECOM_USERID, preference_of, set_preference, wecom_configured
+    """How the user's workflow messages reach them: always in the app; also by e-mail, as a WeCom
+    application message to their own WeCom member id and/or as a DingTalk work notification to their own
+    DingTalk user id. Checked whole before anything is saved."""
+    from .delivery import (
+        DINGTALK_USERID,
+        WECOM_USERID,
+        dingtalk_configured,
+        preference_of,
+        set_preference,
+        wecom_configured,
+    )
 
     if request.POST.get("delivery") != "1":  # the form's marker: a post from elsewhere changes nothing
         return _refused(request, _("请选择消息送达方式。"), status=400)
     email = request.POST.get("email") == "on"
     wecom = request.POST.get("wecom") == "on"
-    if "wecom_userid" in request.POST:
-        wecom_userid = request.POST["wecom_userid"].strip()
-    else:  # the field is hidden while WeCom is not configured: keep the id the user gave earlier
-        current = preference_of(request.user.pk or 0)
-        wecom_userid = current.wecom_userid if current else ""
+    dingtalk = request.POST.get("dingtalk") == "on"
+    current = preference_of(request.user.pk or 0)
+    wecom_userid = _member_id(request, "wecom_userid", current)
+    dingtalk_userid = _member_id(request, "dingtalk_userid", current)
     if email and not getattr(request.user, "email", ""):
         return _refused(request, _("您的账号没有邮箱地址，请联系管理员添加后再选择邮件。"), status=400)
     if wecom and not wecom_configured():
@@ -92,7 +110,20 @@ def delivery_preference(request: HttpRequest) -> HttpResponse:
         return _refused(request, _("企业微信账号只能包含字母、数字和 _ - . @，最多 64 个字符。"), status=400)
     if wecom and not wecom_userid:
         return _refused(request, _("请填写您的企业微信账号（成员 UserID）。"), status=400)
-    set_preference(actor=request.user, email=email, wecom=wecom, wecom_userid=wecom_userid)
+    if dingtalk and not dingtalk_configured():
+        return _refused(request, _("未配置钉钉应用，暂不能以钉钉接收消息。"), status=400)
+    if dingtalk_userid and not DINGTALK_USERID.match(dingtalk_userid):
+        return _refused(request, _("钉钉账号只能包含字母、数字和 _ - . @，最多 64 个字符。"), status=400)
+    if dingtalk and not dingtalk_userid:
+        return _refused(request, _("请填写您的钉钉账号（用户 userid）。"), status=400)
+    set_preference(
+        actor=request.user,
+        email=email,
+        wecom=wecom,
+        wecom_userid=wecom_userid,
+        dingtalk=dingtalk,
+        dingtalk_userid=dingtalk_userid,
+    )
     messages.success(request, _("已保存消息送达方式。"))
     return redirect("workbench:messages")
 
