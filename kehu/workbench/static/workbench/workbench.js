@@ -131,7 +131,7 @@
     });
   });
 
-  function init() {  function init() {
+  function init() {
     document.querySelectorAll("[data-customer-picker]").forEach(picker);
     if (/[?&]focus=q\b/.test(window.location.search)) {
       var q = document.querySelector("input[type=search], input[name=q]");
