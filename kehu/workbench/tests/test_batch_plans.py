@@ -35,12 +35,19 @@ def _state() -> dict[str, tuple[str, str]]:
 
 
 def test_the_selected_plans_customers_get_the_new_owner_and_the_plans_follow(
-    client: Any, users: Any, make_customer: Any, django_capture_on_commit_callbacks: Any
+    client: Any,
+    users: Any,
+    make_customer: Any,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_max_num_queries: Any,
 ) -> None:
     first, second, _third = _plans(make_customer, 3)
     assert first.assignee == users["sales"]
     client.force_login(users["admin"])  # the system administrator edits every archive; their team is everyone
-    page = client.get(reverse("engagement:plans"), TEAM).content.decode()
+    client.get(reverse("engagement:plans"), TEAM)  # warm the session
+    # access rules, page, saved filters, the customers one may edit (one query), the users of the owner select
+    with django_assert_max_num_queries(5):
+        page = client.get(reverse("engagement:plans"), TEAM).content.decode()
     assert page.count('data-testid="select-row"') == 3 and 'data-testid="batch-transfer"' in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
