@@ -444,6 +444,13 @@ KEHU_MESSAGING = {
         "SECRET": env("KEHU_WECOM_SECRET"),
         "AGENT_ID": envint("KEHU_WECOM_AGENT_ID", 0),
     },
+    # 钉钉工作通知 to a person (workflow messages for those who ask): an internal app of the company's tenant
+    "DINGTALK_APP": {
+        "API_BASE": env("KEHU_DINGTALK_API_BASE", "https://oapi.dingtalk.com"),
+        "APP_KEY": env("KEHU_DINGTALK_APP_KEY"),
+        "APP_SECRET": env("KEHU_DINGTALK_APP_SECRET"),
+        "AGENT_ID": envint("KEHU_DINGTALK_AGENT_ID", 0),
+    },
 }
 
 # --- loyalty (kehu.loyalty) ------------------------------------------------------------------------

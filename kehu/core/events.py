@@ -20,6 +20,9 @@ Known events and their payload keys:
   that must also see imported customers subscribe to it too
 - transaction_created: transaction_id, customer_id, actor_id
 - customer_regraded: customer_id, old_grade, new_grade, old_priority, new_priority, actor_id
+- customer_owner_changed: customer_id, old_owner_id, new_owner_id, actor_id (customers.services.customer_update,
+  so the edit page, the API and the lists' 转移负责人 alike; engagement re-plans, so the contact plan's
+  assignee is the new owner)
 - complaint_handled: complaint_id, customer_id, actor_id, handler_id
 - problem_closed: ticket_id, customer_id, actor_id, handler_id
 - demand_done: demand_id, customer_id, actor_id

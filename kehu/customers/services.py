@@ -202,6 +202,7 @@ def customer_update(
     """Change archive fields; `version` is the one the user's form was loaded with (stale -> ConflictError)."""
     require_right(actor, "edit", customer)
     changed = [name for name, value in fields.items() if getattr(customer, name) != value]
+    old_owner_id = customer.owner_id
     for name, value in fields.items():
         setattr(customer, name, value)
     _normalise_customer(customer)
@@ -221,6 +222,15 @@ def customer_update(
     ]
     summary = ", ".join(labels) or _("无字段变化")
     _record_update(actor=actor, customer=customer, learned_at=learned_at, source=source, summary=summary)
+    if customer.owner_id != old_owner_id:
+        # the customer's 客户经理 is who contacts it (回访制度细则 二.1): engagement moves its contact plan
+        events.publish(
+            "customer_owner_changed",
+            customer_id=customer.pk,
+            old_owner_id=old_owner_id,
+            new_owner_id=customer.owner_id,
+            actor_id=actor.pk,
+        )
     return customer
 
 

@@ -72,6 +72,14 @@ def on_customer_regraded(*, customer_id: int, **_payload: Any) -> None:
     plan_refresh(customer_id=customer_id)
 
 
+def on_customer_owner_changed(*, customer_id: int, **_payload: Any) -> None:
+    """A new 客户经理: the contact plan is theirs (plan_refresh sets the assignee to the owner, and keeps
+    the plan's dates, which follow the grade and the last contacts, not the person)."""
+    from .services import plan_refresh
+
+    plan_refresh(customer_id=customer_id)
+
+
 def on_customer_created(*, customer_id: int, **_payload: Any) -> None:
     """A new archive is due for its first contact under its grade's policy at once, not after the nightly run."""
     from .services import plan_refresh
@@ -242,6 +250,7 @@ def connect() -> None:
 
     events.subscribe("transaction_created", on_transaction_created)
     events.subscribe("customer_regraded", on_customer_regraded)
+    events.subscribe("customer_owner_changed", on_customer_owner_changed)
     events.subscribe("customer_created", on_customer_created)
     events.subscribe("customers_imported", on_customers_imported)
     events.subscribe("complaint_handled", on_complaint_handled)

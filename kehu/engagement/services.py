@@ -721,6 +721,23 @@ def followup_cancel(*, actor: Any, followup: FollowUp, reason: str) -> FollowUp:
     return followup
 
 
+@transaction.atomic
+def followup_reassign(*, actor: Any, followup: FollowUp, assignee: Any) -> bool:
+    """改派: give a planned visit to another person. The caller read `followup` through
+    `FollowUp.objects.restrict(actor, "edit")` (workbench.services.followups_reassign does, for a whole
+    selection at once, and locks the rows). A visit already done or cancelled is not moved; False when
+    it already was the assignee's."""
+    if followup.status != FollowUpStatus.PLANNED:
+        raise InvalidTransition(_("该回访已完成或已取消，不能改派。"))
+    if assignee is None or not assignee.is_active:
+        raise DomainError(_("请选择新的回访人。"))
+    if followup.assignee_id == assignee.pk:
+        return False
+    followup.assignee = assignee
+    save_versioned(followup, expected_version=None, fields=["assignee"])
+    return True
+
+
 def followups_plan_periodic(*, today: dt.date | None = None) -> int:
     """The visit clocks of SPEC M4, run nightly; returns how many visits they planned.
 

@@ -23,6 +23,7 @@ from kehu.core.exceptions import DomainError, InvalidTransition
 from kehu.core.inputs import parse_id, safe_next
 from kehu.customers.selectors import contacts_for
 from kehu.workbench.lists import keyset_page, list_total
+from kehu.workbench.selectors import saved_filters
 
 from . import selectors, services
 from .choices import BoardState, FollowUpStatus
@@ -173,6 +174,11 @@ def _sorted_page(request: HttpRequest, list_name: str, queryset: Any) -> tuple[s
     return sort, rows, next_after
 
 
+def _saved(request: HttpRequest, list_name: str) -> dict[str, Any]:
+    """The user's own saved filters on the list (workbench/partials/saved_filters.html): one query."""
+    return {"saved_list": list_name, "saved_filters": saved_filters(request.user, list_name)}
+
+
 def _sort_context(request: HttpRequest, sort: str) -> dict[str, Any]:
     """For the column headers (workbench/partials/sort_link.html): the sort and the query without it."""
     unsorted = request.GET.copy()
@@ -192,14 +198,31 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     params.pop("after", None)
     context = {
         **_sort_context(request, sort),
+        **_saved(request, "plans"),
         "plans": rows,
         "next_after": next_after,
         "scope": scope,
         "due": due,
         "params": params.urlencode(),
         "total": list_total(queryset, page=None if request.GET.get("after") else rows, more=bool(next_after)),
+        **_plan_batch(request, rows),
     }
     return render(request, "engagement/plans.html", context)
+
+
+def _plan_batch(request: HttpRequest, rows: list[Any]) -> dict[str, Any]:
+    """转移负责人 on the contact-plan list (issue 11, ADR 0021): a plan's assignee is its customer's owner,
+    so the batch transfers the customers; a checkbox on the plans whose customer the user may edit (one
+    query), as on the customer list."""
+    from kehu.customers.models import Customer
+    from kehu.workbench.forms import TransferOwnerForm
+    from kehu.workbench.selectors import editable_ids
+
+    editable = editable_ids(request.user, Customer, sorted({p.customer_id for p in rows}))
+    tools: dict[str, Any] = {"selectable": {p.pk for p in rows if p.customer_id in editable}}
+    if tools["selectable"]:
+        tools["transfer_form"] = TransferOwnerForm()
+    return tools
 
 
 def _overview(request: HttpRequest, action: str) -> tuple[OverviewFilterForm, Any]:
@@ -257,6 +280,7 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
         "engagement/interactions.html",
         {
             **_sort_context(request, sort),
+            **_saved(request, "interactions"),
             "rows": rows,
             "next_after": next_after,
             "q": q,
@@ -331,17 +355,36 @@ def followup_list(request: HttpRequest) -> HttpResponse:
     params.pop("after", None)
     context = {
         **_sort_context(request, sort),
+        **_saved(request, "followups"),
         "form": form,
         "rows": rows,
         "next_after": next_after,
         "params": params.urlencode(),
         "today": timezone.localdate(),
         "total": list_total(queryset, page=None if request.GET.get("after") else rows, more=bool(next_after)),
-        # Batch close (issue 11): only one's own planned follow-ups can be closed, so the checkboxes
-        # are shown on those rows only (workbench.services.followups_close checks it again).
-        "closable": {f.pk for f in rows if f.assignee_id == request.user.pk and f.status == FollowUpStatus.PLANNED},
+        **_followup_batch(request, rows),
     }
     return render(request, "engagement/followups.html", context)
+
+
+def _followup_batch(request: HttpRequest, rows: list[Any]) -> dict[str, Any]:
+    """Batch actions on the follow-up list (issue 11). A checkbox on each planned follow-up the user may
+    edit (one query: `restrict(user, "edit")`), which is what 改派 moves; closing is for one's own planned
+    follow-ups only. The services check both again."""
+    from kehu.workbench.forms import ReassignForm
+    from kehu.workbench.selectors import editable_ids
+
+    from .models import FollowUp
+
+    planned = [f for f in rows if f.status == FollowUpStatus.PLANNED]
+    selectable = editable_ids(request.user, FollowUp, [f.pk for f in planned])
+    tools: dict[str, Any] = {
+        "selectable": selectable,
+        "closable": {f.pk for f in planned if f.assignee_id == request.user.pk and f.pk in selectable},
+    }
+    if selectable:
+        tools["reassign_form"] = ReassignForm()
+    return tools
 
 
 @login_required

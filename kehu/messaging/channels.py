@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import smtplib
 import time
@@ -79,6 +80,9 @@ def _open(request: urllib.request.Request) -> dict[str, Any]:
         raise SendError(_("接口返回 HTTP %(code)s") % {"code": exc.code}, permanent=permanent) from exc
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         raise SendError(_("无法连接接口：%(error)s") % {"error": exc}) from exc
+    except http.client.HTTPException as exc:
+        # a malformed answer or address: its text may quote the request's URL (and a secret in its query)
+        raise SendError(_("接口应答无效：%(error)s") % {"error": type(exc).__name__}) from exc
     try:
         answer = json.loads(raw.decode("utf-8") or "{}")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -229,6 +233,44 @@ class WeComAppChannel:
         return str(answer.get("msgid", ""))
 
 
+# --- DingTalk work notifications ------------------------------------------------------------------
+
+# errcode -1 is DingTalk's "系统繁忙" (busy): it may pass later; any other refusal will not.
+DINGTALK_PASSING = (-1, "-1")
+
+
+class DingTalkAppChannel:
+    """钉钉工作通知 to one person: an access token from the app's key and secret (gettoken), then a corp
+    conversation message (topapi/message/corpconversation/asyncsend_v2) with the app's agent_id and the
+    person's userid in userid_list. The secret travels only to the configured API and is never part of
+    a SendError (what the caller logs)."""
+
+    def send(self, message: Outgoing) -> str:
+        conf = messaging_conf("DINGTALK_APP", {}) or {}
+        base = str(conf.get("API_BASE", "")).rstrip("/")
+        if not base or not conf.get("APP_KEY") or not conf.get("AGENT_ID"):
+            raise SendError(_("未配置钉钉应用。"), permanent=True)
+        query = urllib.parse.urlencode({"appkey": conf["APP_KEY"], "appsecret": conf.get("APP_SECRET", "")})
+        token = get_json(f"{base}/gettoken?{query}")
+        if token.get("errcode", 0) not in (0, "0") or not token.get("access_token"):
+            raise SendError(_("钉钉获取令牌失败：%(message)s") % {"message": str(token.get("errmsg", ""))[:200]})
+        text = f"{message.subject}\n{message.body}".strip() if message.subject else message.body
+        payload = {
+            "agent_id": conf["AGENT_ID"],
+            "userid_list": message.to,
+            "msg": {"msgtype": "text", "text": {"content": text}},
+        }
+        url = f"{base}/topapi/message/corpconversation/asyncsend_v2"
+        answer = post_json(f"{url}?{urllib.parse.urlencode({'access_token': token['access_token']})}", payload)
+        code = answer.get("errcode", 0)
+        if code not in (0, "0"):
+            raise SendError(
+                _("钉钉工作通知发送失败：%(code)s %(message)s") % {"code": code, "message": answer.get("errmsg", "")},
+                permanent=code not in DINGTALK_PASSING,
+            )
+        return str(answer.get("task_id", ""))
+
+
 # --- in the app -----------------------------------------------------------------------------------
 
 
@@ -266,6 +308,7 @@ def channel_for(name: str) -> Channel:
         "wecom_robot": RobotChannel("wecom"),
         "dingtalk_robot": RobotChannel("dingtalk"),
         "wecom_app": WeComAppChannel(),
+        "dingtalk_app": DingTalkAppChannel(),
         "in_app": InAppChannel(),
         "letter": LetterChannel(),
     }

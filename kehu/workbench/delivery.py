@@ -1,9 +1,10 @@
-"""Workflow messages by e-mail and WeCom for the users who asked for it (issue 11).
+"""Workflow messages by e-mail, WeCom and DingTalk for the users who asked for it (issue 11).
 
 Every message is in the app (access.Notification, the bell). A user whose preference says "also by
 e-mail" gets each one at their own address, "also WeCom" as a WeCom application message (企业微信应用消息)
-to their own member id; both are sent by one task after the transaction commits, through the messaging
-app's channels (kehu.messaging.channels: the one mail path and the one WeCom path of Kehu)."""
+to their own member id, "also DingTalk" as a DingTalk work notification (钉钉工作通知) to their own user id;
+all are sent by one task after the transaction commits, through the messaging app's channels
+(kehu.messaging.channels: the one mail path, the one WeCom path and the one DingTalk path of Kehu)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 
 # A WeCom member id (userid): letters, digits and _ - . @, up to 64 characters (WeCom's own rule).
 WECOM_USERID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+# A DingTalk user id (userid): set by the tenant's admin or generated (digits); the same characters, at most 64.
+DINGTALK_USERID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 
 def preference_of(user_id: int) -> Any:
@@ -31,13 +34,20 @@ def preference_of(user_id: int) -> Any:
 def wants_more_than_app(user_id: int) -> bool:
     from .models import DeliveryPreference
 
-    return DeliveryPreference.objects.filter(Q(email=True) | Q(wecom=True), user_id=user_id).exists()
+    return DeliveryPreference.objects.filter(Q(email=True) | Q(wecom=True) | Q(dingtalk=True), user_id=user_id).exists()
 
 
 def wecom_configured() -> bool:
     from kehu.messaging.channels import messaging_conf
 
     return bool((messaging_conf("WECOM_APP", {}) or {}).get("CORP_ID"))
+
+
+def dingtalk_configured() -> bool:
+    from kehu.messaging.channels import messaging_conf
+
+    conf = messaging_conf("DINGTALK_APP", {}) or {}
+    return bool(conf.get("APP_KEY") and conf.get("AGENT_ID"))
 
 
 def on_notified(sender: Any, notification: Any, **kwargs: Any) -> None:
@@ -49,11 +59,26 @@ def on_notified(sender: Any, notification: Any, **kwargs: Any) -> None:
         transaction.on_commit(partial(mail_notification.enqueue, notification.pk))
 
 
-def set_preference(*, actor: Any, email: bool, wecom: bool = False, wecom_userid: str = "") -> Any:
+def set_preference(
+    *,
+    actor: Any,
+    email: bool,
+    wecom: bool = False,
+    wecom_userid: str = "",
+    dingtalk: bool = False,
+    dingtalk_userid: str = "",
+) -> Any:
     from .models import DeliveryPreference
 
     preference, _created = DeliveryPreference.objects.update_or_create(
-        user=actor, defaults={"email": email, "wecom": wecom, "wecom_userid": wecom_userid}
+        user=actor,
+        defaults={
+            "email": email,
+            "wecom": wecom,
+            "wecom_userid": wecom_userid,
+            "dingtalk": dingtalk,
+            "dingtalk_userid": dingtalk_userid,
+        },
     )
     return preference
 
@@ -61,6 +86,8 @@ def set_preference(*, actor: Any, email: bool, wecom: bool = False, wecom_userid
 def _footnote(channel: str) -> str:
     if channel == "email":
         return _("您在 Kehu 消息中心选择了同时以邮件接收工作消息。")
+    if channel == "dingtalk_app":
+        return _("您在 Kehu 消息中心选择了同时以钉钉接收工作消息。")
     return _("您在 Kehu 消息中心选择了同时以企业微信接收工作消息。")
 
 
@@ -71,6 +98,8 @@ def _targets(note: Any, preference: Any) -> list[tuple[str, str]]:
         targets.append(("email", note.user.email))
     if preference.wecom and preference.wecom_userid:
         targets.append(("wecom_app", preference.wecom_userid))
+    if preference.dingtalk and preference.dingtalk_userid:
+        targets.append(("dingtalk_app", preference.dingtalk_userid))
     return targets
 
 

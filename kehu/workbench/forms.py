@@ -28,3 +28,19 @@ class AssignOwnerForm(TransferOwnerForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].label = _("负责人")
+
+
+class ReassignForm(TransferOwnerForm):
+    """改派 on the follow-up list: the grouped user select, labelled for a visit. Its batch form has more
+    than one action (close with a reason, re-assign, export): the select is required only when 改派 is
+    clicked (workbench.js, data-wb-for), the service refuses a missing one anyway."""
+
+    use_required_attribute = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["owner"]
+        field.label = _("新回访人")
+        field.widget.attrs.pop("required", None)
+        field.widget.attrs["data-wb-for"] = "reassign"
+        field.widget.attrs["data-testid"] = "reassign-owner"

@@ -29,11 +29,13 @@ class SavedFilter(TimeStampedModel):
 
 
 class DeliveryPreference(models.Model):
-    """How a user receives workflow messages (issue 11): always in the app (the bell); also by e-mail
-    and/or as a WeCom application message if they ask. No row: in the app only.
+    """How a user receives workflow messages (issue 11): always in the app (the bell); also by e-mail,
+    as a WeCom application message and/or as a DingTalk work notification if they ask. No row: in the
+    app only.
 
-    The WeCom member id (企业微信 userid, the `touser` of an application message) lives here, not on
-    accounts.User: only the people who ask for WeCom delivery need one, and no other part of Kehu uses it."""
+    The WeCom member id (企业微信 userid, the `touser` of an application message) and the DingTalk user id
+    (钉钉 userid, the `userid_list` of a work notification) live here, not on accounts.User: only the people
+    who ask for that delivery need one, and no other part of Kehu uses them."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="delivery_preference"
@@ -41,6 +43,8 @@ class DeliveryPreference(models.Model):
     email = models.BooleanField(_("同时发送邮件"), default=False)
     wecom = models.BooleanField(_("同时发送企业微信应用消息"), default=False)
     wecom_userid = models.CharField(_("企业微信账号"), max_length=64, blank=True)
+    dingtalk = models.BooleanField(_("同时发送钉钉工作通知"), default=False)
+    dingtalk_userid = models.CharField(_("钉钉账号"), max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -49,6 +49,11 @@ def complaint_plan_approve(*, actor: Any, complaint: Any, version: int | None, n
 BATCH_MAX = 200  # one page of a list is 50 rows; a batch never reaches past a few pages
 
 
+def selection(ids: list[int]) -> list[int]:
+    """The selected row ids of a batch action, each once, 1 to BATCH_MAX of them (DomainError otherwise)."""
+    return _ids(ids)
+
+
 def _ids(ids: list[int]) -> list[int]:
     unique = sorted(set(ids))
     if not unique or len(unique) > BATCH_MAX:
@@ -83,6 +88,25 @@ def customers_transfer_owner(*, actor: Any, ids: list[int], owner: Any) -> int:
 
 
 @transaction.atomic
+def plans_transfer_owner(*, actor: Any, ids: list[int], owner: Any) -> int:
+    """转移负责人 from the contact-plan list. A plan's assignee is its customer's owner by design (the
+    policy makes the 客户经理 responsible for contact; engagement.services.plan_refresh sets it on every
+    re-plan), so a plan is not re-assigned on its own: the selected plans' customers get the new owner,
+    through customers_transfer_owner (the customer list's batch: who may edit the archive, all or
+    nothing), and each plan follows (customers publishes customer_owner_changed, engagement re-plans).
+    A selected plan the actor may not see is refused like a customer they may not edit."""
+    from kehu.engagement.models import ContactPlan
+
+    wanted = _ids(ids)
+    customer_ids = list(
+        ContactPlan.objects.restrict(actor, "view").filter(pk__in=wanted).values_list("customer_id", flat=True)
+    )
+    if len(customer_ids) != len(wanted):
+        raise PermissionDenied(_("所选客户中有您无权修改的档案，未做任何修改。"))
+    return customers_transfer_owner(actor=actor, ids=customer_ids, owner=owner)
+
+
+@transaction.atomic
 def followups_close(*, actor: Any, ids: list[int], reason: str) -> int:
     """Close (cancel with a reason) the selected planned follow-ups assigned to the actor. A follow-up
     someone else owes, or one already done, is not the actor's to close: then nothing changes."""
@@ -105,6 +129,77 @@ def followups_close(*, actor: Any, ids: list[int], reason: str) -> int:
     for followup in rows:
         engagement.followup_cancel(actor=actor, followup=followup, reason=reason.strip()[:300])
     return len(rows)
+
+
+@transaction.atomic
+def followups_reassign(*, actor: Any, ids: list[int], assignee: Any) -> int:
+    """改派 the selected planned follow-ups to one person. Only follow-ups the actor may edit
+    (`restrict(actor, "edit")`: who may view the customer, and the visit's own assignee; docs/permissions.md)
+    can be moved; if any selected one is not among them, nothing changes (PermissionDenied), and if one is
+    done or cancelled, nothing changes either (the refusal names its customer). The new assignee is told in
+    the app (one message for the batch), and so is each previous assignee who is not the actor."""
+    from kehu.engagement import services as engagement
+    from kehu.engagement.models import FollowUp
+
+    wanted = _ids(ids)
+    if assignee is None or not assignee.is_active:
+        raise DomainError(_("请选择新的回访人。"))
+    rows = list(
+        FollowUp.objects.restrict(actor, "edit")
+        .filter(pk__in=wanted)
+        .select_related("customer", "assignee")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    if [f.pk for f in rows] != wanted:
+        raise PermissionDenied(_("所选回访中有您无权改派的，未做任何修改。"))
+    moved: list[tuple[Any, Any]] = []
+    for followup in rows:
+        previous = followup.assignee
+        try:
+            changed = engagement.followup_reassign(actor=actor, followup=followup, assignee=assignee)
+        except DomainError as error:  # the whole batch rolls back: say which row stopped it
+            raise DomainError(f"{followup.customer.name}：{error.message}") from error
+        if changed:
+            moved.append((followup, previous))
+    _tell_reassigned(actor, assignee, moved)
+    return len(moved)
+
+
+def _tell_reassigned(actor: Any, assignee: Any, moved: list[tuple[Any, Any]]) -> None:
+    """One message to the new assignee (the visit itself, or their list when several), one to each
+    previous assignee; nobody is told about their own act."""
+    from django.urls import reverse
+
+    from kehu.access.services.requests import notify
+
+    if not moved:
+        return
+    mine = reverse("engagement:followups") + "?mine=on"
+    if assignee.pk != actor.pk:
+        if len(moved) == 1:
+            followup = moved[0][0]
+            message = _("%(who)s 将回访改派给您：%(customer)s（%(type)s，截止 %(due)s）") % {
+                "who": actor.display_name,
+                "customer": followup.customer.name,
+                "type": followup.get_type_display(),
+                "due": followup.due_on.isoformat(),
+            }
+            notify(user=assignee, message=message, url=reverse("engagement:followup", args=[followup.pk]))
+        else:
+            message = _("%(who)s 将 %(n)d 条回访改派给您。") % {"who": actor.display_name, "n": len(moved)}
+            notify(user=assignee, message=message, url=mine)
+    counts: dict[int, tuple[Any, int]] = {}
+    for _followup, previous in moved:
+        if previous is not None and previous.pk not in (actor.pk, assignee.pk) and previous.is_active:
+            counts[previous.pk] = (previous, counts.get(previous.pk, (previous, 0))[1] + 1)
+    for previous, n in counts.values():
+        message = _("%(who)s 将您的 %(n)d 条回访改派给了 %(to)s。") % {
+            "who": actor.display_name,
+            "n": n,
+            "to": assignee.display_name,
+        }
+        notify(user=previous, message=message, url=reverse("engagement:followups"))
 
 
 ASSIGNABLE_KINDS = ("ticket", "demand")  # complaints have no 指派 step: their receiver is who accepted them
@@ -157,6 +252,10 @@ SAVED_FILTER_LISTS = {
         ("q", "queue", "state", "owner", "department", "urgency", "customer", "sort"),
     ),
     "demands": ("servicedesk:demand_list", ("q", "queue", "state", "owner", "department", "type", "customer", "sort")),
+    # the engagement lists: the keys their *_from_params read (engagement.selectors), and the sort
+    "followups": ("engagement:followups", ("status", "type", "mine", "overdue", "sort")),
+    "plans": ("engagement:plans", ("scope", "due", "sort")),
+    "interactions": ("engagement:interactions", ("q", "channel", "sort")),
 }
 SAVED_FILTERS_MAX = 30
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -56,7 +58,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     after = request.GET.get("after", "")
     rows, next_after = selectors.message_page(request.user, unread_only=unread_only, after=parse_id(after))
-    from .delivery import preference_of, wecom_configured
+    from .delivery import dingtalk_configured, preference_of, wecom_configured
 
     context = {
         "rows": rows,
@@ -64,26 +66,42 @@ def message_list(request: HttpRequest) -> HttpResponse:
         "unread_only": unread_only,
         "preference": preference_of(request.user.pk or 0),
         "wecom_configured": wecom_configured(),
+        "dingtalk_configured": dingtalk_configured(),
     }
     return render(request, "workbench/messages.html", context)
+
+
+def _member_id(request: HttpRequest, field: str, current: Any) -> str:
+    """The WeCom / DingTalk id posted, or, when the field is hidden (the app is not configured), the one the
+    user gave earlier: saving the other choices never drops it."""
+    if field in request.POST:
+        return request.POST[field].strip()
+    return str(getattr(current, field, "") or "") if current else ""
 
 
 @login_required
 @require_POST
 def delivery_preference(request: HttpRequest) -> HttpResponse:
-    """How the user's workflow messages reach them: always in the app; also by e-mail and/or as a WeCom
-    application message to their own WeCom member id. Checked whole before anything is saved."""
-    from .delivery import WECOM_USERID, preference_of, set_preference, wecom_configured
+    """How the user's workflow messages reach them: always in the app; also by e-mail, as a WeCom
+    application message to their own WeCom member id and/or as a DingTalk work notification to their own
+    DingTalk user id. Checked whole before anything is saved."""
+    from .delivery import (
+        DINGTALK_USERID,
+        WECOM_USERID,
+        dingtalk_configured,
+        preference_of,
+        set_preference,
+        wecom_configured,
+    )
 
     if request.POST.get("delivery") != "1":  # the form's marker: a post from elsewhere changes nothing
         return _refused(request, _("请选择消息送达方式。"), status=400)
     email = request.POST.get("email") == "on"
     wecom = request.POST.get("wecom") == "on"
-    if "wecom_userid" in request.POST:
-        wecom_userid = request.POST["wecom_userid"].strip()
-    else:  # the field is hidden while WeCom is not configured: keep the id the user gave earlier
-        current = preference_of(request.user.pk or 0)
-        wecom_userid = current.wecom_userid if current else ""
+    dingtalk = request.POST.get("dingtalk") == "on"
+    current = preference_of(request.user.pk or 0)
+    wecom_userid = _member_id(request, "wecom_userid", current)
+    dingtalk_userid = _member_id(request, "dingtalk_userid", current)
     if email and not getattr(request.user, "email", ""):
         return _refused(request, _("您的账号没有邮箱地址，请联系管理员添加后再选择邮件。"), status=400)
     if wecom and not wecom_configured():
@@ -92,7 +110,20 @@ def delivery_preference(request: HttpRequest) -> HttpResponse:
         return _refused(request, _("企业微信账号只能包含字母、数字和 _ - . @，最多 64 个字符。"), status=400)
     if wecom and not wecom_userid:
         return _refused(request, _("请填写您的企业微信账号（成员 UserID）。"), status=400)
-    set_preference(actor=request.user, email=email, wecom=wecom, wecom_userid=wecom_userid)
+    if dingtalk and not dingtalk_configured():
+        return _refused(request, _("未配置钉钉应用，暂不能以钉钉接收消息。"), status=400)
+    if dingtalk_userid and not DINGTALK_USERID.match(dingtalk_userid):
+        return _refused(request, _("钉钉账号只能包含字母、数字和 _ - . @，最多 64 个字符。"), status=400)
+    if dingtalk and not dingtalk_userid:
+        return _refused(request, _("请填写您的钉钉账号（用户 userid）。"), status=400)
+    set_preference(
+        actor=request.user,
+        email=email,
+        wecom=wecom,
+        wecom_userid=wecom_userid,
+        dingtalk=dingtalk,
+        dingtalk_userid=dingtalk_userid,
+    )
     messages.success(request, _("已保存消息送达方式。"))
     return redirect("workbench:messages")
 
@@ -172,6 +203,28 @@ def engagement_export(request: HttpRequest, kind: str) -> FileResponse:
     return export.response(f"{kind}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 
 
+@login_required
+@require_POST
+def export_selected(request: HttpRequest, list_name: str) -> HttpResponse | FileResponse:
+    """导出所选: the rows selected on a list, as its 导出 Excel would write them (a POST: the selection
+    is the form's checkboxes; `query` is the list's own query string)."""
+    from django.http import QueryDict
+    from django.utils import timezone
+
+    from .exports import SELECTED_LISTS, selected_xlsx
+
+    if list_name not in SELECTED_LISTS:
+        raise Http404
+    try:
+        ids = services.selection(_selected(request))
+    except DomainError as error:
+        return _refused(request, error.message, status=400)
+    params = QueryDict(request.POST.get("query", "")[:2000], mutable=True)
+    params.pop("after", None)
+    export = selected_xlsx(user=request.user, list_name=list_name, request=request, params=params, ids=ids)
+    return export.response(f"{list_name}-selected-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+
+
 # --- batch actions on lists ----------------------------------------------------------------------------
 
 
@@ -208,6 +261,28 @@ def batch_customer_owner(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+def batch_plan_owner(request: HttpRequest) -> HttpResponse:
+    """转移负责人 for the customers of the plans selected on the contact-plan list; the plans follow."""
+    from .forms import TransferOwnerForm
+
+    form = TransferOwnerForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, _("请选择新的负责人。"), status=400)
+    owner = form.cleaned_data["owner"]
+    try:
+        changed = services.plans_transfer_owner(actor=request.user, ids=_selected(request), owner=owner)
+    except PermissionDenied as error:
+        return _refused(request, str(error), status=403)
+    except DomainError as error:
+        return _refused(request, error.message, status=400)
+    messages.success(
+        request, _("已将 %(n)d 个客户转给 %(who)s，其联络计划随之转交。") % {"n": changed, "who": owner.display_name}
+    )
+    return redirect(safe_next(request.POST.get("next"), "/engagement/plans/"))
+
+
+@login_required
+@require_POST
 def batch_followup_close(request: HttpRequest) -> HttpResponse:
     """Close the selected follow-ups the user owes (cancelled with the reason given)."""
     try:
@@ -217,6 +292,26 @@ def batch_followup_close(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         return _refused(request, error.message, status=400)
     messages.success(request, _("已关闭 %(n)d 条回访。") % {"n": closed})
+    return redirect(safe_next(request.POST.get("next"), "/engagement/followups/"))
+
+
+@login_required
+@require_POST
+def batch_followup_reassign(request: HttpRequest) -> HttpResponse:
+    """改派 the selected follow-ups to one person (who may edit them: docs/permissions.md)."""
+    from .forms import ReassignForm
+
+    form = ReassignForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, _("请选择新的回访人。"), status=400)
+    assignee = form.cleaned_data["owner"]
+    try:
+        moved = services.followups_reassign(actor=request.user, ids=_selected(request), assignee=assignee)
+    except PermissionDenied as error:
+        return _refused(request, str(error), status=403)
+    except DomainError as error:
+        return _refused(request, error.message, status=400)
+    messages.success(request, _("已将 %(n)d 条回访改派给 %(who)s。") % {"n": moved, "who": assignee.display_name})
     return redirect(safe_next(request.POST.get("next"), "/engagement/followups/"))
 
 

@@ -118,6 +118,19 @@
     if (e.target.closest("[data-wb-help-close]") || e.target.id === "wb-help") { help(false); }
   });
 
+  // --- batch forms with more than one action ------------------------------------------------------
+  // A list's batch form may hold several actions (改派 with a person, 关闭 with a reason, 导出所选):
+  // each button names its action (data-wb-action) and only the fields of that action (data-wb-for)
+  // are required when it is clicked, so the browser asks for what that action needs and nothing else.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("button[data-wb-action]");
+    if (!button || !button.form) { return; }
+    var action = button.getAttribute("data-wb-action");
+    button.form.querySelectorAll("[data-wb-for]").forEach(function (field) {
+      field.required = field.getAttribute("data-wb-for") === action;
+    });
+  });
+
   function init() {
     document.querySelectorAll("[data-customer-picker]").forEach(picker);
     if (/[?&]focus=q\b/.test(window.location.search)) {
