@@ -91,6 +91,9 @@ class ChurnRun(models.Model):
     as_of = models.DateField(_("计算日期"))
     processed = models.PositiveIntegerField(_("已计算客户数"), default=0)
     at_risk = models.PositiveIntegerField(_("有流失风险的客户数"), default=0)
+    # scores >= churn.HIGH_RISK: the "where to focus" card of a viewer who sees every customer reads
+    # this instead of counting the risk table (null: a run from before the field, count instead)
+    high_risk = models.PositiveIntegerField(_("流失风险高的客户数"), null=True, blank=True)
     weights = models.JSONField(_("权重"), default=dict)
     message = models.TextField(blank=True)
     # "rules" or "model": which scorer this run used, and the back-test that chose the model.

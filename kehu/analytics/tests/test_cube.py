@@ -299,6 +299,19 @@ def test_the_api_and_the_loyalty_page_keep_the_rule(api_for, client, users, buil
     assert "数据截至" in html and "data-scope-notice" not in html
 
 
+def test_the_high_risk_card_reads_the_count_the_run_recorded(users, shop):
+    from kehu.analytics import churn
+    from kehu.analytics.models import ChurnRisk, ChurnRun
+
+    run = services.churn_run(services.churn_run_start(enqueue=False).pk)
+    assert run.high_risk == ChurnRisk.objects.unscoped("test").filter(score__gte=churn.HIGH_RISK).count()
+    ChurnRun.objects.filter(pk=run.pk).update(high_risk=123)  # so the figure read is visibly the recorded one
+    assert selectors.high_risk_count(users["mkt_mgr"]) == 123
+    sales = users["sales"]
+    own = ChurnRisk.objects.restrict(sales, "view").filter(score__gte=churn.HIGH_RISK).count()
+    assert selectors.high_risk_count(sales) == own
+
+
 # --- pages, API, export -------------------------------------------------------------------------
 
 
@@ -323,11 +336,13 @@ def test_api_answers_from_the_cube_with_the_same_body(api_for, users, shop):
 
 
 def test_the_composition_page_reads_a_few_rows_in_pinned_queries(client, users, built, django_assert_num_queries):
+    services.churn_run(services.churn_run_start(enqueue=False).pk)
     client.force_login(users["mkt_mgr"])
     client.get(reverse("analytics:composition"))  # the session is read once; the count is then steady
     query = {"since": "2026-03-01", "until": "2026-03-31", "by": "owner"}
     # access rules, the period, its cells (the total and the groups), its top customers, the snapshot
-    # months (none here, so no grade migration), the high-risk count; the session and user are cached
+    # months (none here, so no grade migration), the high-risk count the latest run recorded; the
+    # session and user are cached
     with django_assert_num_queries(6):
         response = client.get(reverse("analytics:composition"), query)
     html = response.content.decode()
