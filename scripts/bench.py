@@ -185,12 +185,14 @@ run = grading_run(run_id=GradingRun.objects.create().pk)
 print(f"| grading run (score and propose) | {run.processed:,} | {time.monotonic() - started:.0f} | {peak()} MB |")
 
 # The analytics nightly work (issue 13), step by step, so the analytics pages read filled summaries.
-from kehu.analytics import backtest, services as analytics
+from kehu.analytics import backtest, cube, services as analytics
 from kehu.analytics.sales import sales_month_rebuild
 
 for name, job in [
     ("grade snapshot", lambda: analytics.grade_snapshot_take()),
     ("monthly sales summary rebuild", lambda: sales_month_rebuild()),
+    # every precomputed period (34-35) and grade-migration pair: what the composition and loyalty pages read
+    ("period summaries (cube) rebuild", lambda: cube.rebuild_all()),
     ("contact-plan due dates", lambda: analytics.plan_dues_record()),
     ("churn model back-test", lambda: backtest.run(analytics.backtest_start(enqueue=False).pk).status),
     ("churn risk run", lambda: analytics.churn_run(analytics.churn_run_start(enqueue=False).pk).processed),
@@ -236,8 +238,12 @@ def pages(detail_id: str) -> list[tuple[str, str, str, str]]:
         ("demand list UI", "/service/demands/", *page_ref),
         ("customer picker 科技", f"/workbench/pick/customers/?q={urllib.parse.quote('科技')}", *search_ref(Q_KEJI)),
         # issue 13: every analytics page p95 <= 200 ms at 1M customers
+        # the default range is a precomputed period: read from the worker's summary (mkt_mgr sees every customer)
         ("analytics composition UI", "/analytics/composition/", "", ""),
+        ("analytics composition UI by owner", "/analytics/composition/?by=owner", "", ""),
         ("analytics composition API", "/api/analytics/composition/?by=grade", "", ""),
+        ("analytics composition API by product", "/api/analytics/composition/?by=product", "", ""),
+        ("analytics composition export", "/analytics/composition/export/", "", ""),
         ("analytics churn risk UI", "/analytics/churn/", "", ""),
         ("analytics churn risk API", "/api/analytics/churn-risk/", "", ""),
         ("analytics KPIs UI", "/analytics/kpis/", "", ""),

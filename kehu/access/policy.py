@@ -146,6 +146,20 @@ def _rules_q(user: Any, action: str) -> Q:
     return combined
 
 
+def sees_every_customer(user: Any, action: str = "view") -> bool:
+    """Do the rules alone give `user` every customer for `action` (restrict() adds no customer
+    condition at all)? The one test for reading a summary that covers every customer (analytics):
+    the same simplification restrict() uses, so the two cannot disagree, administrators included
+    (they hold no bypass: an administrator whose rules leave out a grade is limited too)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if not roles.is_active(user):
+        return False
+    if action in NEEDS_VIEW and _rules_q(user, "view") is not ALL:
+        return False
+    return _rules_q(user, action) is ALL
+
+
 def active_grants(user: Any, scopes: tuple[str, ...] = (GrantScope.ARCHIVE, GrantScope.SENSITIVE)) -> Any:
     from .models import AccessRequest
 

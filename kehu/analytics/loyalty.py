@@ -5,6 +5,7 @@ Per segment, over a period of whole months (the monthly sales summary answers th
 - repeat_buyers: of those, customers with two or more sales in the period (repeat purchase);
 - long_standing: customers with us three years or more (tenure);
 - members: customers holding a membership tier (kehu.loyalty);
+(A viewer who sees every customer reads these four from the worker's period summary, cube.py.)
 - responses / satisfaction_avg / nps_avg / low: named survey responses submitted in the period,
   grouped by the grade and region the customer had when answering (as feedback stores them), the
   average of 1–5 rating answers, the average 0–10 recommendation, and responses with a rating ≤ 2.
@@ -24,6 +25,8 @@ from django.utils.translation import gettext as _
 
 from kehu.customers.choices import Grade
 
+from .selectors import LOOKUP, summary_for
+
 SEGMENTS = ("grade", "region")
 FIELDS = ("customers", "repeat_buyers", "long_standing", "members", "responses", "satisfaction_avg", "nps_avg", "low")
 
@@ -38,17 +41,15 @@ def _label(by: str, key: Any) -> str:
     return str(key) if key else _("（未填）")
 
 
-def segment_table(user: Any, *, by: str, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
-    from kehu.customers.models import Customer
-    from kehu.feedback.choices import QuestionKind
-    from kehu.feedback.models import SurveyAnswer, SurveyResponse
-
+def customer_figures(customers: Any, fields: tuple[str, ...], *, since: dt.date, until: dt.date) -> Any:
+    """customers, repeat_buyers, long_standing and members of the given customers grouped by `fields`:
+    one grouped query, the live one (restricted customers, one segment) and the worker's (every
+    customer, by grade and region at once: a customer is in one (grade, region) pair, so each
+    segment's counts are the sums of its pairs)."""
     from .models import SalesMonth
 
-    if by not in SEGMENTS:
-        raise ValueError(by)
     repeat = (
-        SalesMonth.objects.unscoped("a subquery of customer ids inside the restricted customer query")
+        SalesMonth.objects.unscoped("a subquery of customer ids inside the outer customer query")
         .filter(month__gte=since.replace(day=1), month__lte=until)
         .values("customer_id")
         .annotate(sales=Sum("deals"))
@@ -56,6 +57,36 @@ def segment_table(user: Any, *, by: str, since: dt.date, until: dt.date) -> list
         .values("customer_id")
     )
     three_years_ago = timezone.now() - dt.timedelta(days=3 * 365)
+    return (
+        customers.values(*fields)
+        .annotate(
+            customers=Count("pk"),
+            repeat_buyers=Count("pk", filter=Q(pk__in=repeat)),
+            long_standing=Count("pk", filter=Q(created_at__lte=three_years_ago)),
+            members=Count("pk", filter=Q(membership__tier__isnull=False) | Q(membership__override_tier__isnull=False)),
+        )
+        .order_by(*fields)
+    )
+
+
+CUSTOMER_FIELDS = ("customers", "repeat_buyers", "long_standing", "members")
+
+
+def segment_table(user: Any, *, by: str, since: dt.date, until: dt.date, summary: Any = LOOKUP) -> list[dict[str, Any]]:
+    """The segment rows. The customer figures come from the precomputed period when it answers
+    (selectors.summary_for: only a viewer who sees every customer, only a precomputed period),
+    instead of a scan of the customers; the survey figures are always read live: they follow
+    feedback's own rule (confidential waves) and are few rows of the period."""
+    from kehu.customers.models import Customer
+    from kehu.feedback.choices import QuestionKind
+    from kehu.feedback.models import SurveyAnswer, SurveyResponse
+
+    from .models import LoyaltyCell
+
+    if by not in SEGMENTS:
+        raise ValueError(by)
+    if summary is LOOKUP:
+        summary = summary_for(user, since, until)
     rows: dict[Any, dict[str, Any]] = {}
 
     def row(key: Any) -> dict[str, Any]:
@@ -63,18 +94,17 @@ def segment_table(user: Any, *, by: str, since: dt.date, until: dt.date) -> list
         empty = {"key": key, "label": _label(by, key), **dict.fromkeys(FIELDS, 0)}
         return rows.setdefault(key, {**empty, "satisfaction_avg": None, "nps_avg": None})
 
-    for r in (
-        Customer.objects.restrict(user, "view")
-        .values(by)
-        .annotate(
-            customers=Count("pk"),
-            repeat_buyers=Count("pk", filter=Q(pk__in=repeat)),
-            long_standing=Count("pk", filter=Q(created_at__lte=three_years_ago)),
-            members=Count("pk", filter=Q(membership__tier__isnull=False) | Q(membership__override_tier__isnull=False)),
+    if summary is not None:
+        cells = (
+            LoyaltyCell.objects.filter(period_start=summary.period_start, period_end=summary.period_end, by=by)
+            .order_by("key")
+            .values("key", *CUSTOMER_FIELDS)
         )
-        .order_by(by)
-    ):
-        row(r[by]).update({k: r[k] for k in ("customers", "repeat_buyers", "long_standing", "members")})
+        for cell in cells:
+            row(cell["key"]).update({k: cell[k] for k in CUSTOMER_FIELDS})
+    else:
+        for r in customer_figures(Customer.objects.restrict(user, "view"), (by,), since=since, until=until):
+            row(r[by]).update({k: r[k] for k in CUSTOMER_FIELDS})
     period = {"submitted_at__gte": _aware(since), "submitted_at__lt": _aware(until + dt.timedelta(days=1))}
     for r in (
         SurveyResponse.objects.restrict(user, "view")

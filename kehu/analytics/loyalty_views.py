@@ -63,7 +63,9 @@ def loyalty_page(request: HttpRequest) -> HttpResponse:
     except params.ParamError as error:
         context = {"error": error.message, "error_field": error.field, "rows": [], "header": _header()}
         return render(request, "analytics/loyalty.html", context, status=400)
-    rows = loyalty.segment_table(request.user, by=by, since=since, until=until)
+    summary = selectors.summary_for(request.user, since, until)
+    limited = selectors.scope_is_limited(request.user)
+    rows = loyalty.segment_table(request.user, by=by, since=since, until=until, summary=summary)
     return render(
         request,
         "analytics/loyalty.html",
@@ -74,7 +76,9 @@ def loyalty_page(request: HttpRequest) -> HttpResponse:
             "header": _header(),
             "rows": [_cells(r) for r in rows],
             "segments": [("grade", _("客户等级")), ("region", _("地区"))],
-            "scope_limited": selectors.scope_is_limited(request.user),
+            "scope_limited": limited,
+            "as_of": summary.refreshed_at if summary is not None else None,
+            "live_note": summary is None and not limited,
         },
     )
 
@@ -85,7 +89,8 @@ def loyalty_export(request: HttpRequest) -> HttpResponse | FileResponse:
         by, since, until = _query(request.GET)
     except params.ParamError as error:
         return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
-    rows = loyalty.segment_table(request.user, by=by, since=since, until=until)
+    summary = selectors.summary_for(request.user, since, until)
+    rows = loyalty.segment_table(request.user, by=by, since=since, until=until, summary=summary)
     export = XlsxExport()
     sheet = export.sheet(_("满意度与忠诚度"), header=_header())
     for row in rows:
@@ -96,7 +101,12 @@ def loyalty_export(request: HttpRequest) -> HttpResponse | FileResponse:
         request=request,
         object_type="loyalty_segments",
         rows=len(rows),
-        detail={"by": by, "since": str(since), "until": str(until)},
+        detail={
+            "by": by,
+            "since": str(since),
+            "until": str(until),
+            "as_of": str(summary.refreshed_at) if summary is not None else None,
+        },
     )
     return export.response(f"loyalty-{by}-{since}-{until}.xlsx")
 

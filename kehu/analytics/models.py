@@ -91,6 +91,9 @@ class ChurnRun(models.Model):
     as_of = models.DateField(_("计算日期"))
     processed = models.PositiveIntegerField(_("已计算客户数"), default=0)
     at_risk = models.PositiveIntegerField(_("有流失风险的客户数"), default=0)
+    # scores >= churn.HIGH_RISK: the "where to focus" card of a viewer who sees every customer reads
+    # this instead of counting the risk table (null: a run from before the field, count instead)
+    high_risk = models.PositiveIntegerField(_("流失风险高的客户数"), null=True, blank=True)
     weights = models.JSONField(_("权重"), default=dict)
     message = models.TextField(blank=True)
     # "rules" or "model": which scorer this run used, and the back-test that chose the model.
@@ -336,3 +339,167 @@ class DigestRobot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.manager_id} → {self.robot_id}"
+
+
+# --- the period summary ("cube") of the composition and loyalty pages -------------------------------
+#
+# A summary row covers every customer, so it is read ONLY for a viewer whose view scope is the whole
+# archive (policy.sees_every_customer); anyone else keeps the live, restricted path. See ADR 0020,
+# decision 14, and cube.py (the writer).
+
+
+class SummaryPeriod(models.Model):
+    """One precomputed period: each of the last 24 calendar months, the last 8 quarters, the current
+    and the last calendar year, and the pages' default range (the twelve months ending with the
+    current one). `version` is raised by every new transaction inside the period; the worker rebuilds
+    the period's rows when it is above `built_version` (the version they were built from)."""
+
+    class Kind(models.TextChoices):
+        MONTH = "month", _("月")
+        QUARTER = "quarter", _("季度")
+        YEAR = "year", _("年")
+        ROLLING = "rolling", _("近十二个月")
+
+    period_start = models.DateField(_("期间开始"))
+    period_end = models.DateField(_("期间结束"))
+    kind = models.CharField(_("期间类型"), max_length=8, choices=Kind.choices)
+    version = models.PositiveBigIntegerField(default=1)
+    built_version = models.PositiveBigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(_("数据截至"), null=True, blank=True)  # null: not built yet
+    # Pareto (二八分析): customers with net sales > 0, the sales of the top ceil(20 %), and of all.
+    pareto_customers = models.PositiveIntegerField(default=0)
+    pareto_top_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    pareto_total_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("汇总期间")
+        verbose_name_plural = _("汇总期间")
+        constraints = [
+            models.UniqueConstraint(fields=["period_start", "period_end"], name="analytics_summaryperiod_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start}–{self.period_end} v{self.built_version}/{self.version}"
+
+
+class CompositionCell(models.Model):
+    """Sales of one group of one dimension in one period, over every customer. `by` is grade,
+    product, region, industry (standing), owner or total (one row, key ""). `key` is the group's
+    value as stored on the customer or transaction (the owner's user id for owner); labels are
+    rendered at read time in the reader's language. `customers` is exact per row: a customer is in
+    one group of each customer dimension, and the product rows count their own distinct buyers."""
+
+    class By(models.TextChoices):
+        TOTAL = "total", _("合计")
+        GRADE = "grade", _("客户等级")
+        PRODUCT = "product", _("产品")
+        REGION = "region", _("地区")
+        INDUSTRY = "industry", _("行业地位")
+        OWNER = "owner", _("负责人")
+
+    period_start = models.DateField(_("期间开始"))
+    period_end = models.DateField(_("期间结束"))
+    by = models.CharField(_("维度"), max_length=8, choices=By.choices)
+    key = models.CharField(_("分组"), max_length=200, blank=True)
+    # by=owner: the same user as `key`, as a column to join (names) and to order by like the live query
+    owner = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    amount = models.DecimalField(_("销售额（元）"), max_digits=18, decimal_places=2, default=0)
+    quantity = models.BigIntegerField(_("数量"), default=0)
+    deals = models.PositiveIntegerField(_("交易次数"), default=0)
+    customers = models.PositiveIntegerField(_("客户数"), default=0)
+    refreshed_at = models.DateTimeField(_("数据截至"))
+
+    class Meta:
+        verbose_name = _("构成汇总")
+        verbose_name_plural = _("构成汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "by", "key"], name="analytics_compositioncell_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start}–{self.period_end} {self.by}={self.key}: {self.amount}"
+
+
+class CompositionTop(models.Model):
+    """The top customers by net sales of one period (rank 1 = largest; ties by customer id), so the
+    page's 重点客户 table reads 20 rows. Names, grade and region are read from the customer."""
+
+    period_start = models.DateField(_("期间开始"))
+    period_end = models.DateField(_("期间结束"))
+    rank = models.PositiveSmallIntegerField(_("名次"))
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    amount = models.DecimalField(_("销售额（元）"), max_digits=18, decimal_places=2, default=0)
+    quantity = models.BigIntegerField(_("数量"), default=0)
+    deals = models.PositiveIntegerField(_("交易次数"), default=0)
+    refreshed_at = models.DateTimeField(_("数据截至"))
+
+    objects = RestrictedManager()
+    access_scope = Scope(customer="customer", needs={"view": "view", "export": "export"})
+
+    class Meta:
+        verbose_name = _("重点客户汇总")
+        verbose_name_plural = _("重点客户汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["period_start", "period_end", "rank"], name="analytics_compositiontop_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start}–{self.period_end} #{self.rank} {self.customer_id}"
+
+
+class LoyaltyCell(models.Model):
+    """The customer figures of the loyalty page for one segment (grade or region) in one period,
+    over every customer: customers, repeat buyers (two or more sales in the period), customers of
+    three years or more, members. Survey figures are not here: they follow feedback's own rules
+    (confidential waves) and are read live from the period's responses."""
+
+    period_start = models.DateField(_("期间开始"))
+    period_end = models.DateField(_("期间结束"))
+    by = models.CharField(_("维度"), max_length=8)  # grade or region
+    key = models.CharField(_("分组"), max_length=200, blank=True)
+    customers = models.PositiveIntegerField(_("客户数"), default=0)
+    repeat_buyers = models.PositiveIntegerField(_("重复购买客户"), default=0)
+    long_standing = models.PositiveIntegerField(_("合作三年以上"), default=0)
+    members = models.PositiveIntegerField(_("会员"), default=0)
+    refreshed_at = models.DateTimeField(_("数据截至"))
+
+    class Meta:
+        verbose_name = _("忠诚度汇总")
+        verbose_name_plural = _("忠诚度汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "by", "key"], name="analytics_loyaltycell_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start}–{self.period_end} {self.by}={self.key}: {self.customers}"
+
+
+class GradeFlow(models.Model):
+    """How many customers had grade `grade` in month `start_month` and `to_grade` in `end_month`
+    (from GradeSnapshot), over every customer; built nightly for each pair of consecutive snapshot
+    months and for each month against the latest one."""
+
+    start_month = models.DateField(_("起始月份"))
+    end_month = models.DateField(_("结束月份"))
+    grade = models.CharField(_("原等级"), max_length=1)
+    to_grade = models.CharField(_("新等级"), max_length=1)
+    customers = models.PositiveIntegerField(_("客户数"), default=0)
+    refreshed_at = models.DateTimeField(_("数据截至"))
+
+    class Meta:
+        verbose_name = _("等级变化汇总")
+        verbose_name_plural = _("等级变化汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["start_month", "end_month", "grade", "to_grade"], name="analytics_gradeflow_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_month:%Y-%m}→{self.end_month:%Y-%m} {self.grade}→{self.to_grade}: {self.customers}"

@@ -36,16 +36,21 @@ def date_value(params: Mapping[str, Any], name: str, default: dt.date) -> dt.dat
     return day
 
 
-def date_range(params: Mapping[str, Any], names: tuple[str, str] = ("from", "to")) -> tuple[dt.date, dt.date]:
-    """from/to (YYYY-MM-DD); unless given, the twelve calendar months ending with the current one
-    (whole months, so the monthly sales summary answers); from after to is an error."""
-    today = timezone.localdate()
+def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The twelve calendar months ending with the current one (a period the summaries precompute)."""
     first = today.replace(day=1)
     if first.month == 12:
         default_since = first.replace(month=1)
     else:
         default_since = first.replace(year=first.year - 1, month=first.month + 1)
     default_until = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return default_since, default_until
+
+
+def date_range(params: Mapping[str, Any], names: tuple[str, str] = ("from", "to")) -> tuple[dt.date, dt.date]:
+    """from/to (YYYY-MM-DD); unless given, the twelve calendar months ending with the current one
+    (whole months, so the monthly sales summary answers); from after to is an error."""
+    default_since, default_until = default_range(timezone.localdate())
     since = date_value(params, names[0], default_since)
     until = date_value(params, names[1], default_until)
     if since > until:

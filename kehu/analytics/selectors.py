@@ -2,7 +2,9 @@
 industry and owner, Pareto, grade migration and where to focus.
 
 Read-only; every figure starts from the rows the user may view (restrict), and each is one GROUP BY
-query, so a click never loops over rows in Python.
+query, so a click never loops over rows in Python. A viewer who sees every customer is answered
+from the period summary the worker precomputes (cube.py: a few hundred rows per period) when the
+range is one of its periods; the live queries stay the definition the worker runs, unscoped.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Case, Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models import functions as fn
 from django.utils.translation import gettext as _
 
-from kehu.access import policy, roles
+from kehu.access import policy
 from kehu.customers.choices import Grade, IndustryStanding, TransactionKind
 from kehu.customers.models import Transaction, net_amount
 
-from .models import ChurnRisk, GradeSnapshot, SalesMonth
+from .models import ChurnRisk, CompositionCell, CompositionTop, GradeFlow, GradeSnapshot, SalesMonth, SummaryPeriod
 
 # by= of the composition API -> the grouped field of a transaction
 DIMENSIONS: dict[str, str] = {
@@ -34,6 +36,7 @@ DIMENSIONS: dict[str, str] = {
     "owner": "customer__owner",
 }
 OWNER_NAME = ("customer__owner__last_name", "customer__owner__first_name", "customer__owner__username")
+TOP_PRECOMPUTED = 20  # top customers kept per precomputed period
 
 
 @dataclass(frozen=True)
@@ -97,11 +100,23 @@ def _label(by: str, row: dict[str, Any]) -> str:
     return str(key) if key else _("（未填）")
 
 
-def composition(user: Any, *, by: str, since: dt.date, until: dt.date, limit: int = 20) -> dict[str, Any]:
-    """Groups of one dimension (largest amount first, at most `limit` and an "others" line) and the
-    totals the shares are of. One query, two when the groups were cut or overlap (products)."""
-    if by not in DIMENSIONS:
-        raise ValueError(by)
+# A summary argument not given: look the period up (views look it up once and pass it to each).
+LOOKUP: Any = object()
+
+
+def summary_for(user: Any, since: dt.date, until: dt.date) -> SummaryPeriod | None:
+    """The precomputed period that answers [since, until] for this viewer, or None for the live path.
+
+    A summary counts every customer, so it answers ONLY a viewer whose view scope is the whole archive
+    (policy.sees_every_customer, the test restrict() itself uses); anyone else reads the rows they
+    may see. And only a period the worker precomputes and has built (cube.py). One indexed query;
+    none for a limited viewer."""
+    if not policy.sees_every_customer(user, "view"):
+        return None
+    return SummaryPeriod.objects.filter(period_start=since, period_end=until, refreshed_at__isnull=False).first()
+
+
+def _live_groups(user: Any, by: str, since: dt.date, until: dt.date, limit: int) -> tuple[list[Any], dict[str, Any]]:
     field = DIMENSIONS[by]
     base, summary = _sales_for(user, since, until)
     fields = (field, *OWNER_NAME) if by == "owner" else (field,)
@@ -115,6 +130,50 @@ def composition(user: Any, *, by: str, since: dt.date, until: dt.date, limit: in
         }
     else:
         totals = base.aggregate(**_sums(summary))
+    return rows, totals
+
+
+def _cube_groups(period: SummaryPeriod, by: str, limit: int) -> tuple[list[Any], dict[str, Any]]:
+    """The same rows and totals from the period's cells: the total row first, then the groups in the
+    live query's order (amount, then the group's value; the owner's id for owner). One query."""
+    field = DIMENSIONS[by]
+    order = ["is_group", "-amount", "owner", "key"] if by == "owner" else ["is_group", "-amount", "key"]
+    names = ("owner__last_name", "owner__first_name", "owner__username") if by == "owner" else ()
+    cells = list(
+        CompositionCell.objects.filter(
+            period_start=period.period_start, period_end=period.period_end, by__in=[by, CompositionCell.By.TOTAL]
+        )
+        .annotate(is_group=Case(When(by=CompositionCell.By.TOTAL, then=Value(0)), default=Value(1)))
+        .order_by(*order)
+        .values("by", "key", "owner", "amount", "quantity", "customers", *names)[: limit + 2]
+    )
+    totals: dict[str, Any] = {"amount": Decimal(0), "quantity": 0, "customers": 0}
+    if cells and cells[0]["by"] == CompositionCell.By.TOTAL:
+        totals = cells.pop(0)
+    rows = []
+    for cell in cells:
+        row = {field: cell["owner"] if by == "owner" else cell["key"], **cell}
+        for live_name, name in zip(OWNER_NAME, names, strict=False):
+            row[live_name] = cell[name]
+        rows.append(row)
+    return rows, totals
+
+
+def composition(
+    user: Any, *, by: str, since: dt.date, until: dt.date, limit: int = 20, summary: Any = LOOKUP
+) -> dict[str, Any]:
+    """Groups of one dimension (largest amount first, at most `limit` and an "others" line) and the
+    totals the shares are of. From the precomputed period when it answers (summary_for; `as_of` is
+    then its time), else live: one query, two when the groups were cut or overlap (products)."""
+    if by not in DIMENSIONS:
+        raise ValueError(by)
+    if summary is LOOKUP:
+        summary = summary_for(user, since, until)
+    field = DIMENSIONS[by]
+    if summary is not None:
+        rows, totals = _cube_groups(summary, by, limit)
+    else:
+        rows, totals = _live_groups(user, by, since, until, limit)
     total_amount, total_quantity = totals["amount"] or Decimal(0), totals["quantity"] or 0
 
     def share(amount: Decimal, quantity: int, customers: int, label: str, key: Any) -> Share:
@@ -139,6 +198,7 @@ def composition(user: Any, *, by: str, since: dt.date, until: dt.date, limit: in
         "total_amount": total_amount,
         "total_quantity": total_quantity,
         "customers": totals["customers"],
+        "as_of": summary.refreshed_at if summary is not None else None,
     }
 
 
@@ -154,22 +214,40 @@ def sales_by_product(user: Any, *, since: dt.date, until: dt.date, limit: int = 
     return composition(user, by="product", since=since, until=until, limit=limit)["rows"]
 
 
-def top_customers(user: Any, *, since: dt.date, until: dt.date, limit: int = 20) -> list[dict[str, Any]]:
-    """High-value customers: where to focus."""
-    base, summary = _sales_for(user, since, until)
+def top_customers_of(base: Any, summary: bool, limit: int, fields: tuple[str, ...] = ("customer_id",)) -> Any:
+    """Customers by net sales, largest first (ties by id): the live query, and the worker's."""
     sums = _sums(summary)
-    return list(
-        base.values("customer_id", "customer__name", "customer__grade", "customer__region")
+    return (
+        base.values(*fields)
         .annotate(amount=sums["amount"], quantity=sums["quantity"], deals=_deals(summary))
         .order_by("-amount", "customer_id")[:limit]
     )
 
 
-def pareto(user: Any, *, since: dt.date, until: dt.date) -> dict[str, Any]:
-    """Which 20 % of the customers make how much of the sales (二八分析): ONE query. The grouped,
-    restricted queryset is compiled by Django (the restriction is part of its SQL) and ranked with
-    window functions around it, which the ORM cannot aggregate over."""
-    base, summary = _sales_for(user, since, until)
+TOP_FIELDS = ("customer_id", "customer__name", "customer__grade", "customer__region", "amount", "quantity", "deals")
+
+
+def top_customers(
+    user: Any, *, since: dt.date, until: dt.date, limit: int = 20, summary: Any = LOOKUP
+) -> list[dict[str, Any]]:
+    """High-value customers: where to focus."""
+    if summary is LOOKUP:
+        summary = summary_for(user, since, until)
+    if summary is not None and limit <= TOP_PRECOMPUTED:
+        return list(
+            CompositionTop.objects.restrict(user, "view")
+            .filter(period_start=summary.period_start, period_end=summary.period_end)
+            .order_by("rank")
+            .values(*TOP_FIELDS)[:limit]
+        )
+    base, is_summary = _sales_for(user, since, until)
+    return list(top_customers_of(base, is_summary, limit, TOP_FIELDS[:4]))
+
+
+def pareto_of(base: Any, summary: bool) -> tuple[int, Decimal, Decimal]:
+    """(customers with net sales > 0, the sales of the top ceil(20 %) of them, the sales of all) in
+    ONE query. The grouped queryset is compiled by Django (a restriction is part of its SQL) and
+    ranked with window functions around it, which the ORM cannot aggregate over."""
     per_customer = (
         base.values("customer_id")
         .annotate(total=Sum("amount") if summary else Sum(net_amount()))
@@ -189,10 +267,25 @@ def pareto(user: Any, *, since: dt.date, until: dt.date) -> dict[str, Any]:
             sql_params,
         )
         customers, total, top_amount = cursor.fetchone()
-    total, top_amount = Decimal(str(total)), Decimal(str(top_amount))
+    return int(customers), Decimal(str(total)), Decimal(str(top_amount))
+
+
+def pareto(user: Any, *, since: dt.date, until: dt.date, summary: Any = LOOKUP) -> dict[str, Any]:
+    """Which 20 % of the customers make how much of the sales (二八分析): the precomputed period's
+    figures, or one query."""
+    if summary is LOOKUP:
+        summary = summary_for(user, since, until)
+    if summary is not None:
+        customers, total, top_amount = (
+            summary.pareto_customers,
+            summary.pareto_total_amount,
+            summary.pareto_top_amount,
+        )
+    else:
+        customers, total, top_amount = pareto_of(*_sales_for(user, since, until))
     return {
-        "customers": int(customers),
-        "top_customers": math.ceil(int(customers) * 0.2),
+        "customers": customers,
+        "top_customers": math.ceil(customers * 0.2),
         "top_amount": top_amount,
         "total_amount": total,
         "top_share": float(top_amount / total) if total else 0.0,
@@ -203,23 +296,33 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def grade_migration(user: Any, *, start: dt.date, end: dt.date) -> dict[str, Any]:
-    """How many of the customers the user may view moved between grades from month `start` to month
-    `end` (both taken from the nightly snapshots): one grouped query."""
-    start, end = month_start(start), month_start(end)
-    later = GradeSnapshot.objects.unscoped("correlated to the restricted outer query").filter(
+def grade_flows_of(snapshots: Any, start: dt.date, end: dt.date) -> Any:
+    """(grade, to_grade, customers) of the given snapshots from month `start` to month `end`: one
+    grouped query (a correlated lookup of the later month); the live query and the worker's."""
+    later = GradeSnapshot.objects.unscoped("correlated to the outer query").filter(
         customer=OuterRef("customer"), month=end
     )
-    rows = (
-        GradeSnapshot.objects.restrict(user, "view")
-        .filter(month=start)
+    return (
+        snapshots.filter(month=start)
         .annotate(to_grade=Subquery(later.values("grade")[:1]))
         .filter(to_grade__isnull=False)
         .values("grade", "to_grade")
         .annotate(customers=Count("customer_id"))
         .order_by("grade", "to_grade")
     )
-    flows: list[dict[str, Any]] = [dict(r) for r in rows]
+
+
+def grade_migration(user: Any, *, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """How many of the customers the user may view moved between grades from month `start` to month
+    `end` (both taken from the nightly snapshots). A viewer who sees every customer reads the pair
+    the worker built (GradeFlow) when there is one; otherwise one grouped query."""
+    start, end = month_start(start), month_start(end)
+    flows: list[dict[str, Any]] = []
+    if policy.sees_every_customer(user, "view"):
+        stored = GradeFlow.objects.filter(start_month=start, end_month=end).order_by("grade", "to_grade")
+        flows = [dict(r) for r in stored.values("grade", "to_grade", "customers")]
+    if not flows:
+        flows = [dict(r) for r in grade_flows_of(GradeSnapshot.objects.restrict(user, "view"), start, end)]
     order: dict[Any, int] = {g: i for i, g in enumerate(Grade.values)}
     return {
         "start": start,
@@ -232,24 +335,50 @@ def grade_migration(user: Any, *, start: dt.date, end: dt.date) -> dict[str, Any
 
 
 def snapshot_months(user: Any, limit: int = 24) -> list[dt.date]:
-    """The months that have snapshots (few rows: distinct on an indexed column)."""
-    return list(
-        GradeSnapshot.objects.unscoped("distinct months only, no customer data")
-        .values_list("month", flat=True)
-        .distinct()
-        .order_by("-month")[:limit]
-    )
+    """The latest months that have snapshots (no customer data), newest first. One query that probes
+    the (month, grade) index once per month (a recursive "loose index scan": the next month is the
+    largest one below the last), instead of DISTINCT over every customer's rows."""
+    table = connection.ops.quote_name(GradeSnapshot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE months(month) AS ("
+            f"SELECT MAX(month) FROM {table} "
+            f"UNION ALL SELECT (SELECT MAX(s.month) FROM {table} s WHERE s.month < months.month) "
+            "FROM months WHERE months.month IS NOT NULL"
+            ") SELECT month FROM months WHERE month IS NOT NULL LIMIT %s",
+            [limit],
+        )
+        found = [row[0] for row in cursor.fetchall()]
+    return [dt.date.fromisoformat(m) if isinstance(m, str) else m for m in found]
 
 
 def at_risk_count(user: Any, threshold: int) -> int:
     return ChurnRisk.objects.restrict(user, "view").filter(score__gte=threshold).count()
 
 
+def high_risk_count(user: Any) -> int:
+    """Customers at high churn risk the user may view. A viewer who sees every customer reads the
+    count the latest finished run recorded (the risk table holds exactly that run's rows), instead
+    of counting tens of thousands of index entries at 1M customers; anyone else counts their own."""
+    from . import churn
+    from .models import ChurnRun
+
+    if policy.sees_every_customer(user, "view"):
+        recorded = (
+            ChurnRun.objects.filter(status=ChurnRun.Status.DONE)
+            .order_by("-id")
+            .values_list("high_risk", flat=True)
+            .first()
+        )
+        if recorded is not None:
+            return recorded
+    return at_risk_count(user, churn.HIGH_RISK)
+
+
 def focus_cards(
     user: Any, *, comp: dict[str, Any], pareto_data: dict[str, Any], migration: dict[str, Any] | None
 ) -> list[dict[str, str]]:
     """ "Where to focus" (重点): a few sentences from figures already computed, plus one count."""
-    from . import churn
 
     cards: list[dict[str, str]] = []
     if pareto_data["customers"]:
@@ -271,7 +400,7 @@ def focus_cards(
                 "tone": "info",
             }
         )
-    risky = at_risk_count(user, churn.HIGH_RISK)
+    risky = high_risk_count(user)
     cards.append(
         {
             "title": _("流失风险"),
@@ -292,23 +421,11 @@ def focus_cards(
 
 
 def scope_is_limited(user: Any) -> bool:
-    """Does the user see fewer than all customers? Read from the access rules (no table scan):
-    full scope means a rule for every grade that holds for the user's role whoever owns the customer.
-    A manager-level figure that covers only part of the archive is then labelled as such."""
-    if roles.is_admin(user):
-        return False
-    if not roles.is_active(user):
-        return True
-    rules = policy._rules(user).get("view", [])
-    covered: set[str] = set()
-    for rule in rules:
-        if rule.principal == "everyone" or (
-            rule.principal == "role"
-            and roles.level(user) >= rule.min_level
-            and (not rule.department or rule.department == roles.department(user))
-        ):
-            covered |= {rule.grade} if rule.grade else set(Grade.values)
-    return not set(Grade.values) <= covered
+    """Does the user see fewer than all customers? Read from the access rules (no table scan), by
+    the very test restrict() applies (policy.sees_every_customer): a manager-level figure that
+    covers only part of the archive is then labelled as such, and only a viewer who is not limited
+    is answered from the summaries that cover every customer."""
+    return not policy.sees_every_customer(user, "view")
 
 
 # --- churn risk -----------------------------------------------------------------------------------

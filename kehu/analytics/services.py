@@ -154,7 +154,7 @@ def churn_run(run_id: int) -> ChurnRun:
     weights = run.weights or churn.weights()
     chosen = backtest.model_in_use()
     ChurnRun.objects.filter(pk=run.pk).update(scorer="model" if chosen else "rules", backtest=chosen)
-    processed = at_risk = 0
+    processed = at_risk = high_risk = 0
     try:
         for ids in _customer_id_batches():
             signals = churn.collect(ids, run.as_of)
@@ -174,6 +174,7 @@ def churn_run(run_id: int) -> ChurnRun:
                     )
                 )
                 at_risk += total >= churn.AT_RISK
+                high_risk += total >= churn.HIGH_RISK
             ChurnRisk.objects.bulk_create(
                 rows,
                 update_conflicts=True,
@@ -191,7 +192,11 @@ def churn_run(run_id: int) -> ChurnRun:
         )
         raise
     ChurnRun.objects.filter(pk=run.pk).update(
-        status=ChurnRun.Status.DONE, processed=processed, at_risk=at_risk, finished_at=timezone.now()
+        status=ChurnRun.Status.DONE,
+        processed=processed,
+        at_risk=at_risk,
+        high_risk=high_risk,
+        finished_at=timezone.now(),
     )
     run.refresh_from_db()
     return run

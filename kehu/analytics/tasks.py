@@ -22,17 +22,29 @@ def backtest_task(backtest_id: int) -> str:
     return str(run(backtest_id).status)
 
 
+@bulk_periodic_task(crontab(minute="*/5"))
+def summary_refresh() -> None:
+    """Every five minutes: rebuild the precomputed periods a new transaction touched since their
+    last build (cube.py); many transactions in five minutes cost one rebuild per period."""
+    from .cube import refresh_dirty
+
+    refresh_dirty()
+
+
 @bulk_periodic_task(crontab(minute="20", hour="2"))
 def nightly_analytics() -> None:
-    """02:20, after grading (01:40): this month's grade snapshot, contact-plan due dates, the monthly
-    sales summary rebuilt (catching edits the event handler never saw), the churn model back-tested
-    (it decides whether the model or the rules score tonight), churn risk."""
+    """02:20, after grading (01:40): this month's grade snapshot, the monthly sales summary rebuilt
+    (catching edits the event handler never saw), every precomputed period and grade-migration pair
+    rebuilt from them, contact-plan due dates, the churn model back-tested (it decides whether the
+    model or the rules score tonight), churn risk."""
     from .backtest import run as backtest_run
+    from .cube import rebuild_all
     from .sales import sales_month_rebuild
     from .services import backtest_start, churn_run, churn_run_start, grade_snapshot_take, plan_dues_record
 
     grade_snapshot_take()
     sales_month_rebuild()
+    rebuild_all()
     plan_dues_record()
     backtest_run(backtest_start(enqueue=False).pk)
     churn_run(churn_run_start(enqueue=False).pk)

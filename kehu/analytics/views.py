@@ -37,8 +37,12 @@ def _composition(request: HttpRequest) -> dict[str, Any]:
     since, until = params.date_range(query, ("since", "until"))
     by = params.dimension(query)
     user = request.user
-    comp = selectors.composition(user, by=by, since=since, until=until)
-    pareto = selectors.pareto(user, since=since, until=until)
+    # A viewer who sees every customer is answered from the worker's summary when the range is one
+    # of its periods (one lookup for the whole page); anyone else, or any other range, live.
+    summary = selectors.summary_for(user, since, until)
+    limited = selectors.scope_is_limited(user)
+    comp = selectors.composition(user, by=by, since=since, until=until, summary=summary)
+    pareto = selectors.pareto(user, since=since, until=until, summary=summary)
     months = selectors.snapshot_months(user)
     migration = None
     if len(months) >= 2:
@@ -55,8 +59,11 @@ def _composition(request: HttpRequest) -> dict[str, Any]:
         "migration": migration,
         "months": months,
         "cards": selectors.focus_cards(user, comp=comp, pareto_data=pareto, migration=migration),
-        "top": selectors.top_customers(user, since=since, until=until),
-        "scope_limited": selectors.scope_is_limited(user),
+        "top": selectors.top_customers(user, since=since, until=until, summary=summary),
+        "scope_limited": limited,
+        "as_of": comp["as_of"],
+        # every customer, but a range the worker does not precompute: computed now, and said so
+        "live_note": summary is None and not limited,
     }
 
 
@@ -87,12 +94,13 @@ def composition_export(request: HttpRequest) -> HttpResponse | FileResponse:
     except params.ParamError as error:
         return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
     user = request.user
+    summary = selectors.summary_for(user, since, until)
     export = XlsxExport()
     header = [_("分组"), _("销售额（元）"), _("金额占比"), _("数量"), _("数量占比"), _("客户数")]
     rows = 0
     for by, title in _dimension_labels().items():
         sheet = export.sheet(_("按%(dimension)s") % {"dimension": title}, header=header)
-        for share in selectors.composition(user, by=by, since=since, until=until)["rows"]:
+        for share in selectors.composition(user, by=by, since=since, until=until, summary=summary)["rows"]:
             sheet.append(
                 [
                     share.label,
@@ -104,13 +112,13 @@ def composition_export(request: HttpRequest) -> HttpResponse | FileResponse:
                 ]
             )
             rows += 1
-    pareto = selectors.pareto(user, since=since, until=until)
+    pareto = selectors.pareto(user, since=since, until=until, summary=summary)
     sheet = export.sheet(_("二八分析"), header=[_("客户数"), _("前 20% 客户数"), _("前 20% 销售额"), _("占比")])
     sheet.append([pareto["customers"], pareto["top_customers"], float(pareto["top_amount"]), pareto["top_share"]])
     sheet = export.sheet(
         _("重点客户"), header=[_("客户名称"), _("等级"), _("地区"), _("销售额（元）"), _("数量"), _("交易次数")]
     )
-    top = selectors.top_customers(user, since=since, until=until)
+    top = selectors.top_customers(user, since=since, until=until, summary=summary)
     for row in top:
         sheet.append(
             [
@@ -128,7 +136,7 @@ def composition_export(request: HttpRequest) -> HttpResponse | FileResponse:
         request=request,
         object_type="composition",
         rows=rows + len(top),
-        detail={"since": str(since), "until": str(until)},
+        detail={"since": str(since), "until": str(until), "as_of": str(summary.refreshed_at) if summary else None},
     )
     return export.response(f"composition-{since}-{until}.xlsx")
 

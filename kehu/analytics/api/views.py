@@ -34,7 +34,8 @@ def _person(user: Any) -> dict[str, Any]:
 
 @extend_schema(tags=["analytics"])
 class CompositionView(APIView):
-    """Sales amount and quantity by grade, product, region, industry or owner, with shares and Pareto."""
+    """Sales amount and quantity by grade, product, region, industry or owner, with shares and Pareto.
+    `as_of`: when the figures come from the worker's period summary, its time; null when computed live."""
 
     @extend_schema(
         responses=OpenApiTypes.OBJECT,
@@ -47,14 +48,17 @@ class CompositionView(APIView):
     def get(self, request: Request) -> Response:
         by = _checked(params.dimension, request.query_params)
         since, until = _checked(params.date_range, request.query_params)
-        data = selectors.composition(request.user, by=by, since=since, until=until)
-        pareto = selectors.pareto(request.user, since=since, until=until)
+        summary = selectors.summary_for(request.user, since, until)
+        data = selectors.composition(request.user, by=by, since=since, until=until, summary=summary)
+        pareto = selectors.pareto(request.user, since=since, until=until, summary=summary)
         return Response(
             {
                 "by": by,
                 "from": since,
                 "to": until,
                 "scope_limited": selectors.scope_is_limited(request.user),
+                # the worker's summary time when it answered (a precomputed period, full scope); else null
+                "as_of": data["as_of"],
                 "total_amount": str(data["total_amount"]),
                 "total_quantity": data["total_quantity"],
                 "customers": data["customers"],

@@ -1,0 +1,307 @@
+"""The period summary ("cube") of the composition and loyalty pages, written by the worker.
+
+Periods (SummaryPeriod): each of the last 24 calendar months, the last 8 quarters, the current and
+the last calendar year, and the pages' default range (the twelve months ending with the current
+one). For each period, one refresh writes:
+- CompositionCell: per dimension (grade, product, region, industry standing, owner) and one total
+  row: net amount, net quantity, sales, customers. The customer dimensions come from ONE grouped
+  query by (grade, region, industry standing, owner): a customer has exactly one such tuple, so the
+  distinct customers of a group are the sum over its tuples. Products have their own grouped query
+  (a customer may buy two products; each product row counts its own distinct buyers);
+- CompositionTop: the 20 customers with the largest net sales;
+- the Pareto figures, on the period row;
+- LoyaltyCell: customers, repeat buyers, customers of three years or more and members, per grade
+  and per region, from one grouped query by (grade, region).
+Every figure is computed by the selectors' own querysets (`selectors.pareto_of`,
+`selectors.top_customers_of`, `loyalty.customer_figures`, the same sums), over every customer: the
+summary equals the live answer of a viewer who sees every customer (tested). Only such a viewer is
+ever answered from it (`selectors.summary_for`).
+
+GradeFlow (grade migration between two snapshot months) is built by the nightly job, right after
+the month's snapshot: for each pair of consecutive snapshot months and each month against the
+latest one.
+
+Freshness. The transaction_created handler raises the `version` of the periods containing the new
+transaction's month (`periods_touch`), in the same transaction that rewrites its SalesMonth row.
+`refresh_dirty` (every five minutes on the worker) rebuilds the periods whose version is above the
+version their rows were built from: many transactions within five minutes cost one rebuild. The
+nightly job rebuilds every period (`rebuild_all`), catching what no event announces: regrades, new
+owners, new customers, edits made outside transaction_create. A refresh notes the time, then reads
+the version, then the figures: a transaction committed after the version was read raised it again,
+so its period stays dirty and no change is lost (at worst a period is rebuilt once more).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from . import params, selectors
+from .models import CompositionCell, CompositionTop, GradeFlow, GradeSnapshot, LoyaltyCell, SalesMonth, SummaryPeriod
+
+log = logging.getLogger(__name__)
+
+MONTHS, QUARTERS = 24, 8
+CENT = Decimal("0.01")
+# The customer dimensions of CompositionCell and their field on SalesMonth (through the customer).
+CUSTOMER_DIMENSIONS = {by: field for by, field in selectors.DIMENSIONS.items() if by != "product"}
+# pg_advisory_lock key: "KehuCube" as a 64-bit integer; one refresher at a time (PostgreSQL).
+LOCK_KEY = int.from_bytes(b"KehuCube", "big") - (1 << 63)
+
+
+# --- which periods ---------------------------------------------------------------------------------
+
+
+def _add_months(first: dt.date, months: int) -> dt.date:
+    index = first.year * 12 + first.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _last_day(first: dt.date, months: int) -> dt.date:
+    return _add_months(first, months) - dt.timedelta(days=1)
+
+
+def period_set(today: dt.date) -> dict[tuple[dt.date, dt.date], str]:
+    """(start, end) -> kind of every period precomputed on `today`; a range that is two kinds at once
+    (in December the default range is the current year) is one period."""
+    first = today.replace(day=1)
+    kind = SummaryPeriod.Kind
+    periods: dict[tuple[dt.date, dt.date], str] = {}
+    for i in range(MONTHS):
+        start = _add_months(first, -i)
+        periods.setdefault((start, _last_day(start, 1)), kind.MONTH)
+    quarter = first.replace(month=3 * ((first.month - 1) // 3) + 1)
+    for i in range(QUARTERS):
+        start = _add_months(quarter, -3 * i)
+        periods.setdefault((start, _last_day(start, 3)), kind.QUARTER)
+    for year in (today.year, today.year - 1):
+        periods.setdefault((dt.date(year, 1, 1), dt.date(year, 12, 31)), kind.YEAR)
+    periods.setdefault(params.default_range(today), kind.ROLLING)
+    return periods
+
+
+def _rows_of(period_start: dt.date, period_end: dt.date) -> dict[str, Any]:
+    return {"period_start": period_start, "period_end": period_end}
+
+
+def periods_sync(*, today: dt.date | None = None) -> int:
+    """Create the periods of `today` that are missing (dirty: built_version 0 < version 1) and drop
+    those that fell out of the window with their rows. Returns the number created."""
+    wanted = period_set(today or timezone.localdate())
+    existing = set(SummaryPeriod.objects.values_list("period_start", "period_end"))
+    for start, end in existing - set(wanted):
+        with transaction.atomic():
+            CompositionCell.objects.filter(**_rows_of(start, end)).delete()
+            CompositionTop.objects.unscoped("summary job: a period out of the window").filter(
+                **_rows_of(start, end)
+            ).delete()
+            LoyaltyCell.objects.filter(**_rows_of(start, end)).delete()
+            SummaryPeriod.objects.filter(**_rows_of(start, end)).delete()
+    missing = [
+        SummaryPeriod(period_start=start, period_end=end, kind=kind)
+        for (start, end), kind in wanted.items()
+        if (start, end) not in existing
+    ]
+    SummaryPeriod.objects.bulk_create(missing, ignore_conflicts=True)  # a concurrent sync made them
+    return len(missing)
+
+
+def periods_touch(day: dt.date) -> int:
+    """A transaction on `day` changed: raise the version of every period containing it (the
+    handler calls this in its own transaction). Returns the periods marked."""
+    return SummaryPeriod.objects.filter(period_start__lte=day, period_end__gte=day).update(version=F("version") + 1)
+
+
+# --- one period's figures --------------------------------------------------------------------------
+
+
+def _sales(start: dt.date, end: dt.date) -> Any:
+    return SalesMonth.objects.unscoped("summary job: every customer's sales of the period").filter(
+        month__gte=start, month__lte=end
+    )
+
+
+def _sums() -> dict[str, Any]:
+    return {**selectors._sums(True), "deals": Sum("deals")}
+
+
+def _composition_cells(start: dt.date, end: dt.date, at: dt.datetime) -> list[CompositionCell]:
+    groups: dict[tuple[str, Any], list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0, 0])
+
+    def add(by: str, key: Any, row: dict[str, Any]) -> None:
+        acc = groups[(by, key)]
+        acc[0] += row["amount"]
+        acc[1] += row["quantity"]
+        acc[2] += row["deals"] or 0
+        acc[3] += row["customers"]
+
+    groups[(CompositionCell.By.TOTAL, "")] = [Decimal(0), 0, 0, 0]  # a period without sales has its total
+    fine = _sales(start, end).values(*CUSTOMER_DIMENSIONS.values()).annotate(**_sums()).order_by()
+    for row in fine:  # one row per (grade, region, industry standing, owner) that sold
+        add(CompositionCell.By.TOTAL, "", row)
+        for by, field in CUSTOMER_DIMENSIONS.items():
+            add(by, row[field], row)
+    for row in _sales(start, end).values("product").annotate(**_sums()).order_by():
+        add(CompositionCell.By.PRODUCT, row["product"], row)
+    return [
+        CompositionCell(
+            **_rows_of(start, end),
+            by=by,
+            key="" if key is None else str(key),
+            owner_id=key if by == CompositionCell.By.OWNER else None,
+            amount=Decimal(acc[0]).quantize(CENT),
+            quantity=acc[1],
+            deals=acc[2],
+            customers=acc[3],
+            refreshed_at=at,
+        )
+        for (by, key), acc in groups.items()
+    ]
+
+
+def _top(start: dt.date, end: dt.date, at: dt.datetime) -> list[CompositionTop]:
+    rows = selectors.top_customers_of(_sales(start, end), True, selectors.TOP_PRECOMPUTED)
+    return [
+        CompositionTop(
+            **_rows_of(start, end),
+            rank=rank,
+            customer_id=row["customer_id"],
+            amount=Decimal(row["amount"]).quantize(CENT),
+            quantity=row["quantity"],
+            deals=row["deals"] or 0,
+            refreshed_at=at,
+        )
+        for rank, row in enumerate(rows, start=1)
+    ]
+
+
+def _loyalty_cells(start: dt.date, end: dt.date, at: dt.datetime) -> list[LoyaltyCell]:
+    from kehu.customers.models import Customer
+
+    from .loyalty import CUSTOMER_FIELDS, SEGMENTS, customer_figures
+
+    cells: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(CUSTOMER_FIELDS, 0))
+    every = Customer.objects.unscoped("summary job: every customer, counted per segment")
+    for row in customer_figures(every, SEGMENTS, since=start, until=end):
+        for by in SEGMENTS:
+            cell = cells[(by, row[by] or "")]
+            for name in CUSTOMER_FIELDS:
+                cell[name] += row[name]
+    return [
+        LoyaltyCell(**_rows_of(start, end), by=by, key=key, refreshed_at=at, **figures)
+        for (by, key), figures in cells.items()
+    ]
+
+
+def period_refresh(period_id: int, *, force: bool = False) -> bool:
+    """Rebuild one period's rows when they are older than its version (or always, with force).
+    The figures are read outside the write transaction; the rows are replaced in one short
+    transaction that locks the period row, and never by figures older than those already there.
+    Returns whether rows were written."""
+    at = timezone.now()  # before the version: every commit before `at` is in the figures below
+    period = SummaryPeriod.objects.filter(pk=period_id).first()
+    if period is None or (not force and period.built_version >= period.version):
+        return False
+    version, start, end = period.version, period.period_start, period.period_end
+    cells = _composition_cells(start, end, at)
+    top = _top(start, end, at)
+    loyalty = _loyalty_cells(start, end, at)
+    customers, total, top_amount = selectors.pareto_of(_sales(start, end), True)
+    with transaction.atomic():
+        locked = SummaryPeriod.objects.select_for_update().filter(pk=period_id).first()
+        if locked is None or locked.built_version > version:  # dropped, or a newer build is there
+            return False
+        CompositionCell.objects.filter(**_rows_of(start, end)).delete()
+        CompositionCell.objects.bulk_create(cells, batch_size=1000)
+        CompositionTop.objects.unscoped("summary job").filter(**_rows_of(start, end)).delete()
+        CompositionTop.objects.bulk_create(top)
+        LoyaltyCell.objects.filter(**_rows_of(start, end)).delete()
+        LoyaltyCell.objects.bulk_create(loyalty, batch_size=1000)
+        SummaryPeriod.objects.filter(pk=period_id).update(
+            built_version=version,
+            refreshed_at=at,
+            pareto_customers=customers,
+            pareto_top_amount=top_amount.quantize(CENT),
+            pareto_total_amount=total.quantize(CENT),
+        )
+    return True
+
+
+# --- grade migration -------------------------------------------------------------------------------
+
+
+def grade_flows_rebuild() -> int:
+    """Replace every GradeFlow row from the snapshots: each pair of consecutive snapshot months
+    (the page's default: the latest two) and each month against the latest one. Returns rows."""
+    months = selectors.snapshot_months(None)  # newest first
+    pairs = {(older, newer) for older, newer in zip(months[1:], months, strict=False)}
+    pairs |= {(month, months[0]) for month in months[1:]}
+    at = timezone.now()
+    every = GradeSnapshot.objects.unscoped("summary job: every customer's snapshot")
+    rows = [
+        GradeFlow(start_month=start, end_month=end, refreshed_at=at, **flow)
+        for start, end in sorted(pairs)
+        for flow in selectors.grade_flows_of(every, start, end)
+    ]
+    with transaction.atomic():
+        GradeFlow.objects.all().delete()
+        GradeFlow.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+# --- the jobs --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _one_refresher(*, wait: bool) -> Iterator[bool]:
+    """On PostgreSQL, one refresher at a time across workers: the nightly rebuild waits for a
+    running refresh; a periodic refresh that finds one running skips its turn. (SQLite: one
+    worker writes at a time anyway.) The version check makes overlapping refreshes correct; the
+    lock only saves doing the same work twice."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)" if wait else "SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+        held = True if wait else bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+
+
+def refresh_dirty(*, today: dt.date | None = None) -> int:
+    """The periodic task's work: the periods of today exist, and those a transaction touched since
+    their last build are rebuilt (most recent first). Returns the periods rebuilt."""
+    with _one_refresher(wait=False) as held:
+        if not held:
+            return 0
+        periods_sync(today=today)
+        dirty = (
+            SummaryPeriod.objects.filter(version__gt=F("built_version"))
+            .order_by("-period_end", "-period_start")
+            .values_list("pk", flat=True)
+        )
+        return sum(period_refresh(pk) for pk in list(dirty))
+
+
+def rebuild_all(*, today: dt.date | None = None) -> int:
+    """The nightly job: every period rebuilt (catching what no event announced) and the grade
+    migration pairs. Returns the periods rebuilt."""
+    with _one_refresher(wait=True):
+        periods_sync(today=today)
+        ids = list(SummaryPeriod.objects.order_by("-period_end", "-period_start").values_list("pk", flat=True))
+        done = sum(period_refresh(pk, force=True) for pk in ids)
+        grade_flows_rebuild()
+    return done
