@@ -24,9 +24,12 @@ latest one.
 Freshness. The transaction_created handler raises the `version` of the periods containing the new
 transaction's month (`periods_touch`), in the same transaction that rewrites its SalesMonth row.
 `refresh_dirty` (every five minutes on the worker) rebuilds the periods whose version is above the
-version their rows were built from: many transactions within five minutes cost one rebuild. The
-nightly job rebuilds every period (`rebuild_all`), catching what no event announces: regrades, new
-owners, new customers, edits made outside transaction_create. A refresh notes the time, then reads
+version their rows were built from: many transactions within five minutes cost one rebuild. A new,
+imported or regraded customer marks every period (`periods_touch_all`: the loyalty cells count
+every customer per grade); a new owner marks the periods of that customer's sales months
+(`periods_touch_customer`). The nightly job rebuilds every period (`rebuild_all`), catching what
+no event announces: a new region or industry standing, a membership, edits made outside the
+services. A refresh notes the time, then reads
 the version, then the figures: a transaction committed after the version was read raised it again,
 so its period stays dirty and no change is lost (at worst a period is rebuilt once more).
 """
@@ -42,7 +45,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from . import params, selectors
@@ -119,6 +122,30 @@ def periods_touch(day: dt.date) -> int:
     """A transaction on `day` changed: raise the version of every period containing it (the
     handler calls this in its own transaction). Returns the periods marked."""
     return SummaryPeriod.objects.filter(period_start__lte=day, period_end__gte=day).update(version=F("version") + 1)
+
+
+def periods_touch_all() -> int:
+    """Every period changed: a customer was created, imported or regraded. The loyalty cells count
+    every customer per grade and region whatever the period, so no period is spared. Returns the
+    periods marked (one UPDATE of a few dozen rows; many events before the next refresh still cost
+    one rebuild of each period)."""
+    return SummaryPeriod.objects.update(version=F("version") + 1)
+
+
+def periods_touch_customer(customer_id: int) -> int:
+    """A customer's owner changed: owner is a composition dimension only, so just the periods
+    containing one of the customer's sales months are marked. Returns the periods marked."""
+    months = list(
+        SalesMonth.objects.unscoped("summary job: the months one customer bought in")
+        .filter(customer_id=customer_id)
+        .values_list("month", flat=True)
+    )
+    if not months:
+        return 0
+    containing = Q()
+    for month in months:
+        containing |= Q(period_start__lte=month, period_end__gte=month)
+    return SummaryPeriod.objects.filter(containing).update(version=F("version") + 1)
 
 
 # --- one period's figures --------------------------------------------------------------------------

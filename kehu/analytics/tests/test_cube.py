@@ -398,6 +398,67 @@ def test_a_new_transaction_is_in_the_cube_after_the_periodic_task(users, shop, d
     assert cube.refresh_dirty() == 0  # nothing left to do
 
 
+def _dirty():
+    return set(SummaryPeriod.objects.filter(version__gt=F("built_version")).values_list("period_start", "period_end"))
+
+
+def test_a_regrade_marks_every_period_and_the_refresh_moves_the_customer(
+    users, built, django_capture_on_commit_callbacks
+):
+    """乙 from B to A: March's grade rows change, and the loyalty counts per grade of every period
+    (they count every customer, whatever it bought), so every period is marked."""
+    from kehu.customers.grading import customer_regrade
+
+    mgr = users["mkt_mgr"]
+    assert not _dirty()
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_regrade(actor=mgr, customer=built["乙"], grade="A", priority="core", reason="大单")
+    assert _dirty() == set(cube.period_set(TODAY))
+    stale = selectors.composition(mgr, by="grade", since=MONTH[0], until=MONTH[1])
+    assert (stale["rows"][0].key, stale["rows"][0].amount) == ("A", Decimal("1500"))  # not yet
+    assert cube.refresh_dirty(today=TODAY) == len(cube.period_set(TODAY))
+    grade = selectors.composition(mgr, by="grade", since=MONTH[0], until=MONTH[1])
+    assert [(r.key, r.amount, r.customers) for r in grade["rows"]] == [
+        ("A", Decimal("1650"), 2),
+        ("B", Decimal("100"), 1),
+        ("C", Decimal("100"), 1),
+    ]
+    live = selectors.composition(mgr, by="grade", since=MONTH[0], until=MONTH[1], summary=None)
+    assert grade["rows"] == live["rows"]
+    summary = selectors.summary_for(mgr, *DEFAULT)
+    assert loyalty.segment_table(mgr, by="grade", since=DEFAULT[0], until=DEFAULT[1], summary=summary) == (
+        loyalty.segment_table(mgr, by="grade", since=DEFAULT[0], until=DEFAULT[1], summary=None)
+    )
+
+
+def test_a_new_customer_marks_every_period(users, built, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        customer(users["mkt_mgr"], "庚", grade="A", region="上海", owner=users["sales"])
+    assert _dirty() == set(cube.period_set(TODAY))
+
+
+def test_a_new_owner_marks_only_the_periods_of_the_customers_sales(users, built, django_capture_on_commit_callbacks):
+    """丁 bought in 2026-03 and 2026-06: the periods holding either month are marked, no other."""
+    from kehu.customers.services import customer_update
+
+    mgr, sales = users["mkt_mgr"], users["sales"]
+    ding = built["丁"]
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_update(actor=mgr, customer=ding, version=ding.version, owner=sales)
+    months = (dt.date(2026, 3, 1), dt.date(2026, 6, 1))
+    expected = {(s, e) for s, e in cube.period_set(TODAY) if any(s <= m <= e for m in months)}
+    assert _dirty() == expected
+    assert (dt.date(2026, 2, 1), dt.date(2026, 2, 28)) not in expected
+    before = selectors.composition(mgr, by="owner", since=MONTH[0], until=MONTH[1])
+    cube.refresh_dirty(today=TODAY)
+    after = selectors.composition(mgr, by="owner", since=MONTH[0], until=MONTH[1])
+    assert after != before
+    live = selectors.composition(mgr, by="owner", since=MONTH[0], until=MONTH[1], summary=None)
+    assert after["rows"] == live["rows"]
+    assert [r.customers for r in after["rows"]] == [3, 1]  # sales: 甲, 乙, 丁; sales2: 丙
+    assert not _dirty()
+
+
 def test_a_change_during_a_refresh_leaves_the_period_dirty(users, built, monkeypatch):
     """The version is read before the figures: a transaction committed while they are read raised
     the version again, so the period is rebuilt on the next run instead of the change being lost."""
