@@ -23,7 +23,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from kehu.accounts.models import User
-from kehu.core.bulk import bulk_copy, reserve_ids, secondary_indexes_dropped
+from kehu.core.bulk import column_position, copy_in, copy_rows, reserve_ids, secondary_indexes_dropped
 from kehu.core.crypto import blind_index
 
 from .choices import Channel, Grade, IndustryStanding, InfoSource, Nature, Priority
@@ -154,6 +154,8 @@ POSITIONS = (
 )
 PRODUCTS = ("工业传感器", "控制系统", "数据采集模块", "售后维保服务", "软件授权", "定制开发项目", "检测设备", "备件包")
 MAX_AMOUNT_PER_GRADE = {"A": 800_000, "B": 200_000, "C": 50_000}
+# Choices.values builds a new list on every call (a tenth of a batch's build time)
+NATURES, INFO_SOURCES, CHANNELS = Nature.values, InfoSource.values, Channel.values
 STANDINGS = [IndustryStanding.LEADER, IndustryStanding.INFLUENTIAL, IndustryStanding.MEDIUM, IndustryStanding.SMALL]
 
 
@@ -189,7 +191,7 @@ def _customer(index: int, owners: list[User], now: dt.datetime) -> tuple[Custome
         priority=priority,
         region=REGIONS[city],
         industry_standing=rng.choice(STANDINGS),
-        nature=rng.choice(Nature.values),
+        nature=rng.choice(NATURES),
         address=f"{city}市{rng.choice(WORDS)}路{rng.randrange(1, 999)}号",
         phone=f"0{rng.randrange(10, 999)}-{rng.randrange(10**7, 10**8)}",
         email=f"info@{pinyin_domain}.example.cn",
@@ -200,7 +202,7 @@ def _customer(index: int, owners: list[User], now: dt.datetime) -> tuple[Custome
         cooperation_since=dt.date(rng.randrange(2012, 2025), rng.randrange(1, 13), 1),
         main_products="、".join(rng.sample(PRODUCTS, 2)),
         deal_probability=rng.randrange(10, 95),
-        info_source=rng.choice(InfoSource.values),
+        info_source=rng.choice(INFO_SOURCES),
     )
     customer.phone_digits = phone_digits(customer.phone)
     contacts = []
@@ -213,7 +215,7 @@ def _customer(index: int, owners: list[User], now: dt.datetime) -> tuple[Custome
             is_key_person=number == 0,
             mobile=_mobile(rng),
             email=f"p{number}@{pinyin_domain}.example.cn",
-            preferred_channel=rng.choice(Channel.values),
+            preferred_channel=rng.choice(CHANNELS),
         )
         contact.mobile_digits = contact.mobile
         if index % 20 == 0 and number == 0:  # encryption is slow: only some contacts carry personal details
@@ -293,9 +295,28 @@ def _orders(index: int, grade: str, rng: random.Random) -> list[tuple[int, int]]
     return orders
 
 
-def _build(args: tuple[int, int, list[User], dt.datetime]) -> list[tuple[Customer, list[Contact], list[Transaction]]]:
+# A built batch: the rows of its customers, contacts and transactions as COPY takes them, made in a
+# builder process (pickling plain rows is far cheaper than pickling model instances, and the field
+# conversions run there too). Primary keys are left empty for the writer, which reserves them; a
+# contact's or transaction's customer column holds its customer's position in the batch.
+Built = tuple[list[list[Any]], list[list[Any]], list[list[Any]]]
+
+
+def _build(args: tuple[int, int, list[User], dt.datetime]) -> Built:
     start, stop, owners, now = args
-    return [_customer(i, owners, now) for i in range(start, stop)]
+    customers: list[Customer] = []
+    contacts: list[Contact] = []
+    transactions: list[Transaction] = []
+    for position, index in enumerate(range(start, stop)):
+        customer, its_contacts, its_transactions = _customer(index, owners, now)
+        customers.append(customer)
+        for contact in its_contacts:
+            contact.customer_id = position
+        for record in its_transactions:
+            record.customer_id = position
+        contacts += its_contacts
+        transactions += its_transactions
+    return copy_rows(Customer, customers), copy_rows(Contact, contacts), copy_rows(Transaction, transactions)
 
 
 def seed(*, customers: int, stdout: Any) -> None:
@@ -342,8 +363,9 @@ def _load(batches: list[Any], customers: int, existing: int, stdout: Any) -> Non
     from .grading import grading_run
     from .models import GradingRun
 
+    started = time.monotonic()
     run = grading_run(run_id=GradingRun.objects.create().pk)
-    stdout.write(f"  customers: {run.processed} scored for grading")
+    stdout.write(f"  customers: {run.processed} scored for grading in {time.monotonic() - started:.1f}s")
 
 
 def _bounded_map(pool: Any, batches: list[Any], *, ahead: int) -> Iterator[Any]:
@@ -359,29 +381,42 @@ def _bounded_map(pool: Any, batches: list[Any], *, ahead: int) -> Iterator[Any]:
 
 
 def _insert_all(results: Any, batches: list[Any], customers: int, stdout: Any) -> None:
-    for (_start, stop, _owners, _now), built in zip(batches, results, strict=True):
+    """Insert the built batches as they come. Reports the rate, and where the time went: waiting
+    for the builders (tokenising is the bound) or writing (the database is)."""
+    started = time.monotonic()
+    waited = 0.0
+    pending = iter(results)
+    for _start, stop, _owners, _now in batches:
+        before = time.monotonic()
+        built = next(pending)
+        waited += time.monotonic() - before
         _insert(built)
-        stdout.write(f"  customers: {stop - 1}/{customers}")
+        elapsed = time.monotonic() - started
+        rate = (stop - batches[0][0]) / elapsed if elapsed else 0
+        stdout.write(f"  customers: {stop - 1}/{customers} ({rate:,.0f}/s)")
+    elapsed = time.monotonic() - started
+    stdout.write(f"  customers: written in {elapsed:.1f}s, {waited:.1f}s of it waiting for the builders")
 
 
 @transaction.atomic
-def _insert(built: list[tuple[Customer, list[Contact], list[Transaction]]]) -> None:
-    """Three statements per batch: ids reserved first, then COPY (PostgreSQL) / executemany (SQLite)."""
-    customers = [c for c, _contacts, _tx in built]
-    for customer, pk in zip(customers, reserve_ids(Customer, len(customers)), strict=True):
-        customer.pk = customer.id = pk
-    contacts, transactions = [], []
-    for customer, customer_contacts, customer_tx in built:
-        for contact in customer_contacts:
-            contact.customer_id = customer.pk
-            contacts.append(contact)
-        for record in customer_tx:
-            record.customer_id = customer.pk
-            transactions.append(record)
-    for contact, pk in zip(contacts, reserve_ids(Contact, len(contacts)), strict=True):
-        contact.pk = contact.id = pk
-    for record, pk in zip(transactions, reserve_ids(Transaction, len(transactions)), strict=True):
-        record.pk = record.id = pk
-    bulk_copy(Customer, customers)
-    bulk_copy(Contact, contacts)
-    bulk_copy(Transaction, transactions)
+def _insert(built: Built) -> None:
+    """Ids reserved (one statement per table), children pointed at them, three COPYs (PostgreSQL) /
+    executemanys (SQLite)."""
+    customer_rows, contact_rows, transaction_rows = built
+    customer_ids = _number(Customer, customer_rows)
+    for model, rows in ((Contact, contact_rows), (Transaction, transaction_rows)):
+        _number(model, rows)
+        parent = column_position(model, "customer_id")
+        for row in rows:
+            row[parent] = customer_ids[row[parent]]
+    copy_in(Customer, customer_rows)
+    copy_in(Contact, contact_rows)
+    copy_in(Transaction, transaction_rows)
+
+
+def _number(model: type[Customer | Contact | Transaction], rows: list[list[Any]]) -> list[int]:
+    position = column_position(model, "id")
+    ids = reserve_ids(model, len(rows))
+    for row, pk in zip(rows, ids, strict=True):
+        row[position] = pk
+    return ids

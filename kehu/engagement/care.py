@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lunardate import LunarDate
 
+from kehu.core.bulk import insert_new
 from kehu.core.models import CalendarDay
 from kehu.customers.models import Contact, Customer, Transaction
 from kehu.messaging.letters import GiftRow
@@ -298,7 +299,7 @@ def care_plan(*, today: dt.date | None = None) -> int:
                             on=on,
                         )
         items += _purchase_items(rules, [row[0] for row in batch], today=today, end=end)
-        CareItem.objects.bulk_create(items, ignore_conflicts=True)
+        insert_new(CareItem, items)
     _plan_birthdays(rules, today=today, end=end)
     return CareItem.objects.unscoped("the nightly plan counts its work").count() - before
 
@@ -391,7 +392,7 @@ def _plan_birthdays(rules: Rules, *, today: dt.date, end: dt.date) -> None:
                     on=on,
                     today=today,
                 )
-        CareItem.objects.bulk_create(items, ignore_conflicts=True)
+        insert_new(CareItem, items)
 
 
 # --- sending -------------------------------------------------------------------------------------------

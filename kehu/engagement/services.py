@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kehu.access import roles, scoping
 from kehu.accounts.choices import Department
 from kehu.core import events, search
+from kehu.core.bulk import insert_new
 from kehu.core.counts import estimated_count
 from kehu.core.exceptions import DomainError, InvalidTransition
 from kehu.core.versioning import save_versioned
@@ -224,7 +225,7 @@ def plans_for_imported(*, customer_ids: list[int], seen: list[list[Any]] | None 
         if nxt and (plan.next_due_on is None or dt.date.fromisoformat(nxt) < plan.next_due_on):
             plan.next_due_on = plan.next_phone_on = dt.date.fromisoformat(nxt)
         new.append(plan)
-    ContactPlan.objects.bulk_create(new, ignore_conflicts=True)
+    insert_new(ContactPlan, new)
     return len(new)
 
 
@@ -244,7 +245,7 @@ def _replan_batch_sql(rows: list[tuple[int, str, str, int]], policies: dict[Any,
             plan = ContactPlan(customer_id=customer_id, assignee_id=owner_id, anchor_on=today)
             _apply(plan, planning.terms_for(policies, grade, priority))
             new.append(plan)
-        ContactPlan.objects.bulk_create(new, ignore_conflicts=True)
+        insert_new(ContactPlan, new)
     columns: list[list[Any]] = [[], [], [], [], []]
     for customer_id, grade, priority, owner_id in rows:
         if customer_id not in existing:

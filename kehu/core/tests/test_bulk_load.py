@@ -61,3 +61,52 @@ def test_a_killed_load_is_repaired_by_the_next_one(data_dir):
     assert bulk.restore_dropped_indexes() == len(indexes)
     assert _index_names("customers_contact") == before
     assert bulk.restore_dropped_indexes() == 0  # nothing left to do
+
+
+def test_insert_new_writes_every_value_and_skips_what_a_unique_constraint_holds(users):
+    """insert_new: one INSERT ... SELECT FROM unnest on PostgreSQL, bulk_create elsewhere; either way
+    a care item whose key exists is skipped, the rest land with their dates, amounts and NULLs."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from kehu.customers.services import customer_create
+    from kehu.engagement.models import CareItem
+
+    mkt, sales = users["mkt"], users["sales"]
+    customer = customer_create(actor=mkt, owner=sales, name="上海天讯科技有限公司")
+    CareItem.objects.create(
+        customer=customer,
+        kind="festival",
+        occasion="春节",
+        occasion_on=dt.date(2027, 2, 6),
+        plan_on=dt.date(2027, 2, 1),
+        assignee=sales,
+        key="k-existing",
+    )
+
+    def item(key: str, **fields):
+        values = {"customer": customer, "kind": "festival", "occasion": "中秋", "assignee": sales, "key": key}
+        values.update({"occasion_on": dt.date(2027, 9, 15), "plan_on": dt.date(2027, 9, 10), **fields})
+        return CareItem(**values)
+
+    bulk.insert_new(
+        CareItem,
+        [
+            item("k-existing", occasion="重复"),
+            item("k-gift", action="gift", gift="茶叶", budget=Decimal("300.50")),
+            item("k-plain"),
+        ],
+    )
+    rows = {i.key: i for i in CareItem.objects.unscoped("test").filter(customer=customer)}
+    assert set(rows) == {"k-existing", "k-gift", "k-plain"}
+    assert rows["k-existing"].occasion == "春节"  # the existing row is untouched
+    gift = rows["k-gift"]
+    assert (gift.gift, gift.budget, gift.occasion_on, gift.plan_on) == (
+        "茶叶",
+        Decimal("300.50"),
+        dt.date(2027, 9, 15),
+        dt.date(2027, 9, 10),
+    )
+    assert rows["k-plain"].budget is None and rows["k-plain"].contact_id is None and rows["k-plain"].sent_at is None
+    assert gift.created_at is not None and gift.status == "planned"
+    bulk.insert_new(CareItem, [])  # nothing to do, no statement

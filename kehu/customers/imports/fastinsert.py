@@ -14,19 +14,7 @@ from typing import Any
 
 from django.db import connection, models
 
-_PLAIN = (
-    models.CharField,
-    models.EmailField,
-    models.TextField,
-    models.IntegerField,
-    models.BigIntegerField,
-    models.SmallIntegerField,
-    models.PositiveIntegerField,
-    models.PositiveBigIntegerField,
-    models.PositiveSmallIntegerField,
-    models.BooleanField,
-    models.ForeignKey,
-)
+from kehu.core.bulk import PLAIN_FIELDS
 
 
 def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
@@ -35,7 +23,7 @@ def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
 
 def _getter(field: models.Field[Any, Any]) -> Any:
     attname = field.attname
-    if type(field) in _PLAIN:
+    if type(field) in PLAIN_FIELDS:
         return lambda obj: getattr(obj, attname)
     return lambda obj: field.get_db_prep_save(getattr(obj, attname), connection)
 
