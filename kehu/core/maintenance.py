@@ -15,6 +15,16 @@ def analyze_database() -> None:
         cursor.execute("ANALYZE")
 
 
+def analyze_tables(*tables: str) -> None:
+    """Fresh planner statistics for these tables now, e.g. right after a bulk load into them: work that
+    follows the load in the same run must not be planned on an empty table's statistics (planning a
+    million new customers' contact plans sorted 300,000 rows per batch of 2,000 without them: 0.7 s a
+    batch instead of milliseconds)."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
 def optimize_database() -> None:
     """Nightly: SQLite re-analyzes what changed since last time (PRAGMA optimize); PostgreSQL needs nothing."""
     if connection.vendor == "sqlite":

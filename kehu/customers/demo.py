@@ -25,6 +25,7 @@ from django.utils import timezone
 from kehu.accounts.models import User
 from kehu.core.bulk import column_position, copy_in, copy_rows, reserve_ids, secondary_indexes_dropped
 from kehu.core.crypto import blind_index
+from kehu.core.maintenance import analyze_tables
 
 from .choices import Channel, Grade, IndustryStanding, InfoSource, Nature, Priority
 from .models import Contact, Customer, Transaction
@@ -345,6 +346,7 @@ def seed(*, customers: int, stdout: Any) -> None:
         stdout.write(f"  customers: indexes built, {time.monotonic() - started:.0f}s in all")
     else:
         _load(batches, customers, existing, stdout)
+    analyze_tables(*(model._meta.db_table for model in (Customer, Contact, Transaction)))
 
 
 def _load(batches: list[Any], customers: int, existing: int, stdout: Any) -> None:

@@ -191,15 +191,21 @@ class Rules:
 
     def __init__(self) -> None:
         self.rows = list(CareRule.objects.filter(is_active=True))
+        # (kind, occasion, grade, action) -> matching rules: the nightly plan asks the same few
+        # questions for every customer (twice per item at 1M customers)
+        self._answers: dict[tuple[str, str, str, str], list[CareRule]] = {}
 
     def _matching(self, kind: str, occasion: str, grade: str, action: str) -> list[CareRule]:
-        rows = [
-            r
-            for r in self.rows
-            if r.kind == kind and r.action == action and r.grade in ("", grade) and r.occasion in ("", occasion)
-        ]
-        # The most specific rule wins: a named occasion and a named grade before the general ones.
-        return sorted(rows, key=lambda r: (r.occasion == "", r.grade == ""))
+        question = (kind, occasion, grade, action)
+        if question not in self._answers:
+            rows = [
+                r
+                for r in self.rows
+                if r.kind == kind and r.action == action and r.grade in ("", grade) and r.occasion in ("", occasion)
+            ]
+            # The most specific rule wins: a named occasion and a named grade before the general ones.
+            self._answers[question] = sorted(rows, key=lambda r: (r.occasion == "", r.grade == ""))
+        return self._answers[question]
 
     def greeting(self, kind: str, occasion: str, grade: str) -> CareRule | None:
         rows = self._matching(kind, occasion, grade, CareAction.GREETING)
@@ -316,28 +322,26 @@ def _purchase_items(rules: Rules, customer_ids: list[int], *, today: dt.date, en
     purchases = (
         Transaction.objects.unscoped("the nightly care plan reads purchases")
         .filter(days, customer_id__in=customer_ids, occurred_on__lte=today - dt.timedelta(days=300))
-        .select_related("customer")
-        .only("id", "occurred_on", "product", "customer__id", "customer__owner_id", "customer__grade")
+        .values_list("id", "occurred_on", "product", "customer_id", "customer__owner_id", "customer__grade")
     )
-    for purchase in purchases.iterator(chunk_size=2000):
-        bought = purchase.occurred_on
+    for purchase_id, bought, product, customer_id, owner_id, grade in purchases.iterator(chunk_size=2000):
         for on in occurrences(lunar=False, month=bought.month, day=bought.day, start=today, end=end):
             years = on.year - bought.year
             if years < 1:
                 continue
-            label = _("购买%(product)s %(n)s周年") % {"product": purchase.product or "", "n": years}
+            label = _("购买%(product)s %(n)s周年") % {"product": product or "", "n": years}
             items += _items(
                 rules,
-                customer_id=purchase.customer.pk,
-                owner_id=purchase.customer.owner_id,
-                grade=purchase.customer.grade,
+                customer_id=customer_id,
+                owner_id=owner_id,
+                grade=grade,
                 contact_id=None,
                 kind=CareKind.PURCHASE,
                 occasion=label,
                 rule_occasion="",
                 on=on,
                 today=today,
-                key_suffix=f"#{purchase.pk}",
+                key_suffix=f"#{purchase_id}",
             )
     return items
 
