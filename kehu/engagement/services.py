@@ -276,23 +276,34 @@ def _replan_batch_sql(rows: list[tuple[int, str, str, int]], policies: dict[Any,
 
 
 def plans_fill_missing() -> int:
-    """Plan every active customer that has no plan yet (new customers), in keyset batches."""
+    """Plan every active customer that has no plan yet (new customers), in keyset batches.
+
+    Each batch is the next REPLAN_BATCH active customers by id, and those without a plan are looked
+    up by id among them, instead of one anti-join "customers without a plan, ORDER BY id LIMIT n":
+    its plan hangs on the planner's guess of how many customers lack a plan. At 1M customers right
+    after a load it guessed one and sorted 300,000 rows for every batch of 2,000 (0.55 s a batch,
+    4.6 minutes in all)."""
     policies = planning.policies_by_key()
     customers = (
         Customer.objects.unscoped("derived planning work after a checked write")
-        .filter(is_archived=False, contact_plan__isnull=True)
+        .filter(is_archived=False)
         .order_by("id")
         .values_list("id", "grade", "priority", "owner_id")
     )
     last_id, created = 0, 0
-    while True:
-        batch = list(customers.filter(id__gt=last_id)[:REPLAN_BATCH])
-        if not batch:
-            return created
-        with transaction.atomic():
-            _replan_batch(batch, policies)
+    while batch := list(customers.filter(id__gt=last_id)[:REPLAN_BATCH]):
         last_id = batch[-1][0]
-        created += len(batch)
+        planned = set(
+            ContactPlan.objects.unscoped("derived planning work after a checked write")
+            .filter(customer_id__in=[row[0] for row in batch])
+            .values_list("customer_id", flat=True)
+        )
+        missing = [row for row in batch if row[0] not in planned]
+        if missing:
+            with transaction.atomic():
+                _replan_batch(missing, policies)
+            created += len(missing)
+    return created
 
 
 @transaction.atomic

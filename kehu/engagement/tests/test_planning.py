@@ -121,6 +121,17 @@ def test_fill_missing_plans_new_customers_once(make_customer):
     assert ContactPlan.objects.get(customer=customer).phone_every_days == 14
 
 
+def test_fill_missing_walks_past_planned_customers_and_leaves_their_plans(make_customer, monkeypatch):
+    """Batches of one: the planned first customer neither stops the walk nor gets re-planned."""
+    first, second, third = (make_customer(f"客户{n}") for n in range(3))
+    ContactPlan.objects.filter(customer=first).update(next_due_on=None, phone_every_days=99)
+    ContactPlan.objects.filter(customer__in=[second, third]).delete()
+    monkeypatch.setattr(services, "REPLAN_BATCH", 1)
+    assert services.plans_fill_missing() == 2
+    assert ContactPlan.objects.get(customer=first).phone_every_days == 99  # untouched
+    assert ContactPlan.objects.filter(customer__in=[second, third], phone_every_days=14).count() == 2
+
+
 def test_a_new_customer_is_planned_as_soon_as_it_is_created(users, django_capture_on_commit_callbacks):
     from kehu.customers.services import customer_create
 
