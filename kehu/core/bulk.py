@@ -5,7 +5,9 @@ Primary keys are reserved up front (PostgreSQL: nextval of the table's sequence;
 current maximum, inside the caller's transaction, which holds SQLite's write lock), so that children
 can point at their parents before anything is written and a batch of three tables costs three
 statements. Values go through each field's own get_db_prep_save, as Django's INSERT does (encrypted
-fields encrypt, JSON fields dump).
+fields encrypt, JSON fields dump), except plain ones that already hold what the driver takes.
+New rows that may already exist (a unique key) go through insert_new instead: one
+INSERT ... SELECT FROM unnest ... ON CONFLICT DO NOTHING on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ PLAIN_FIELDS = (
 def copy_rows(
     model: type[Model], objects: Sequence[Model], *, using: str = "default", fields: Sequence[Any] | None = None
 ) -> list[list[Any]]:
-    """The rows bulk_copy writes (every concrete field, or `fields`), as the database takes them
+    """The rows copy_in writes (every concrete field, or `fields`), as the database takes them
     (each field's pre_save and get_db_prep_save, as Django's INSERT does; read straight off the object
     for plain fields). Plain values, so another process can compute them (the demo's builders) and
     the writer only writes."""
@@ -77,11 +79,6 @@ def copy_rows(
 def column_position(model: type[Model], attname: str) -> int:
     """Where a field's value sits in a row of copy_rows."""
     return [f.attname for f in model._meta.concrete_fields].index(attname)
-
-
-def bulk_copy(model: type[Model], objects: Sequence[Model], *, using: str = "default") -> None:
-    """Insert objects (whose pk is set, e.g. from reserve_ids) in one COPY / executemany."""
-    copy_in(model, copy_rows(model, objects, using=using), using=using)
 
 
 def copy_in(model: type[Model], rows: Sequence[Sequence[Any]], *, using: str = "default") -> None:

@@ -155,7 +155,7 @@ POSITIONS = (
 )
 PRODUCTS = ("工业传感器", "控制系统", "数据采集模块", "售后维保服务", "软件授权", "定制开发项目", "检测设备", "备件包")
 MAX_AMOUNT_PER_GRADE = {"A": 800_000, "B": 200_000, "C": 50_000}
-# Choices.values builds a new list on every call (a tenth of a batch's build time)
+# Choices.values builds a new list on every call (three times per customer)
 NATURES, INFO_SOURCES, CHANNELS = Nature.values, InfoSource.values, Channel.values
 STANDINGS = [IndustryStanding.LEADER, IndustryStanding.INFLUENTIAL, IndustryStanding.MEDIUM, IndustryStanding.SMALL]
 
