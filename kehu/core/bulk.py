@@ -58,21 +58,28 @@ PLAIN_FIELDS = (
 
 
 def copy_rows(
-    model: type[Model], objects: Sequence[Model], *, using: str = "default", fields: Sequence[Any] | None = None
+    model: type[Model],
+    objects: Sequence[Any],
+    *,
+    using: str = "default",
+    fields: Sequence[Any] | None = None,
+    pre_save: bool = True,
 ) -> list[list[Any]]:
-    """The rows copy_in writes (every concrete field, or `fields`), as the database takes them
-    (each field's pre_save and get_db_prep_save, as Django's INSERT does; read straight off the object
-    for plain fields). Plain values, so another process can compute them (the demo's builders) and
-    the writer only writes."""
+    """The rows copy_in writes (every concrete field, or `fields`), as the database takes them:
+    each field's get_db_prep_save, after its pre_save as Django's INSERT does (pre_save=False: the
+    objects' values as they are, e.g. timestamps the caller set), read straight off the object for
+    plain fields. `objects` may be look-alikes carrying every attname. Plain values, so another
+    process can compute them (the demo's builders) and the writer only writes."""
     connection = connections[using]
     fields = model._meta.concrete_fields if fields is None else fields
+
+    def value(field: Any, obj: Any) -> Any:
+        raw = field.pre_save(obj, add=True) if pre_save else getattr(obj, field.attname)
+        return field.get_db_prep_save(raw, connection=connection)
+
     plain = [type(f) in PLAIN_FIELDS for f in fields]
     return [
-        [
-            getattr(obj, f.attname) if p else f.get_db_prep_save(f.pre_save(obj, add=True), connection=connection)
-            for f, p in zip(fields, plain, strict=True)
-        ]
-        for obj in objects
+        [getattr(obj, f.attname) if p else value(f, obj) for f, p in zip(fields, plain, strict=True)] for obj in objects
     ]
 
 

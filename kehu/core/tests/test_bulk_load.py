@@ -110,3 +110,27 @@ def test_insert_new_writes_every_value_and_skips_what_a_unique_constraint_holds(
     assert rows["k-plain"].budget is None and rows["k-plain"].contact_id is None and rows["k-plain"].sent_at is None
     assert gift.created_at is not None and gift.status == "planned"
     bulk.insert_new(CareItem, [])  # nothing to do, no statement
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_indexes_come_back_built_side_by_side(data_dir, monkeypatch):
+    """As seed_demo runs it: no transaction around the load, so on PostgreSQL the rebuild uses one
+    connection per builder thread (the GIN search index among them); every index is back."""
+    import threading
+
+    threads = set()
+    real_build = bulk._build
+
+    def build(statement, **kwargs):
+        threads.add(threading.get_ident())
+        real_build(statement, **kwargs)
+
+    monkeypatch.setattr(bulk, "_build", build)
+    before = _index_names("customers_customer") | _index_names("customers_contact")
+    with bulk.secondary_indexes_dropped([Customer, Contact]) as dropped:
+        assert dropped
+        assert before - _index_names("customers_customer") - _index_names("customers_contact")  # dropped
+    assert _index_names("customers_customer") | _index_names("customers_contact") == before
+    if connection.vendor == "postgresql":
+        assert "customers_customer_search_vec_gin" in before
+        assert threads and threading.get_ident() not in threads  # built on the pool's threads
