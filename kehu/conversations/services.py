@@ -351,6 +351,11 @@ def conversation_reply(
     locked = _check_edit(actor, conversation)
     if locked.state == ConversationState.CLOSED:
         raise DomainError(_("会话已结束。"))
+    if article_id is not None:
+        from kehu.knowledge.models import Article
+
+        if article_id <= 0 or not Article.objects.filter(pk=article_id).exists():
+            raise DomainError(_("引用的知识库文章不存在。"))
     message = Message.objects.create(
         conversation=locked, sender=Sender.AGENT, author=actor, body=body, at=now, article_id=article_id
     )

@@ -66,7 +66,7 @@ class ConversationCreateSerializer(serializers.Serializer):
 
 class ConversationReplySerializer(serializers.Serializer):
     body = serializers.CharField(max_length=10_000)
-    article = serializers.IntegerField(required=False, allow_null=True, default=None)
+    article = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
 
 
 class LinkSerializer(serializers.Serializer):

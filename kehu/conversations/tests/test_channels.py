@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from kehu.conversations import adapters, services
 from kehu.conversations.models import Call, Conversation, Identity
+from kehu.core.exceptions import DomainError
 from kehu.knowledge import services as kb
 
 
@@ -64,6 +65,22 @@ def test_an_agent_answer_stops_the_clock_and_lands_on_the_customer_timeline(
     assert (
         Interaction.objects.unscoped("test").filter(customer=customer, subject__contains=f"#{conversation.pk}").exists()
     )
+
+
+def test_a_reply_citing_an_article_that_does_not_exist_is_refused_and_changes_nothing(
+    api_for: Any, users: dict[str, Any], customer: Any
+) -> None:
+    """Found by the fuzzer: article 0 or an unknown id was a 500 (a CHECK constraint)."""
+    conversation = services.inbound_receive(channel="sms", handle="+86 021 5555 0000", body="设备无法开机").conversation
+    api = api_for("cs")
+    for article in (0, -3, 987654321):
+        response = api.post(
+            f"/api/conversations/{conversation.pk}/reply/", {"body": "见文章", "article": article}, format="json"
+        )
+        assert response.status_code == 400, (article, response.content)
+    assert conversation.messages.count() == 1  # only the customer's message
+    with pytest.raises(DomainError, match="引用的知识库文章不存在"):
+        services.conversation_reply(actor=users["cs"], conversation=conversation, body="见文章", article_id=987654321)
 
 
 def test_unmatched_is_for_the_service_desk_and_linking_teaches_the_address(
