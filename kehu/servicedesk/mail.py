@@ -262,6 +262,16 @@ def _reply_address(record: Any, kind: str) -> tuple[str, MailMessage | None]:
     return (known[0] if known else ""), last_in
 
 
+def _one_line(value: str) -> str:
+    """A header value on one line: a typed or a received line break must not reach the headers.
+
+    A newline in a header is refused by Python's mail builder (and would be header injection
+    if it were not), so the subject the user typed is folded to single spaces before it is
+    stored, and the stored copy is exactly what was sent.
+    """
+    return " ".join(value.split())
+
+
 @transaction.atomic
 def mail_reply(*, actor: Any, record: Any, body: str, subject: str = "") -> MailMessage:
     """Send a reply to the customer by SMTP (after commit), threaded and stored on the record."""
@@ -279,11 +289,11 @@ def mail_reply(*, actor: Any, record: Any, body: str, subject: str = "") -> Mail
         raise DomainError(_("客户没有电子邮箱，无法发送邮件。"))
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "kehu.local"
     message_id = make_msgid(domain=domain)
-    subject = subject.strip() or (f"Re: {parent.subject}" if parent else record.number)
+    subject = _one_line(subject) or _one_line(f"Re: {parent.subject}" if parent else record.number)
     if record.number not in subject:
         subject = f"[{record.number}] {subject}"
-    in_reply_to = parent.message_id if parent else ""
-    references = f"{parent.references} {parent.message_id}".strip() if parent else ""
+    in_reply_to = _one_line(parent.message_id) if parent else ""
+    references = _one_line(f"{parent.references} {parent.message_id}") if parent else ""
     mail = MailMessage.objects.create(
         **{kind: record},
         customer=record.customer,

@@ -226,3 +226,16 @@ def test_the_complainants_recorded_email_is_where_replies_go(users, customer, dj
     with django_capture_on_commit_callbacks(execute=True):
         mail.mail_reply(actor=users["cs"], record=complaint, body="已收到。")
     assert django_mail.outbox[-1].to == ["wang@tianxun.example"]
+
+
+@pytest.mark.django_db
+def test_a_subject_typed_over_several_lines_is_sent_on_one_line(users, customer, django_capture_on_commit_callbacks):
+    """A line break in the typed subject used to break the outgoing mail after the reply was saved."""
+    first = mail.mail_intake(_message("buyer@tianxun.example").as_bytes())
+    complaint = first.complaint
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = mail.mail_reply(actor=users["cs"], record=complaint, body="已收到。", subject="处理进度\r\nBcc: x@evil")
+    sent = django_mail.outbox[-1]
+    assert sent.subject == reply.subject == f"[{complaint.number}] 处理进度 Bcc: x@evil"
+    assert sent.to == ["buyer@tianxun.example"] and not sent.bcc
+    assert "\n" not in sent.message()["Subject"]
