@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from kehu.access.models import Notification
 from kehu.access.selectors import forget_unread_count
 from kehu.core.exceptions import DomainError
+from kehu.core.inputs import parse_query
 
 
 @transaction.atomic
@@ -265,7 +266,7 @@ def clean_query(list_name: str, query: str) -> str:
     from django.http import QueryDict
 
     keys = SAVED_FILTER_LISTS[list_name][1]
-    parsed = QueryDict(query[:2000])
+    parsed = parse_query(query)
     kept = QueryDict(mutable=True)
     for key in keys:
         value = parsed.get(key, "").strip()[:100]

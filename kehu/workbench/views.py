@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.access.audit import log_access
 from kehu.core.exceptions import ConflictError, DomainError
-from kehu.core.inputs import parse_id, safe_next
+from kehu.core.inputs import parse_id, parse_query, safe_next
 from kehu.servicedesk import selectors as desk
 
 from . import selectors, services
@@ -208,7 +208,6 @@ def engagement_export(request: HttpRequest, kind: str) -> FileResponse:
 def export_selected(request: HttpRequest, list_name: str) -> HttpResponse | FileResponse:
     """导出所选: the rows selected on a list, as its 导出 Excel would write them (a POST: the selection
     is the form's checkboxes; `query` is the list's own query string)."""
-    from django.http import QueryDict
     from django.utils import timezone
 
     from .exports import SELECTED_LISTS, selected_xlsx
@@ -219,7 +218,7 @@ def export_selected(request: HttpRequest, list_name: str) -> HttpResponse | File
         ids = services.selection(_selected(request))
     except DomainError as error:
         return _refused(request, error.message, status=400)
-    params = QueryDict(request.POST.get("query", "")[:2000], mutable=True)
+    params = parse_query(request.POST.get("query", ""))
     params.pop("after", None)
     export = selected_xlsx(user=request.user, list_name=list_name, request=request, params=params, ids=ids)
     return export.response(f"{list_name}-selected-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
