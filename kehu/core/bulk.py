@@ -88,12 +88,15 @@ def column_position(model: type[Model], attname: str) -> int:
     return [f.attname for f in model._meta.concrete_fields].index(attname)
 
 
-def copy_in(model: type[Model], rows: Sequence[Sequence[Any]], *, using: str = "default") -> None:
-    """Insert rows of copy_rows (primary keys filled in) in one COPY / executemany."""
+def copy_in(
+    model: type[Model], rows: Sequence[Sequence[Any]], *, using: str = "default", fields: Sequence[Any] | None = None
+) -> None:
+    """Insert rows of copy_rows (primary keys filled in, or `fields` without the key: the database
+    numbers them) in one COPY / executemany."""
     if not rows:
         return
     connection = connections[using]
-    fields = model._meta.concrete_fields
+    fields = model._meta.concrete_fields if fields is None else fields
     qn = connection.ops.quote_name
     columns = ", ".join(qn(str(f.column)) for f in fields)
     with connection.cursor() as cursor:
