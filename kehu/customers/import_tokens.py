@@ -58,8 +58,9 @@ def with_archive_no(document: str, archive_no: str) -> str:
     """The archive number's tokens, added once it is known (numbers are reserved at write time)."""
     from kehu.core.search import text_tokens, with_digit_grams
 
-    # The digit grams too, exactly as search.build_document makes them for a single create.
-    tokens = with_digit_grams(set(document.split()) | text_tokens(archive_no))
+    # The digit grams too, exactly as search.build_document makes them for a single create (they
+    # are made token by token, so the document's own are already there).
+    tokens = set(document.split()) | with_digit_grams(text_tokens(archive_no))
     return " ".join(sorted(tokens))
 
 

@@ -13,6 +13,7 @@ the batch, history_user = the importer), and one ArchiveUpdate per customer ("Ex
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
@@ -110,39 +111,50 @@ def _batches(job_id: int, cursor: int) -> Iterator[tuple[int, list[tuple[int, di
         cursor = rows[-1][0]
 
 
-def _customer(values: dict[str, Any], *, job: ImportJob, now: dt.datetime) -> Customer:
+class _Prototypes:
+    """One blank instance per model for a batch, copied per row: Model.__init__ walks every field
+    (~160 µs for a customer), a copy of an instance with the defaults already set ~25 µs (its
+    _state is copied with it, Model.__getstate__)."""
+
+    def __init__(self, job: ImportJob, now: dt.datetime) -> None:
+        stamps = {"import_pending": job.pk, "created_at": now, "updated_at": now}
+        self.customer = Customer(owner_id=job.actor_id, **stamps)
+        self.contact = Contact(is_main_contact=True, personal_phone_index=blind_index(""), **stamps)
+        self.update = ArchiveUpdate(actor_id=job.actor_id, learned_at=now, entered_at=now)
+
+    @staticmethod
+    def make(prototype: Any, **values: Any) -> Any:
+        obj = copy.copy(prototype)
+        obj.__dict__.update(values)
+        return obj
+
+
+def _customer(values: dict[str, Any], *, job: ImportJob, blank: _Prototypes) -> Customer:
     fields: dict[str, Any] = {}
     for key, value in values.items():
         if key in CUSTOMER_KEYS:
             fields[key] = dt.date.fromisoformat(value) if key in DATE_KEYS else value
     if "registered_capital" in fields:
         fields["registered_capital"] = Decimal(fields["registered_capital"])
-    customer = Customer(
+    customer: Customer = blank.make(
+        blank.customer,
         **fields,
         owner_id=values.get("owner") or job.actor_id,
         proposed_grade=values.get("grade", ""),  # an imported grade is a proposal (SPEC M2), never applied
-        import_pending=job.pk,
-        created_at=now,
-        updated_at=now,
     )
     customer.name_key = normalise_name(customer.name)
     customer.phone_digits = phone_digits(customer.phone)
     return customer
 
 
-def _contact(values: dict[str, Any], *, job: ImportJob, now: dt.datetime) -> Contact | None:
+def _contact(values: dict[str, Any], *, blank: _Prototypes) -> Contact | None:
     if not values.get("contact_name"):
         return None
-    contact = Contact(
-        **{field: values[key] for key, field in CONTACT_KEYS.items() if key in values},
-        is_main_contact=True,
-        import_pending=job.pk,
-        created_at=now,
-        updated_at=now,
+    contact: Contact = blank.make(
+        blank.contact, **{field: values[key] for key, field in CONTACT_KEYS.items() if key in values}
     )
     contact.email = (contact.email or "").lower()
     contact.mobile_digits = phone_digits(contact.mobile)
-    contact.personal_phone_index = blind_index("")
     return contact
 
 
@@ -150,8 +162,9 @@ def _write_batch(
     job: ImportJob, cursor: int, rows: list[tuple[int, dict[str, Any]]], documents: list[tuple[str, str]]
 ) -> bool:
     now = timezone.now()
-    customers = [_customer(values, job=job, now=now) for _row, values in rows]
-    contacts = [_contact(values, job=job, now=now) for _row, values in rows]
+    blank = _Prototypes(job, now)
+    customers = [_customer(values, job=job, blank=blank) for _row, values in rows]
+    contacts = [_contact(values, blank=blank) for _row, values in rows]
     for customer, contact, (customer_doc, contact_doc) in zip(customers, contacts, documents, strict=True):
         customer.search_text = customer_doc
         if contact is not None:
@@ -180,11 +193,9 @@ def _write_batch(
         fastinsert.insert(
             ArchiveUpdate,
             [
-                ArchiveUpdate(
-                    customer=customer,
-                    actor_id=job.actor_id,
-                    learned_at=now,
-                    entered_at=now,
+                blank.make(
+                    blank.update,
+                    customer_id=customer.pk,
                     source=customer.info_source,
                     summary=(summary + _("；等级 %(grade)s 待确认") % {"grade": customer.proposed_grade})[:300]
                     if customer.proposed_grade

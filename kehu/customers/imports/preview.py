@@ -22,7 +22,7 @@ from kehu.accounts.models import User
 
 from ..models import Contact, Customer, ImportJob, ImportRow
 from ..services import normalise_name, phone_digits
-from . import cells, reader
+from . import cells, fastinsert, reader
 from .columns import Column
 
 BATCH = 2000
@@ -182,7 +182,7 @@ class Stager:
                 self.sample.append({"row": number, **values})
             staged.append(ImportRow(job=self.job, row=number, ok=True, values=values))
         with transaction.atomic():
-            ImportRow.objects.bulk_create(staged)
+            fastinsert.insert(ImportRow, staged)  # COPY on PostgreSQL
             ImportJob.objects.filter(pk=self.job.pk).update(processed_rows=self.processed, updated_at=timezone.now())
         self.batch = []
 

@@ -320,8 +320,9 @@ def test_second_commit_and_foreign_job_are_refused(client, users, upload, django
 
 
 @override_settings(KEHU={"IMPORT_MAX_ROWS": 10, "IMPORT_MAX_BYTES": 50_000, "IMPORT_RETENTION_HOURS": 72})
-def test_size_limits_are_checked_before_the_file_is_read(client, users, upload):
+def test_size_limits_are_checked_before_the_file_is_read(client, users, upload, settings, tmp_path):
     """Issue 9 item 11: bytes and rows; the row count comes from the sheet's XML, not from loading it."""
+    settings.DATA_DIR = tmp_path  # its own upload directory: another test process may be importing
     before = set(imports.upload.import_dir().iterdir())
     response = upload(workbook_file([["客户名称"]] + [[f"公司{i}"] for i in range(30)]))
     assert response.status_code == 200 and "一次最多导入 10 行" in response.content.decode()
