@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Q, Sum, Value
 from django.db.models import functions as fn
 
+from kehu.core.maintenance import analyze_tables
 from kehu.customers.choices import TransactionKind
 from kehu.customers.models import Transaction, net_amount
 
@@ -130,4 +131,8 @@ def sales_month_rebuild() -> int:
         .filter(customer_id=OuterRef("customer_id"), product=OuterRef("product"), sales_month=OuterRef("month"))
     )
     SalesMonth.objects.unscoped("nightly rebuild").exclude(Exists(still_sold)).delete()
+    # A viewer whose scope is limited reads these rows live: planned on the statistics of a table that
+    # was empty (a fresh install, the first night after a load), a year of them went through 135,000
+    # index probes of customers instead of one hash join, 0.7 s instead of 0.35 s at 100k customers.
+    analyze_tables(table)
     return written
