@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -246,16 +247,13 @@ def batch_customer_owner(request: HttpRequest) -> HttpResponse:
     form = TransferOwnerForm(request.POST)
     if not form.is_valid():
         return _refused(request, _("请选择新的负责人。"), status=400)
-    try:
-        changed = services.customers_transfer_owner(
-            actor=request.user, ids=_selected(request), owner=form.cleaned_data["owner"]
-        )
-    except DomainError as error:
-        return _refused(request, error.message, status=400)
-    messages.success(
-        request, _("已将 %(n)d 个客户转给 %(who)s。") % {"n": changed, "who": form.cleaned_data["owner"].display_name}
-    )
-    return redirect(safe_next(request.POST.get("next"), "/customers/"))
+    owner = form.cleaned_data["owner"]
+
+    def transfer() -> str:
+        changed = services.customers_transfer_owner(actor=request.user, ids=_selected(request), owner=owner)
+        return _("已将 %(n)d 个客户转给 %(who)s。") % {"n": changed, "who": owner.display_name}
+
+    return _batch_done(request, transfer, "/customers/")
 
 
 @login_required
@@ -268,30 +266,25 @@ def batch_plan_owner(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, _("请选择新的负责人。"), status=400)
     owner = form.cleaned_data["owner"]
-    try:
+
+    def transfer() -> str:
         changed = services.plans_transfer_owner(actor=request.user, ids=_selected(request), owner=owner)
-    except PermissionDenied as error:
-        return _refused(request, str(error), status=403)
-    except DomainError as error:
-        return _refused(request, error.message, status=400)
-    messages.success(
-        request, _("已将 %(n)d 个客户转给 %(who)s，其联络计划随之转交。") % {"n": changed, "who": owner.display_name}
-    )
-    return redirect(safe_next(request.POST.get("next"), "/engagement/plans/"))
+        return _("已将 %(n)d 个客户转给 %(who)s，其联络计划随之转交。") % {"n": changed, "who": owner.display_name}
+
+    return _batch_done(request, transfer, "/engagement/plans/")
 
 
 @login_required
 @require_POST
 def batch_followup_close(request: HttpRequest) -> HttpResponse:
     """Close the selected follow-ups the user owes (cancelled with the reason given)."""
-    try:
-        closed = services.followups_close(
-            actor=request.user, ids=_selected(request), reason=request.POST.get("reason", "")[:300]
-        )
-    except DomainError as error:
-        return _refused(request, error.message, status=400)
-    messages.success(request, _("已关闭 %(n)d 条回访。") % {"n": closed})
-    return redirect(safe_next(request.POST.get("next"), "/engagement/followups/"))
+
+    def close() -> str:
+        reason = request.POST.get("reason", "")[:300]
+        closed = services.followups_close(actor=request.user, ids=_selected(request), reason=reason)
+        return _("已关闭 %(n)d 条回访。") % {"n": closed}
+
+    return _batch_done(request, close, "/engagement/followups/")
 
 
 @login_required
@@ -304,20 +297,20 @@ def batch_followup_reassign(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, _("请选择新的回访人。"), status=400)
     assignee = form.cleaned_data["owner"]
-    try:
+
+    def reassign() -> str:
         moved = services.followups_reassign(actor=request.user, ids=_selected(request), assignee=assignee)
-    except PermissionDenied as error:
-        return _refused(request, str(error), status=403)
-    except DomainError as error:
-        return _refused(request, error.message, status=400)
-    messages.success(request, _("已将 %(n)d 条回访改派给 %(who)s。") % {"n": moved, "who": assignee.display_name})
-    return redirect(safe_next(request.POST.get("next"), "/engagement/followups/"))
+        return _("已将 %(n)d 条回访改派给 %(who)s。") % {"n": moved, "who": assignee.display_name}
+
+    return _batch_done(request, reassign, "/engagement/followups/")
 
 
 @login_required
 @require_POST
 def batch_case_assign(request: HttpRequest, kind: str) -> HttpResponse:
     """批量指派 on the ticket or demand list, through the case's own assign step."""
+    from django.urls import reverse
+
     from .forms import AssignOwnerForm
 
     if kind not in services.ASSIGNABLE_KINDS:
@@ -326,14 +319,26 @@ def batch_case_assign(request: HttpRequest, kind: str) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, _("请选择负责人。"), status=400)
     owner = form.cleaned_data["owner"]
-    try:
+
+    def assign() -> str:
         changed = services.cases_assign(actor=request.user, kind=kind, ids=_selected(request), owner=owner)
+        return _("已将 %(n)d 条记录指派给 %(who)s。") % {"n": changed, "who": owner.display_name}
+
+    return _batch_done(request, assign, reverse(f"servicedesk:{kind}_list"))
+
+
+def _batch_done(request: HttpRequest, action: Callable[[], str], fallback: str) -> HttpResponse:
+    """Run a batch action and end it as every list does: a refusal names why (403 for a right the
+    user lacks, 400 otherwise) and changes nothing (each service is one transaction); success is
+    its message, back on the list the user came from."""
+    try:
+        done = action()
+    except PermissionDenied as error:
+        return _refused(request, str(error), status=403)
     except DomainError as error:
         return _refused(request, error.message, status=400)
-    messages.success(request, _("已将 %(n)d 条记录指派给 %(who)s。") % {"n": changed, "who": owner.display_name})
-    from django.urls import reverse
-
-    return redirect(safe_next(request.POST.get("next"), reverse(f"servicedesk:{kind}_list")))
+    messages.success(request, done)
+    return redirect(safe_next(request.POST.get("next"), fallback))
 
 
 # --- saved filters -------------------------------------------------------------------------------------
