@@ -403,7 +403,7 @@ def _insert_all(results: Any, batches: list[Any], customers: int, stdout: Any) -
 @transaction.atomic
 def _insert(built: Built) -> None:
     """Ids reserved (one statement per table), children pointed at them, three COPYs (PostgreSQL) /
-    executemanys (SQLite)."""
+    multi-row INSERTs (SQLite)."""
     customer_rows, contact_rows, transaction_rows = built
     customer_ids = _number(Customer, customer_rows)
     for model, rows in ((Contact, contact_rows), (Transaction, transaction_rows)):
