@@ -244,6 +244,11 @@ def pages(detail_id: str) -> list[tuple[str, str, str, str]]:
         ("analytics composition API", "/api/analytics/composition/?by=grade", "", ""),
         ("analytics composition API by product", "/api/analytics/composition/?by=product", "", ""),
         ("analytics composition export", "/analytics/composition/export/", "", ""),
+        # viewers whose scope is limited read the cells of their rules' scope (ADR 0023)
+        ("analytics composition UI (sales)", "/analytics/composition/", "", ""),
+        ("analytics composition UI by owner (cs)", "/analytics/composition/?by=owner", "", ""),
+        ("analytics composition UI (cs)", "/analytics/composition/", "", ""),
+        ("analytics composition export (cs)", "/analytics/composition/export/", "", ""),
         ("analytics churn risk UI", "/analytics/churn/", "", ""),
         ("analytics churn risk API", "/api/analytics/churn-risk/", "", ""),
         ("analytics KPIs UI", "/analytics/kpis/", "", ""),
@@ -335,8 +340,12 @@ def measure_all(base: str, db: str, args: argparse.Namespace, seed_seconds: floa
     api = Client(base)
     api.headers["Authorization"] = f"Token {api.api_token('mkt_mgr', 'kehu-demo')}"
     anonymous = Client(base)
-    sales_ui = Client(base)  # pages named "... (sales)" are fetched as the salesperson `sales`
-    sales_ui.login("sales", "kehu-demo")
+    # pages named "... (sales)" are fetched as the salesperson `sales` (their own B and C customers),
+    # "... (cs)" as customer service `cs` (every B and C customer): viewers whose scope is limited
+    limited: dict[str, Client] = {}
+    for username in ("sales", "cs"):
+        limited[username] = Client(base)
+        limited[username].login(username, "kehu-demo")
     found = re.search(rb'href="/customers/(\d+)/"', ui.get("/customers/"))
     assert found, "no customer on the list page"
     detail_id = found.group(1).decode()
@@ -358,7 +367,8 @@ def measure_all(base: str, db: str, args: argparse.Namespace, seed_seconds: floa
     for page, path, ref_name, ref_path in pages(detail_id):
         if only and not any(word in page for word in only):
             continue
-        client = sales_ui if page.endswith("(sales)") else api if path.startswith("/api/") else ui
+        as_user = re.search(r"\((\w+)\)$", page)
+        client = limited[as_user.group(1)] if as_user else api if path.startswith("/api/") else ui
         if ref_path and ref_name not in references:
             references[ref_name] = timed(anonymous if ref_name == "hello" else ui, ref_path)
             r = references[ref_name]

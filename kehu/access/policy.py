@@ -112,38 +112,78 @@ def _applies_to_all(rule: Any, user: Any, level: int) -> bool:
     )
 
 
-def _rules_q(user: Any, action: str) -> Q:
-    """OR of the active rules for `action` that can apply to `user`, simplified so that the database
-    can use its indexes: rules that give the user every customer of a grade become one
-    `grade IN (...)`, and every grade is ALL (the grade column only holds A/B/C, a database
-    constraint says so), so a manager's queries carry no customer condition at all; owner rules
-    become one `owner = me AND grade IN (...)` (or `owner = me`), and are dropped for grades
-    already covered."""
+@dataclass(frozen=True)
+class RuleScope:
+    """What the rules alone give a user for one action, as sets (grants aside): every customer
+    (`every`), or the customers of `grades`, plus the user's own customers of `own_grades`, plus
+    the customers of the people they manage of `team_grades` (each owner set without the grades
+    already given whole). The rules only ever condition on a customer's grade and owner, so this is
+    all they can say: `_rules_q` is it as a WHERE clause on Customer, and the analytics summaries,
+    whose cells are keyed by grade and owner, apply the same scope to their cells (`scope_q`)."""
+
+    every: bool
+    grades: frozenset[str] = frozenset()
+    own_grades: frozenset[str] = frozenset()
+    team_grades: frozenset[str] = frozenset()
+
+
+EVERY = RuleScope(every=True)
+
+
+def rule_scope(user: Any, action: str) -> RuleScope:
+    """The active rules for `action` that can apply to `user`, simplified: rules that give the user
+    every customer of a grade are one set of grades, and every grade is `every` (the grade column
+    only holds A/B/C, a database constraint says so); owner rules keep only the grades not already
+    given whole."""
     rules = _rules(user).get(action, ())
     level = roles.level(user)
     whole_grades: set[str] = set()
     for rule in rules:
         if _applies_to_all(rule, user, level):
             if not rule.grade:
-                return ALL
+                return EVERY
             whole_grades.add(rule.grade)
     grades = _all_grades()
     if whole_grades >= grades:
-        return ALL
-    combined = Q(grade__in=sorted(whole_grades)) if whole_grades else NONE
+        return EVERY
     by_owner: dict[str, set[str]] = {}
     for rule in rules:
         if rule.principal in (Principal.OWNER, Principal.OWNER_MANAGERS):
             by_owner.setdefault(rule.principal, set()).update({rule.grade} if rule.grade else grades)
-    for principal, owner_grades in sorted(by_owner.items()):
-        owner_grades -= whole_grades
+    return RuleScope(
+        every=False,
+        grades=frozenset(whole_grades),
+        own_grades=frozenset(by_owner.get(Principal.OWNER, set()) - whole_grades),
+        team_grades=frozenset(by_owner.get(Principal.OWNER_MANAGERS, set()) - whole_grades),
+    )
+
+
+def scope_q(scope: RuleScope, user: Any, *, grade: str = "grade", owner: str = "owner") -> Q:
+    """`scope` as a condition on any row that carries a customer's grade and owner (Customer itself,
+    or a summary cell keyed by them), simplified so that the database can use its indexes: one
+    `grade IN (...)` for the whole grades (none at all for every customer, so a manager's queries
+    carry no customer condition), then `owner = me AND grade IN (...)` (or just `owner = me` when
+    the two sets cover every grade), then the same for the managed owners."""
+    if scope.every:
+        return ALL
+    grades = _all_grades()
+    combined = Q(**{f"{grade}__in": sorted(scope.grades)}) if scope.grades else NONE
+    for owner_grades, who in (
+        (scope.own_grades, lambda: Q(**{owner: user})),
+        (scope.team_grades, lambda: Q(**{f"{owner}__in": roles.managed_users(user)})),
+    ):
         if not owner_grades:
             continue
-        who = Q(owner=user) if principal == Principal.OWNER else Q(owner__in=roles.managed_users(user))
-        if owner_grades | whole_grades < grades:
-            who &= Q(grade__in=sorted(owner_grades))
-        combined = any_of(combined, who)
+        condition = who()
+        if owner_grades | scope.grades < grades:
+            condition &= Q(**{f"{grade}__in": sorted(owner_grades)})
+        combined = any_of(combined, condition)
     return combined
+
+
+def _rules_q(user: Any, action: str) -> Q:
+    """The OR of the active rules for `action` that can apply to `user`, as a WHERE clause on Customer."""
+    return scope_q(rule_scope(user, action), user)
 
 
 def sees_every_customer(user: Any, action: str = "view") -> bool:

@@ -3,19 +3,23 @@
 Periods (SummaryPeriod): each of the last 24 calendar months, the last 8 quarters, the current and
 the last calendar year, and the pages' default range (the twelve months ending with the current
 one). For each period, one refresh writes:
-- CompositionCell: per dimension (grade, product, region, industry standing, owner) and one total
-  row: net amount, net quantity, sales, customers. The customer dimensions come from ONE grouped
-  query by (grade, region, industry standing, owner): a customer has exactly one such tuple, so the
-  distinct customers of a group are the sum over its tuples. Products have their own grouped query
-  (a customer may buy two products; each product row counts its own distinct buyers);
-- CompositionTop: the 20 customers with the largest net sales;
-- the Pareto figures, on the period row;
+- CompositionCell: per dimension (grade, product, region, industry standing, owner) and a total,
+  per customer grade and owner: net amount, net quantity, sales, customers. The customer dimensions
+  come from ONE grouped query by (grade, region, industry standing, owner): a customer has exactly
+  one such tuple, so the distinct customers of a group are the sum over its tuples. Products have
+  their own grouped query by (product, grade, owner) (a customer may buy two products; each product
+  row counts its own distinct buyers). Grade and owner are the only two things the access rules
+  condition on (policy.rule_scope), so a limited viewer's figures are the sum of the rows their
+  rules select (ADR 0023);
+- per segment (the customers of a set of grades, of every owner or of one: `selectors.segment_key`), the
+  Pareto figures (CompositionSegment) and the 20 customers with the largest net sales
+  (CompositionTop), from one pass over the period's per-customer totals, largest first;
 - LoyaltyCell: customers, repeat buyers, customers of three years or more and members, per grade
-  and per region, from one grouped query by (grade, region).
-Every figure is computed by the selectors' own querysets (`selectors.pareto_of`,
-`selectors.top_customers_of`, `loyalty.customer_figures`, the same sums), over every customer: the
-summary equals the live answer of a viewer who sees every customer (tested). Only such a viewer is
-ever answered from it (`selectors.summary_for`).
+  and per region, from one grouped query by (grade, region); read only for a viewer who sees every
+  customer.
+Every figure is computed by the selectors' own definitions (`selectors._sums`, the Pareto rank of
+`selectors.pareto_of`, `loyalty.customer_figures`) over every customer: the summary equals the live
+answer of any viewer, limited or not (tested).
 
 GradeFlow (grade migration between two snapshot months) is built by the nightly job, right after
 the month's snapshot: for each pair of consecutive snapshot months and each month against the
@@ -24,14 +28,17 @@ latest one.
 Freshness. The transaction_created handler raises the `version` of the periods containing the new
 transaction's month (`periods_touch`), in the same transaction that rewrites its SalesMonth row.
 `refresh_dirty` (every five minutes on the worker) rebuilds the periods whose version is above the
-version their rows were built from: many transactions within five minutes cost one rebuild. A new,
-imported or regraded customer marks every period (`periods_touch_all`: the loyalty cells count
-every customer per grade); a new owner marks the periods of that customer's sales months
-(`periods_touch_customer`). The nightly job rebuilds every period (`rebuild_all`), catching what
-no event announces: a new region or industry standing, a membership, edits made outside the
-services. A refresh notes the time, then reads
-the version, then the figures: a transaction committed after the version was read raised it again,
-so its period stays dirty and no change is lost (at worst a period is rebuilt once more).
+version their rows were built from: many transactions within five minutes cost one rebuild. A new
+customer marks every period (`periods_touch_all`: the loyalty cells count every customer per grade);
+a regraded or imported customer also raises every period's `moved_version` (the rows' keys moved),
+and a new owner raises both versions of the periods of that customer's sales months
+(`periods_touch_customer`). A limited viewer reads a period only when its rows were built after
+the last move (selectors.cube_for): a customer who left their scope is never in their sums, beyond
+the few seconds the event takes to reach the worker. The nightly job rebuilds every period
+(`rebuild_all`), catching what no event announces: a new region or industry standing, a
+membership, edits made outside the services. A refresh notes the time, then reads the versions,
+then the figures: a change committed after the versions were read raised them again, so its period
+stays dirty and no change is lost (at worst a period is rebuilt once more).
 """
 
 from __future__ import annotations
@@ -42,14 +49,26 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from itertools import combinations
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from kehu.customers.choices import Grade
+
 from . import params, selectors
-from .models import CompositionCell, CompositionTop, GradeFlow, GradeSnapshot, LoyaltyCell, SalesMonth, SummaryPeriod
+from .models import (
+    CompositionCell,
+    CompositionSegment,
+    CompositionTop,
+    GradeFlow,
+    GradeSnapshot,
+    LoyaltyCell,
+    SalesMonth,
+    SummaryPeriod,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +123,7 @@ def periods_sync(*, today: dt.date | None = None) -> int:
     for start, end in existing - set(wanted):
         with transaction.atomic():
             CompositionCell.objects.filter(**_rows_of(start, end)).delete()
+            CompositionSegment.objects.filter(**_rows_of(start, end)).delete()
             CompositionTop.objects.unscoped("summary job: a period out of the window").filter(
                 **_rows_of(start, end)
             ).delete()
@@ -124,17 +144,21 @@ def periods_touch(day: dt.date) -> int:
     return SummaryPeriod.objects.filter(period_start__lte=day, period_end__gte=day).update(version=F("version") + 1)
 
 
-def periods_touch_all() -> int:
-    """Every period changed: a customer was created, imported or regraded. The loyalty cells count
-    every customer per grade and region whatever the period, so no period is spared. Returns the
-    periods marked (one UPDATE of a few dozen rows; many events before the next refresh still cost
-    one rebuild of each period)."""
-    return SummaryPeriod.objects.update(version=F("version") + 1)
+def periods_touch_all(*, moved: bool) -> int:
+    """Every period changed: a customer was created (moved=False), or imported or regraded (moved:
+    customers may have changed grade, a key of the composition rows). The loyalty cells count every
+    customer per grade and region whatever the period, so no period is spared. Returns the periods
+    marked (one UPDATE of a few dozen rows; many events before the next refresh still cost one
+    rebuild of each period)."""
+    changes: dict[str, Any] = {"version": F("version") + 1}
+    if moved:
+        changes["moved_version"] = F("moved_version") + 1
+    return SummaryPeriod.objects.update(**changes)
 
 
 def periods_touch_customer(customer_id: int) -> int:
-    """A customer's owner changed: owner is a composition dimension only, so just the periods
-    containing one of the customer's sales months are marked. Returns the periods marked."""
+    """A customer's owner changed: owner is a key of the composition rows, so the periods containing
+    one of the customer's sales months are marked, moved too. Returns the periods marked."""
     months = list(
         SalesMonth.objects.unscoped("summary job: the months one customer bought in")
         .filter(customer_id=customer_id)
@@ -145,7 +169,9 @@ def periods_touch_customer(customer_id: int) -> int:
     containing = Q()
     for month in months:
         containing |= Q(period_start__lte=month, period_end__gte=month)
-    return SummaryPeriod.objects.filter(containing).update(version=F("version") + 1)
+    return SummaryPeriod.objects.filter(containing).update(
+        version=F("version") + 1, moved_version=F("moved_version") + 1
+    )
 
 
 # --- one period's figures --------------------------------------------------------------------------
@@ -162,44 +188,132 @@ def _sums() -> dict[str, Any]:
 
 
 def _composition_cells(start: dt.date, end: dt.date, at: dt.datetime) -> list[CompositionCell]:
-    groups: dict[tuple[str, Any], list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0, 0])
+    groups: dict[tuple[str, Any, str, int | None], list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0, 0])
 
     def add(by: str, key: Any, row: dict[str, Any]) -> None:
-        acc = groups[(by, key)]
+        acc = groups[(by, key, row["customer__grade"], row["customer__owner"])]
         acc[0] += row["amount"]
         acc[1] += row["quantity"]
         acc[2] += row["deals"] or 0
         acc[3] += row["customers"]
 
-    groups[(CompositionCell.By.TOTAL, "")] = [Decimal(0), 0, 0, 0]  # a period without sales has its total
     fine = _sales(start, end).values(*CUSTOMER_DIMENSIONS.values()).annotate(**_sums()).order_by()
     for row in fine:  # one row per (grade, region, industry standing, owner) that sold
         add(CompositionCell.By.TOTAL, "", row)
         for by, field in CUSTOMER_DIMENSIONS.items():
             add(by, row[field], row)
-    for row in _sales(start, end).values("product").annotate(**_sums()).order_by():
+    by_product = _sales(start, end).values("product", "customer__grade", "customer__owner").annotate(**_sums())
+    for row in by_product.order_by():
         add(CompositionCell.By.PRODUCT, row["product"], row)
     return [
         CompositionCell(
             **_rows_of(start, end),
             by=by,
             key="" if key is None else str(key),
-            owner_id=key if by == CompositionCell.By.OWNER else None,
+            grade=grade,
+            owner_id=owner,
             amount=Decimal(acc[0]).quantize(CENT),
             quantity=acc[1],
             deals=acc[2],
             customers=acc[3],
             refreshed_at=at,
         )
-        for (by, key), acc in groups.items()
+        for (by, key, grade, owner), acc in groups.items()
     ]
 
 
-def _top(start: dt.date, end: dt.date, at: dt.datetime) -> list[CompositionTop]:
-    rows = selectors.top_customers_of(_sales(start, end), True, selectors.TOP_PRECOMPUTED)
-    return [
+# --- segments: Pareto and top customers --------------------------------------------------------------
+
+
+def _grade_segments() -> dict[str, list[str]]:
+    """grade -> the keys of every set of grades that contains it (selectors.segment_key: a viewer's
+    rules that give whole grades, or their own customers of some grades, read one segment)."""
+    grades = sorted(Grade.values)
+    sets = [frozenset(c) for size in range(1, len(grades) + 1) for c in combinations(grades, size)]
+    return {grade: [selectors.segment_key(s) for s in sets if grade in s] for grade in grades}
+
+
+def _segments_of(grade: str, owner: int | None, containing: dict[str, list[str]]) -> list[str]:
+    keys = containing.get(grade, [])
+    return keys if owner is None else [*keys, *(f"{key}@{owner}" for key in keys)]
+
+
+def _per_customer(start: dt.date, end: dt.date) -> Any:
+    """Each customer's net sales of the period with their grade and owner (the segment keys)."""
+    sums = selectors._sums(True)
+    return (
+        _sales(start, end)
+        .values("customer_id")
+        .annotate(
+            segment_grade=F("customer__grade"),
+            segment_owner=F("customer__owner"),
+            amount=sums["amount"],
+            quantity=sums["quantity"],
+            deals=Sum("deals"),
+        )
+        .order_by()
+    )
+
+
+def _positive_counts(start: dt.date, end: dt.date) -> dict[str, int]:
+    """Customers with net sales > 0 per segment: one grouped query by (grade, owner), added up."""
+    sql, sql_params = _per_customer(start, end).filter(amount__gt=0).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT segment_grade, segment_owner, COUNT(*) FROM ({sql}) AS per_customer GROUP BY 1, 2",
+            sql_params,
+        )
+        rows = cursor.fetchall()
+    containing = _grade_segments()
+    counts: dict[str, int] = defaultdict(int)
+    for grade, owner, customers in rows:
+        for key in _segments_of(grade, owner, containing):
+            counts[key] += customers
+    return counts
+
+
+def _segments(start: dt.date, end: dt.date, at: dt.datetime) -> tuple[list[CompositionSegment], list[CompositionTop]]:
+    """Every segment's Pareto figures and top customers in one pass over the per-customer totals,
+    largest first (ties by customer id: the order of selectors.pareto_of and top_customers_of).
+    Memory stays flat in the customers: a segment keeps its counters and at most 20 rows."""
+    counts = _positive_counts(start, end)
+    containing = _grade_segments()
+    keys_of: dict[tuple[str, int | None], list[str]] = {}
+    tops: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    ranks: dict[str, int] = defaultdict(int)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    top_amounts: dict[str, Decimal] = defaultdict(Decimal)
+    ordered = _per_customer(start, end).order_by("-amount", "customer_id")
+    for row in ordered.iterator(chunk_size=5000):
+        grade, owner, amount = row["segment_grade"], row["segment_owner"], row["amount"]
+        keys = keys_of.get((grade, owner))
+        if keys is None:
+            keys = keys_of[(grade, owner)] = _segments_of(grade, owner, containing)
+        for key in keys:
+            top = tops[key]
+            if len(top) < selectors.TOP_PRECOMPUTED:
+                top.append(row)
+            if amount > 0:
+                rank = ranks[key] = ranks[key] + 1
+                totals[key] += amount
+                if 5 * rank <= counts[key] + 4:  # rank <= ceil(20 %)
+                    top_amounts[key] += amount
+    segments = [
+        CompositionSegment(
+            **_rows_of(start, end),
+            segment=key,
+            customers=customers,
+            top_amount=top_amounts[key].quantize(CENT),
+            total_amount=totals[key].quantize(CENT),
+            refreshed_at=at,
+        )
+        for key, customers in counts.items()
+        if customers
+    ]
+    top_rows = [
         CompositionTop(
             **_rows_of(start, end),
+            segment=key,
             rank=rank,
             customer_id=row["customer_id"],
             amount=Decimal(row["amount"]).quantize(CENT),
@@ -207,8 +321,10 @@ def _top(start: dt.date, end: dt.date, at: dt.datetime) -> list[CompositionTop]:
             deals=row["deals"] or 0,
             refreshed_at=at,
         )
+        for key, rows in tops.items()
         for rank, row in enumerate(rows, start=1)
     ]
+    return segments, top_rows
 
 
 def _loyalty_cells(start: dt.date, end: dt.date, at: dt.datetime) -> list[LoyaltyCell]:
@@ -234,31 +350,29 @@ def period_refresh(period_id: int, *, force: bool = False) -> bool:
     The figures are read outside the write transaction; the rows are replaced in one short
     transaction that locks the period row, and never by figures older than those already there.
     Returns whether rows were written."""
-    at = timezone.now()  # before the version: every commit before `at` is in the figures below
+    at = timezone.now()  # before the versions: every commit before `at` is in the figures below
     period = SummaryPeriod.objects.filter(pk=period_id).first()
     if period is None or (not force and period.built_version >= period.version):
         return False
-    version, start, end = period.version, period.period_start, period.period_end
+    version, moved_version = period.version, period.moved_version
+    start, end = period.period_start, period.period_end
     cells = _composition_cells(start, end, at)
-    top = _top(start, end, at)
+    segments, top = _segments(start, end, at)
     loyalty = _loyalty_cells(start, end, at)
-    customers, total, top_amount = selectors.pareto_of(_sales(start, end), True)
     with transaction.atomic():
         locked = SummaryPeriod.objects.select_for_update().filter(pk=period_id).first()
         if locked is None or locked.built_version > version:  # dropped, or a newer build is there
             return False
         CompositionCell.objects.filter(**_rows_of(start, end)).delete()
         CompositionCell.objects.bulk_create(cells, batch_size=1000)
+        CompositionSegment.objects.filter(**_rows_of(start, end)).delete()
+        CompositionSegment.objects.bulk_create(segments, batch_size=1000)
         CompositionTop.objects.unscoped("summary job").filter(**_rows_of(start, end)).delete()
-        CompositionTop.objects.bulk_create(top)
+        CompositionTop.objects.bulk_create(top, batch_size=1000)
         LoyaltyCell.objects.filter(**_rows_of(start, end)).delete()
         LoyaltyCell.objects.bulk_create(loyalty, batch_size=1000)
         SummaryPeriod.objects.filter(pk=period_id).update(
-            built_version=version,
-            refreshed_at=at,
-            pareto_customers=customers,
-            pareto_top_amount=top_amount.quantize(CENT),
-            pareto_total_amount=total.quantize(CENT),
+            built_version=version, moved_built_version=moved_version, refreshed_at=at
         )
     return True
 

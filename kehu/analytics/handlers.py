@@ -20,12 +20,19 @@ def on_transaction_created(*, transaction_id: int, **_payload: Any) -> None:
             periods_touch(row.month)
 
 
-def on_customers_changed(**_payload: Any) -> None:
-    """customer_created, customers_imported, customer_regraded: the grade and customer counts of
-    every period may have moved."""
+def on_customer_created(**_payload: Any) -> None:
+    """The customer counts of every period (loyalty) changed; no customer moved between the keys of
+    the composition rows."""
     from .cube import periods_touch_all
 
-    periods_touch_all()
+    periods_touch_all(moved=False)
+
+
+def on_customers_moved(**_payload: Any) -> None:
+    """customers_imported, customer_regraded: grades, a key of the composition rows, may have moved."""
+    from .cube import periods_touch_all
+
+    periods_touch_all(moved=True)
 
 
 def on_customer_owner_changed(*, customer_id: int, **_payload: Any) -> None:
@@ -38,6 +45,7 @@ def connect() -> None:
     from kehu.core import events
 
     events.subscribe("transaction_created", on_transaction_created)
-    for event in ("customer_created", "customers_imported", "customer_regraded"):
-        events.subscribe(event, on_customers_changed)
+    events.subscribe("customer_created", on_customer_created)
+    for event in ("customers_imported", "customer_regraded"):
+        events.subscribe(event, on_customers_moved)
     events.subscribe("customer_owner_changed", on_customer_owner_changed)

@@ -343,16 +343,20 @@ class DigestRobot(models.Model):
 
 # --- the period summary ("cube") of the composition and loyalty pages -------------------------------
 #
-# A summary row covers every customer, so it is read ONLY for a viewer whose view scope is the whole
-# archive (policy.sees_every_customer); anyone else keeps the live, restricted path. See ADR 0020,
-# decision 14, and cube.py (the writer).
+# The composition rows are keyed by the customers' grade and owner, the only two things the access
+# rules condition on: a viewer who sees every customer sums every row, a limited viewer the rows of
+# their rules' scope (policy.rule_scope) plus their granted customers read live. The loyalty rows
+# cover every customer and are read ONLY for a viewer who sees the whole archive. See ADR 0020,
+# decision 14, ADR 0023 and cube.py (the writer).
 
 
 class SummaryPeriod(models.Model):
     """One precomputed period: each of the last 24 calendar months, the last 8 quarters, the current
     and the last calendar year, and the pages' default range (the twelve months ending with the
     current one). `version` is raised by every new transaction inside the period; the worker rebuilds
-    the period's rows when it is above `built_version` (the version they were built from)."""
+    the period's rows when it is above `built_version` (the version they were built from).
+    `moved_version` is raised only when customers move between grades or owners (the keys of the
+    rows): until the rows are rebuilt from it, a limited viewer reads live (ADR 0023)."""
 
     class Kind(models.TextChoices):
         MONTH = "month", _("月")
@@ -365,11 +369,9 @@ class SummaryPeriod(models.Model):
     kind = models.CharField(_("期间类型"), max_length=8, choices=Kind.choices)
     version = models.PositiveBigIntegerField(default=1)
     built_version = models.PositiveBigIntegerField(default=0)
+    moved_version = models.PositiveBigIntegerField(default=1)
+    moved_built_version = models.PositiveBigIntegerField(default=0)
     refreshed_at = models.DateTimeField(_("数据截至"), null=True, blank=True)  # null: not built yet
-    # Pareto (二八分析): customers with net sales > 0, the sales of the top ceil(20 %), and of all.
-    pareto_customers = models.PositiveIntegerField(default=0)
-    pareto_top_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    pareto_total_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("汇总期间")
@@ -383,11 +385,13 @@ class SummaryPeriod(models.Model):
 
 
 class CompositionCell(models.Model):
-    """Sales of one group of one dimension in one period, over every customer. `by` is grade,
-    product, region, industry (standing), owner or total (one row, key ""). `key` is the group's
-    value as stored on the customer or transaction (the owner's user id for owner); labels are
-    rendered at read time in the reader's language. `customers` is exact per row: a customer is in
-    one group of each customer dimension, and the product rows count their own distinct buyers."""
+    """Sales of one group of one dimension in one period, for the customers of one grade and one
+    owner. `by` is grade, product, region, industry (standing), owner or total (key ""). `key` is
+    the group's value as stored on the customer or transaction (the owner's user id for owner);
+    labels are rendered at read time in the reader's language. A group's figures are the sum over
+    its (grade, owner) rows, for every customer or for the rows a limited viewer's rules select.
+    `customers` adds up: a customer has exactly one grade and one owner and is in one group of each
+    customer dimension; the product rows count their own distinct buyers."""
 
     class By(models.TextChoices):
         TOTAL = "total", _("合计")
@@ -401,7 +405,8 @@ class CompositionCell(models.Model):
     period_end = models.DateField(_("期间结束"))
     by = models.CharField(_("维度"), max_length=8, choices=By.choices)
     key = models.CharField(_("分组"), max_length=200, blank=True)
-    # by=owner: the same user as `key`, as a column to join (names) and to order by like the live query
+    grade = models.CharField(_("客户等级"), max_length=1, default="")
+    # the customers' owner: the rules' other key, and for by=owner the group itself (names are joined)
     owner = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -414,22 +419,47 @@ class CompositionCell(models.Model):
     class Meta:
         verbose_name = _("构成汇总")
         verbose_name_plural = _("构成汇总")
+        indexes = [models.Index(fields=["period_start", "period_end", "by"], name="analytics_cell_period_by")]
+
+    def __str__(self) -> str:
+        return f"{self.period_start}–{self.period_end} {self.by}={self.key} {self.grade}/{self.owner_id}: {self.amount}"
+
+
+class CompositionSegment(models.Model):
+    """The Pareto figures (二八分析) of one segment of the customers in one period: customers with net
+    sales > 0, the sales of the top ceil(20 %) of them and of all. A segment is the customers of a set
+    of grades, of every owner or of one (cube.segment_key): the shapes a viewer's rules take. A
+    segment without such a customer has no row (its figures are zero)."""
+
+    period_start = models.DateField(_("期间开始"))
+    period_end = models.DateField(_("期间结束"))
+    segment = models.CharField(_("客户范围"), max_length=40)
+    customers = models.PositiveIntegerField(default=0)
+    top_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    total_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    refreshed_at = models.DateTimeField(_("数据截至"))
+
+    class Meta:
+        verbose_name = _("二八分析汇总")
+        verbose_name_plural = _("二八分析汇总")
         constraints = [
             models.UniqueConstraint(
-                fields=["period_start", "period_end", "by", "key"], name="analytics_compositioncell_once"
+                fields=["period_start", "period_end", "segment"], name="analytics_compositionsegment_once"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.period_start}–{self.period_end} {self.by}={self.key}: {self.amount}"
+        return f"{self.period_start}–{self.period_end} {self.segment}: {self.customers}"
 
 
 class CompositionTop(models.Model):
-    """The top customers by net sales of one period (rank 1 = largest; ties by customer id), so the
-    page's 重点客户 table reads 20 rows. Names, grade and region are read from the customer."""
+    """The top customers by net sales of one segment (see CompositionSegment) in one period (rank 1 =
+    largest; ties by customer id), so the page's 重点客户 table reads 20 rows. Names, grade and region
+    are read from the customer."""
 
     period_start = models.DateField(_("期间开始"))
     period_end = models.DateField(_("期间结束"))
+    segment = models.CharField(_("客户范围"), max_length=40)
     rank = models.PositiveSmallIntegerField(_("名次"))
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
     amount = models.DecimalField(_("销售额（元）"), max_digits=18, decimal_places=2, default=0)
@@ -444,11 +474,13 @@ class CompositionTop(models.Model):
         verbose_name = _("重点客户汇总")
         verbose_name_plural = _("重点客户汇总")
         constraints = [
-            models.UniqueConstraint(fields=["period_start", "period_end", "rank"], name="analytics_compositiontop_once")
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "segment", "rank"], name="analytics_compositiontop_once"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.period_start}–{self.period_end} #{self.rank} {self.customer_id}"
+        return f"{self.period_start}–{self.period_end} {self.segment} #{self.rank} {self.customer_id}"
 
 
 class LoyaltyCell(models.Model):

@@ -2,9 +2,11 @@
 industry and owner, Pareto, grade migration and where to focus.
 
 Read-only; every figure starts from the rows the user may view (restrict), and each is one GROUP BY
-query, so a click never loops over rows in Python. A viewer who sees every customer is answered
-from the period summary the worker precomputes (cube.py: a few hundred rows per period) when the
-range is one of its periods; the live queries stay the definition the worker runs, unscoped.
+query, so a click never loops over rows in Python. When the range is one of the periods the worker
+precomputes (cube.py), the figures are read from its rows, keyed by the customers' grade and owner:
+every row for a viewer who sees every customer, the rows their rules select for anyone else, plus
+their granted customers read live (`cube_for`, ADR 0023). The live queries stay the definition the
+worker runs, unscoped.
 """
 
 from __future__ import annotations
@@ -16,15 +18,24 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models import functions as fn
 from django.utils.translation import gettext as _
 
-from kehu.access import policy
+from kehu.access import policy, roles
 from kehu.customers.choices import Grade, IndustryStanding, TransactionKind
 from kehu.customers.models import Transaction, net_amount
 
-from .models import ChurnRisk, CompositionCell, CompositionTop, GradeFlow, GradeSnapshot, SalesMonth, SummaryPeriod
+from .models import (
+    ChurnRisk,
+    CompositionCell,
+    CompositionSegment,
+    CompositionTop,
+    GradeFlow,
+    GradeSnapshot,
+    SalesMonth,
+    SummaryPeriod,
+)
 
 # by= of the composition API -> the grouped field of a transaction
 DIMENSIONS: dict[str, str] = {
@@ -105,15 +116,82 @@ LOOKUP: Any = object()
 
 
 def summary_for(user: Any, since: dt.date, until: dt.date) -> SummaryPeriod | None:
-    """The precomputed period that answers [since, until] for this viewer, or None for the live path.
-
-    A summary counts every customer, so it answers ONLY a viewer whose view scope is the whole archive
-    (policy.sees_every_customer, the test restrict() itself uses); anyone else reads the rows they
-    may see. And only a period the worker precomputes and has built (cube.py). One indexed query;
-    none for a limited viewer."""
+    """The precomputed period that answers [since, until] with figures over EVERY customer (the
+    loyalty rows), or None for the live path: only for a viewer whose view scope is the whole
+    archive (policy.sees_every_customer, the test restrict() itself uses), and only a period the
+    worker precomputes and has built (cube.py). One indexed query; none for a limited viewer."""
     if not policy.sees_every_customer(user, "view"):
         return None
     return SummaryPeriod.objects.filter(period_start=since, period_end=until, refreshed_at__isnull=False).first()
+
+
+@dataclass(frozen=True)
+class CubeRead:
+    """A precomputed period and the part of it one viewer reads: the rows their rules' scope selects
+    (every row when that scope is every customer), plus, when they hold grants on customers outside
+    it (`grants`), those customers' sales read live. The two parts are disjoint, so they add up."""
+
+    period: SummaryPeriod
+    user: Any
+    scope: policy.RuleScope
+    grants: bool
+
+    @property
+    def refreshed_at(self) -> Any:
+        return self.period.refreshed_at
+
+    def rows(self, model: Any) -> Any:
+        return model.objects.filter(period_start=self.period.period_start, period_end=self.period.period_end)
+
+
+def cube_for(user: Any, since: dt.date, until: dt.date) -> CubeRead | None:
+    """How the composition figures of [since, until] are read from the summary, or None for the live
+    path: a period the worker precomputes and has built; for a limited viewer, one whose rows were
+    built after the last customer moved between grades or owners (the rows' keys), so a customer
+    who left their scope is not in their sums. Two indexed queries at most (the period; a limited
+    viewer's grants)."""
+    if not roles.is_active(user):
+        return None  # restrict() gives them nothing: the live path says so
+    period = SummaryPeriod.objects.filter(period_start=since, period_end=until, refreshed_at__isnull=False).first()
+    if period is None:
+        return None
+    scope = policy.rule_scope(user, "view")
+    if scope.every:
+        return CubeRead(period, user, scope, grants=False)
+    if period.moved_built_version < period.moved_version:
+        return None
+    grants = policy.active_grants(user, policy.GRANT_SCOPES["view"]).exists()
+    return CubeRead(period, user, scope, grants=grants)
+
+
+def segment_key(grades: Any, owner_id: int | None = None) -> str:
+    """A segment's name: its grades in order ("BC"), and "@" and the owner's id for one owner's
+    customers ("BC@17"). The worker precomputes every set of grades, of every owner and of each one."""
+    key = "".join(sorted(grades))
+    return key if owner_id is None else f"{key}@{owner_id}"
+
+
+def _segment_of(read: CubeRead, *, with_grants: bool) -> str | None:
+    """The one precomputed segment that is exactly the viewer's customers by their rules, or None
+    when their rules are a union the segments do not hold (whole grades and their own customers of
+    others; the customers of the people they manage) or, unless the caller adds them itself
+    (`with_grants`), when they hold grants outside their rules."""
+    scope = read.scope
+    if scope.every:
+        return segment_key(Grade.values)
+    if (read.grants and not with_grants) or scope.team_grades or (scope.grades and scope.own_grades):
+        return None
+    if scope.own_grades:
+        return segment_key(scope.own_grades, read.user.pk)
+    return segment_key(scope.grades)  # no rule at all: "", a segment without rows (nobody)
+
+
+def _granted_outside(read: CubeRead, since: dt.date, until: dt.date) -> Any:
+    """The monthly sales rows of the customers the viewer holds a grant on outside their rules' scope
+    (read live: grants are few and short-lived)."""
+    rows = SalesMonth.objects.restrict(read.user, "view").filter(month__gte=since, month__lte=until)
+    inside = policy.scope_q(read.scope, read.user, grade="customer__grade", owner="customer__owner")
+    return rows if inside is policy.NONE else rows.exclude(inside)
 
 
 def _live_groups(user: Any, by: str, since: dt.date, until: dt.date, limit: int) -> tuple[list[Any], dict[str, Any]]:
@@ -133,45 +211,88 @@ def _live_groups(user: Any, by: str, since: dt.date, until: dt.date, limit: int)
     return rows, totals
 
 
-def _cube_groups(period: SummaryPeriod, by: str, limit: int) -> tuple[list[Any], dict[str, Any]]:
-    """The same rows and totals from the period's cells: the total row first, then the groups in the
-    live query's order (amount, then the group's value; the owner's id for owner). One query."""
+FIGURES = ("amount", "quantity", "customers")
+
+
+def _cube_groups(
+    read: CubeRead, by: str, limit: int, since: dt.date, until: dt.date
+) -> tuple[list[Any], dict[str, Any]]:
+    """The same rows and totals as the live query from the period's cells: the cells of the
+    viewer's scope summed per group (the total first, then the groups in the live query's order:
+    amount, then the group's value, the owner's id for owner), in one query; the granted customers
+    outside the scope added from one live query; the owners' names in one more for owner."""
     field = DIMENSIONS[by]
-    order = ["is_group", "-amount", "owner", "key"] if by == "owner" else ["is_group", "-amount", "key"]
-    names = ("owner__last_name", "owner__first_name", "owner__username") if by == "owner" else ()
-    cells = list(
-        CompositionCell.objects.filter(
-            period_start=period.period_start, period_end=period.period_end, by__in=[by, CompositionCell.By.TOTAL]
+    cells = read.rows(CompositionCell).filter(by__in=[by, CompositionCell.By.TOTAL])
+    if not read.scope.every:
+        cells = cells.filter(policy.scope_q(read.scope, read.user))
+    grouped = (
+        cells.values("by", "key")
+        .annotate(
+            is_group=Case(When(by=CompositionCell.By.TOTAL, then=Value(0)), default=Value(1)),
+            amount=Sum("amount"),
+            quantity=Sum("quantity"),
+            customers=Sum("customers"),
+            owner_order=Max("owner"),  # by=owner: the group's owner (its key); orders like the live query
         )
-        .annotate(is_group=Case(When(by=CompositionCell.By.TOTAL, then=Value(0)), default=Value(1)))
-        .order_by(*order)
-        .values("by", "key", "owner", "amount", "quantity", "customers", *names)[: limit + 2]
+        .order_by("is_group", "-amount", "owner_order" if by == "owner" else "key")
     )
-    totals: dict[str, Any] = {"amount": Decimal(0), "quantity": 0, "customers": 0}
-    if cells and cells[0]["by"] == CompositionCell.By.TOTAL:
-        totals = cells.pop(0)
-    rows = []
-    for cell in cells:
-        row = {field: cell["owner"] if by == "owner" else cell["key"], **cell}
-        for live_name, name in zip(OWNER_NAME, names, strict=False):
-            row[live_name] = cell[name]
-        rows.append(row)
+    found = list(grouped if read.grants else grouped[: limit + 2])
+    totals: dict[str, Any] = dict.fromkeys(FIGURES, 0)
+    groups: dict[str, dict[str, Any]] = {}
+    for cell in found:
+        target = totals if cell["by"] == CompositionCell.By.TOTAL else groups.setdefault(cell["key"], {})
+        for name in FIGURES:
+            target[name] = target.get(name, 0) + cell[name]
+    if read.grants:  # disjoint from the cells: the figures add up, customers too
+        granted = _granted_outside(read, since, until)
+        for row in granted.values(field).annotate(**_sums(True)).order_by():
+            target = groups.setdefault("" if row[field] is None else str(row[field]), {})
+            for name in FIGURES:
+                target[name] = target.get(name, 0) + row[name]
+        for name, value in granted.aggregate(**_sums(True)).items():
+            totals[name] += value
+    rows = [{field: _group_value(by, key), **figures} for key, figures in groups.items()]
+    if read.grants:
+        rows.sort(key=lambda r: (-r["amount"], _order_value(by, r[field])))
+    if by == "owner":
+        from kehu.accounts.models import User
+
+        columns = [name.removeprefix("customer__owner__") for name in OWNER_NAME]
+        ids = [r[field] for r in rows[: limit + 1] if r[field] is not None]
+        names = {u["pk"]: u for u in User.objects.filter(pk__in=ids).values("pk", *columns)}
+        for row in rows:
+            owner = names.get(row[field], {})
+            for name, column in zip(OWNER_NAME, columns, strict=True):
+                row[name] = owner.get(column)
     return rows, totals
+
+
+def _group_value(by: str, key: str) -> Any:
+    """A cell's key as the live query's group value (owner: the user's id, None when unowned)."""
+    if by == "owner":
+        return int(key) if key else None
+    return key
+
+
+def _order_value(by: str, value: Any) -> Any:
+    if by == "owner":
+        return (value is None, value or 0)
+    return value or ""
 
 
 def composition(
     user: Any, *, by: str, since: dt.date, until: dt.date, limit: int = 20, summary: Any = LOOKUP
 ) -> dict[str, Any]:
     """Groups of one dimension (largest amount first, at most `limit` and an "others" line) and the
-    totals the shares are of. From the precomputed period when it answers (summary_for; `as_of` is
-    then its time), else live: one query, two when the groups were cut or overlap (products)."""
+    totals the shares are of. From the precomputed period when it answers (cube_for; `as_of` is then
+    its time), else live: one query, two when the groups were cut or overlap (products)."""
     if by not in DIMENSIONS:
         raise ValueError(by)
     if summary is LOOKUP:
-        summary = summary_for(user, since, until)
+        summary = cube_for(user, since, until)
     field = DIMENSIONS[by]
     if summary is not None:
-        rows, totals = _cube_groups(summary, by, limit)
+        rows, totals = _cube_groups(summary, by, limit, since, until)
     else:
         rows, totals = _live_groups(user, by, since, until, limit)
     total_amount, total_quantity = totals["amount"] or Decimal(0), totals["quantity"] or 0
@@ -230,16 +351,23 @@ TOP_FIELDS = ("customer_id", "customer__name", "customer__grade", "customer__reg
 def top_customers(
     user: Any, *, since: dt.date, until: dt.date, limit: int = 20, summary: Any = LOOKUP
 ) -> list[dict[str, Any]]:
-    """High-value customers: where to focus."""
+    """High-value customers: where to focus. From the viewer's precomputed segment (with their
+    granted customers merged in, live) when it answers, else one query."""
     if summary is LOOKUP:
-        summary = summary_for(user, since, until)
-    if summary is not None and limit <= TOP_PRECOMPUTED:
-        return list(
+        summary = cube_for(user, since, until)
+    key = _segment_of(summary, with_grants=True) if summary is not None and limit <= TOP_PRECOMPUTED else None
+    if key is not None:
+        period = summary.period
+        rows = list(
             CompositionTop.objects.restrict(user, "view")
-            .filter(period_start=summary.period_start, period_end=summary.period_end)
+            .filter(period_start=period.period_start, period_end=period.period_end, segment=key)
             .order_by("rank")
             .values(*TOP_FIELDS)[:limit]
         )
+        if summary.grants:  # disjoint from the segment: the top of the union is the top of both tops
+            granted = top_customers_of(_granted_outside(summary, since, until), True, limit, TOP_FIELDS[:4])
+            rows = sorted([*rows, *granted], key=lambda r: (-r["amount"], r["customer_id"]))[:limit]
+        return rows
     base, is_summary = _sales_for(user, since, until)
     return list(top_customers_of(base, is_summary, limit, TOP_FIELDS[:4]))
 
@@ -271,15 +399,17 @@ def pareto_of(base: Any, summary: bool) -> tuple[int, Decimal, Decimal]:
 
 
 def pareto(user: Any, *, since: dt.date, until: dt.date, summary: Any = LOOKUP) -> dict[str, Any]:
-    """Which 20 % of the customers make how much of the sales (二八分析): the precomputed period's
-    figures, or one query."""
+    """Which 20 % of the customers make how much of the sales (二八分析): the figures of the viewer's
+    precomputed segment, or one query (a scope no segment is exactly, or grants outside it)."""
     if summary is LOOKUP:
-        summary = summary_for(user, since, until)
-    if summary is not None:
-        customers, total, top_amount = (
-            summary.pareto_customers,
-            summary.pareto_total_amount,
-            summary.pareto_top_amount,
+        summary = cube_for(user, since, until)
+    key = _segment_of(summary, with_grants=False) if summary is not None else None
+    if key is not None:
+        stored = summary.rows(CompositionSegment).filter(segment=key)
+        customers, total, top_amount = stored.values_list("customers", "total_amount", "top_amount").first() or (
+            0,
+            Decimal(0),
+            Decimal(0),
         )
     else:
         customers, total, top_amount = pareto_of(*_sales_for(user, since, until))

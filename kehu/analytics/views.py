@@ -37,9 +37,9 @@ def _composition(request: HttpRequest) -> dict[str, Any]:
     since, until = params.date_range(query, ("since", "until"))
     by = params.dimension(query)
     user = request.user
-    # A viewer who sees every customer is answered from the worker's summary when the range is one
-    # of its periods (one lookup for the whole page); anyone else, or any other range, live.
-    summary = selectors.summary_for(user, since, until)
+    # The range is one of the worker's periods: the figures come from its summary, the rows the
+    # viewer's rules select (one lookup for the whole page); any other range, live.
+    summary = selectors.cube_for(user, since, until)
     limited = selectors.scope_is_limited(user)
     comp = selectors.composition(user, by=by, since=since, until=until, summary=summary)
     pareto = selectors.pareto(user, since=since, until=until, summary=summary)
@@ -62,7 +62,7 @@ def _composition(request: HttpRequest) -> dict[str, Any]:
         "top": selectors.top_customers(user, since=since, until=until, summary=summary),
         "scope_limited": limited,
         "as_of": comp["as_of"],
-        # every customer, but a range the worker does not precompute: computed now, and said so
+        # a range the worker does not precompute: computed now, and said so
         "live_note": summary is None and not limited,
     }
 
@@ -94,7 +94,7 @@ def composition_export(request: HttpRequest) -> HttpResponse | FileResponse:
     except params.ParamError as error:
         return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
     user = request.user
-    summary = selectors.summary_for(user, since, until)
+    summary = selectors.cube_for(user, since, until)
     export = XlsxExport()
     header = [_("分组"), _("销售额（元）"), _("金额占比"), _("数量"), _("数量占比"), _("客户数")]
     rows = 0

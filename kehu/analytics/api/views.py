@@ -48,7 +48,7 @@ class CompositionView(APIView):
     def get(self, request: Request) -> Response:
         by = _checked(params.dimension, request.query_params)
         since, until = _checked(params.date_range, request.query_params)
-        summary = selectors.summary_for(request.user, since, until)
+        summary = selectors.cube_for(request.user, since, until)
         data = selectors.composition(request.user, by=by, since=since, until=until, summary=summary)
         pareto = selectors.pareto(request.user, since=since, until=until, summary=summary)
         return Response(

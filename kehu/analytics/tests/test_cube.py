@@ -31,7 +31,7 @@ from openpyxl import load_workbook
 
 from kehu.access.models import AccessLog, AccessRule
 from kehu.analytics import cube, loyalty, selectors, services
-from kehu.analytics.models import CompositionCell, GradeFlow, SummaryPeriod
+from kehu.analytics.models import CompositionCell, CompositionSegment, CompositionTop, GradeFlow, SummaryPeriod
 from kehu.analytics.sales import sales_month_rebuild
 from kehu.customers.models import Customer, Transaction
 from kehu.customers.services import transaction_create
@@ -120,7 +120,7 @@ def _without_as_of(figures):
 
 def test_march_by_hand_from_the_cube(users, built):
     mgr = users["mkt_mgr"]
-    summary = selectors.summary_for(mgr, *MONTH)
+    summary = selectors.cube_for(mgr, *MONTH)
     assert summary is not None and summary.refreshed_at is not None
     grade = selectors.composition(mgr, by="grade", since=MONTH[0], until=MONTH[1], summary=summary)
     assert [(r.key, r.amount, r.quantity, r.customers) for r in grade["rows"]] == [
@@ -151,7 +151,7 @@ def test_march_by_hand_from_the_cube(users, built):
 def test_the_cube_answers_exactly_what_the_live_path_answers(users, built, period):
     mgr = users["mkt_mgr"]
     since, until = PERIODS[period]
-    summary = selectors.summary_for(mgr, since, until)
+    summary = selectors.cube_for(mgr, since, until)
     assert summary is not None
     with CaptureQueriesContext(connection) as queries:
         from_cube = _everything(mgr, since, until, summary)
@@ -235,28 +235,122 @@ def test_the_periods_of_a_day():
 # --- who may read it ----------------------------------------------------------------------------
 
 
-def test_a_limited_sales_user_never_gets_cube_figures(users, built):
-    """sales sees the B and C customers they own (乙, 戊); their figures are a hand count of those,
-    even after the cube is tampered with, which changes the manager's (so the manager reads it)."""
+def test_a_limited_sales_user_reads_only_the_cells_of_their_own_customers(users, built):
+    """sales sees the B and C customers they own (乙, 戊): their figures are a hand count of those,
+    read from the cube (tampering with their cells shows), and tampering with every other cell
+    (甲 is theirs but grade A; 丙 and 丁 are sales2's) changes nothing they see."""
     sales, mgr = users["sales"], users["mkt_mgr"]
-    CompositionCell.objects.filter(period_start=QUARTER[0], period_end=QUARTER[1]).update(amount=Decimal("7"))
-    SummaryPeriod.objects.filter(period_start=QUARTER[0]).update(pareto_customers=99)
-    assert selectors.summary_for(sales, *QUARTER) is None
+    quarter = {"period_start": QUARTER[0], "period_end": QUARTER[1]}
+    summary = selectors.cube_for(sales, *QUARTER)
+    assert summary is not None and summary.scope.own_grades == {"B", "C"} and not summary.scope.grades
+    assert selectors.summary_for(sales, *QUARTER) is None  # the loyalty rows count everyone: never theirs
+    others = CompositionCell.objects.filter(**quarter).exclude(owner=sales, grade__in=["B", "C"])
+    assert others.update(amount=Decimal("7"), customers=70) > 0
+    CompositionSegment.objects.filter(**quarter).exclude(segment=f"BC@{sales.pk}").update(customers=99)
+    CompositionTop.objects.unscoped("test").filter(**quarter).exclude(segment=f"BC@{sales.pk}").delete()
     mine = selectors.composition(sales, by="grade", since=QUARTER[0], until=QUARTER[1])
     # 乙: 150 (March) + 100 (February); 戊: 400 (February)
     assert [(r.key, r.amount, r.customers) for r in mine["rows"]] == [
         ("C", Decimal("400"), 1),
         ("B", Decimal("250"), 1),
     ]
-    assert mine["as_of"] is None and mine["customers"] == 2
+    assert mine["as_of"] == summary.refreshed_at and mine["customers"] == 2
     assert selectors.pareto(sales, since=QUARTER[0], until=QUARTER[1])["customers"] == 2
     assert [r["customer__name"] for r in selectors.top_customers(sales, since=QUARTER[0], until=QUARTER[1])] == [
         "戊",
         "乙",
     ]
     tampered = selectors.composition(mgr, by="grade", since=QUARTER[0], until=QUARTER[1])
-    assert {r.amount for r in tampered["rows"]} == {Decimal("7")}
+    assert tampered["customers"] == 70 * others.filter(by="total").count() + 2
     assert selectors.pareto(mgr, since=QUARTER[0], until=QUARTER[1])["customers"] == 99
+    CompositionCell.objects.filter(**quarter, owner=sales, grade="B").update(amount=Decimal("5"))
+    assert selectors.composition(sales, by="grade", since=QUARTER[0], until=QUARTER[1])["rows"][1].amount == 5
+
+
+# username -> (convenience rules switched on, a grant on 甲) for each shape a viewer's rules take
+LIMITED = {
+    "sales": ((), False),  # their own B and C customers: one segment
+    "sales2": ((), False),
+    "mkt": ((), False),  # every B and C customer: one segment
+    "mkt+grant": ((), True),  # ... plus 甲 by a grant: 甲 read live and added
+    "tech": ((), True),  # nothing but the grant
+    "admin": (("no A for directors",), False),  # B and C only
+    "cs_lead": (("owner A",), False),  # every B and C customer and their own A ones: no one segment
+    "sales_mgr": (("owner managers",), False),  # the customers of the people they manage
+}
+SWITCHES = {
+    "owner A": ({"principal": "owner", "grade": "A", "action": "view"}, True),
+    "owner managers": ({"principal": "owner_managers", "action": "view"}, True),
+    "no A for directors": (
+        {"action": "view", "grade": "A", "principal": "role", "department": "", "min_level": 30},
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("viewer", list(LIMITED))
+@pytest.mark.parametrize("period", ["month", "default"])
+def test_every_limited_viewer_reads_from_the_cube_exactly_what_they_would_read_live(users, built, viewer, period):
+    from kehu.access.choices import GrantScope, RequestStatus
+    from kehu.access.models import AccessRequest
+
+    username = viewer.split("+")[0]
+    switches, grant = LIMITED[viewer]
+    for switch in switches:
+        match, active = SWITCHES[switch]
+        assert AccessRule.objects.filter(**match).update(is_active=active) == 1
+    if "owner A" in switches:
+        Customer.objects.unscoped("test").filter(name="甲").update(owner=users[username])
+        cube.rebuild_all(today=TODAY)
+    if grant:
+        AccessRequest.objects.create(
+            requester=users[username],
+            customer=built["甲"],
+            purpose="排查故障",
+            scope=GrantScope.ARCHIVE,
+            status=RequestStatus.APPROVED,
+            valid_until=timezone.localdate() + dt.timedelta(days=3),
+        )
+    user = type(users[username]).objects.get(pk=users[username].pk)  # the rules are read once per user object
+    since, until = PERIODS[period]
+    summary = selectors.cube_for(user, since, until)
+    assert summary is not None and not summary.scope.every and summary.grants is grant
+    with CaptureQueriesContext(connection) as queries:
+        from_cube = _everything(user, since, until, summary)
+    live = _everything(user, since, until, None)
+    assert _without_as_of(from_cube) == _without_as_of(live)
+    assert live["comp"]["grade"]["customers"] > 0
+    # The sales rows are read only for granted customers, and for the per-customer figures of a scope
+    # no segment is (Pareto and the two top lists: three queries).
+    live_reads = [q for q in queries.captured_queries if "analytics_salesmonth" in q["sql"]]
+    if not grant:
+        assert len(live_reads) == (3 if viewer in ("cs_lead", "sales_mgr") else 0)
+
+
+def test_a_customer_who_moved_is_read_live_until_the_cube_is_rebuilt(users, built, django_capture_on_commit_callbacks):
+    """丁 moves from sales2 to sales: the March rows still count 丁 as sales2's, so neither reads
+    them until the worker rebuilt the period; then both read the cube again, with 丁 moved. A new
+    transaction alone does not stop a limited viewer reading the cube (its figures wait for the
+    worker, as for everyone)."""
+    from kehu.customers.services import customer_update
+
+    mgr, sales, sales2 = users["mkt_mgr"], users["sales"], users["sales2"]
+    with django_capture_on_commit_callbacks(execute=True):
+        transaction_create(
+            actor=mgr, customer=built["乙"], occurred_on=MONTH[0], amount="1", quantity=1, product="服务器", kind="sale"
+        )
+    assert selectors.cube_for(sales, *MONTH) is not None
+    ding = built["丁"]
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_update(actor=mgr, customer=ding, version=ding.version, owner=sales)
+    assert selectors.cube_for(sales, *MONTH) is None and selectors.cube_for(sales2, *MONTH) is None
+    assert selectors.cube_for(mgr, *MONTH) is not None  # every customer: the sums are right whoever owns 丁
+    live = selectors.composition(sales, by="grade", since=MONTH[0], until=MONTH[1])
+    assert live["as_of"] is None and ("C", Decimal("100")) in [(r.key, r.amount) for r in live["rows"]]
+    cube.refresh_dirty(today=TODAY)
+    summary = selectors.cube_for(sales, *MONTH)
+    assert summary is not None
+    assert _without_as_of(_everything(sales, *MONTH, summary)) == _without_as_of(_everything(sales, *MONTH, None))
 
 
 def test_an_admin_whose_rules_leave_out_a_grade_is_limited_too(users, built):
@@ -290,7 +384,7 @@ def test_the_api_and_the_loyalty_page_keep_the_rule(api_for, client, users, buil
     body = api_for("sales").get(
         "/api/analytics/composition/", {"by": "grade", "from": "2026-01-01", "to": "2026-03-31"}
     )
-    assert body.json()["as_of"] is None and body.json()["total_amount"] in ("650", "650.00")
+    assert body.json()["as_of"] is not None and body.json()["total_amount"] in ("650", "650.00")
     client.force_login(users["sales"])
     html = client.get(reverse("analytics:loyalty"), {"since": "2026-03-01", "until": "2026-03-31"}).content.decode()
     assert "data-scope-notice" in html and "数据截至" not in html
@@ -340,10 +434,10 @@ def test_the_composition_page_reads_a_few_rows_in_pinned_queries(client, users, 
     client.force_login(users["mkt_mgr"])
     client.get(reverse("analytics:composition"))  # the session is read once; the count is then steady
     query = {"since": "2026-03-01", "until": "2026-03-31", "by": "owner"}
-    # access rules, the period, its cells (the total and the groups), its top customers, the snapshot
-    # months (none here, so no grade migration), the high-risk count the latest run recorded; the
-    # session and user are cached
-    with django_assert_num_queries(6):
+    # access rules, the period, its cells (the total and the groups), the owners' names, the Pareto
+    # segment, its top customers, the snapshot months (none here, so no grade migration), the
+    # high-risk count the latest run recorded; the session and user are cached
+    with django_assert_num_queries(8):
         response = client.get(reverse("analytics:composition"), query)
     html = response.content.decode()
     assert response.status_code == 200 and "数据截至" in html and "李明" in html and "甲" in html
@@ -464,17 +558,17 @@ def test_a_change_during_a_refresh_leaves_the_period_dirty(users, built, monkeyp
     the version again, so the period is rebuilt on the next run instead of the change being lost."""
     period = SummaryPeriod.objects.get(period_start=MONTH[0], period_end=MONTH[1])
     cube.periods_touch(dt.date(2026, 3, 9))
-    real_top = cube._top
+    real_segments = cube._segments
 
-    def top_while_a_transaction_commits(*args):
+    def segments_while_a_transaction_commits(*args):
         cube.periods_touch(dt.date(2026, 3, 9))
-        return real_top(*args)
+        return real_segments(*args)
 
-    monkeypatch.setattr(cube, "_top", top_while_a_transaction_commits)
+    monkeypatch.setattr(cube, "_segments", segments_while_a_transaction_commits)
     assert cube.period_refresh(period.pk) is True
     period.refresh_from_db()
     assert period.version > period.built_version
-    monkeypatch.setattr(cube, "_top", real_top)
+    monkeypatch.setattr(cube, "_segments", real_segments)
     assert cube.period_refresh(period.pk) is True
     period.refresh_from_db()
     assert period.version == period.built_version
