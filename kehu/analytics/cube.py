@@ -23,7 +23,8 @@ answer of any viewer, limited or not (tested).
 
 GradeFlow (grade migration between two snapshot months) is built by the nightly job, right after
 the month's snapshot: for each pair of consecutive snapshot months and each month against the
-latest one.
+latest one, per the customers' grade and owner now; and by the periodic refresh after customers
+moved between grades or owners (`flows_touch`, GradeFlowBuild).
 
 Freshness. The transaction_created handler raises the `version` of the periods containing the new
 transaction's month (`periods_touch`), in the same transaction that rewrites its SalesMonth row.
@@ -64,6 +65,7 @@ from .models import (
     CompositionSegment,
     CompositionTop,
     GradeFlow,
+    GradeFlowBuild,
     GradeSnapshot,
     LoyaltyCell,
     SalesMonth,
@@ -380,22 +382,52 @@ def period_refresh(period_id: int, *, force: bool = False) -> bool:
 # --- grade migration -------------------------------------------------------------------------------
 
 
+FLOW_KEYS = ("customer__grade", "customer__owner")  # the rows' keys: the customers' grade and owner now
+
+
+def flows_state() -> GradeFlowBuild:
+    state = GradeFlowBuild.objects.order_by("pk").first()
+    return state if state is not None else GradeFlowBuild.objects.create()
+
+
+def flows_touch() -> int:
+    """Customers moved between grades or owners: the GradeFlow rows are keyed by both, so they are
+    marked for the next refresh (limited viewers read live until then). Returns rows marked."""
+    marked = GradeFlowBuild.objects.update(moved_version=F("moved_version") + 1)
+    if not marked:
+        flows_state()  # the first row starts unbuilt (built 0 < moved 1): marked too
+    return 1
+
+
 def grade_flows_rebuild() -> int:
     """Replace every GradeFlow row from the snapshots: each pair of consecutive snapshot months
-    (the page's default: the latest two) and each month against the latest one. Returns rows."""
+    (the page's default: the latest two) and each month against the latest one, per the customers'
+    grade and owner now. The moves are read before the customers: a move committed meanwhile
+    leaves the rows marked. Returns rows."""
+    version = flows_state().moved_version
     months = selectors.snapshot_months(None)  # newest first
     pairs = {(older, newer) for older, newer in zip(months[1:], months, strict=False)}
     pairs |= {(month, months[0]) for month in months[1:]}
     at = timezone.now()
     every = GradeSnapshot.objects.unscoped("summary job: every customer's snapshot")
     rows = [
-        GradeFlow(start_month=start, end_month=end, refreshed_at=at, **flow)
+        GradeFlow(
+            start_month=start,
+            end_month=end,
+            grade=flow["grade"],
+            to_grade=flow["to_grade"],
+            customer_grade=flow["customer__grade"],
+            owner_id=flow["customer__owner"],
+            customers=flow["customers"],
+            refreshed_at=at,
+        )
         for start, end in sorted(pairs)
-        for flow in selectors.grade_flows_of(every, start, end)
+        for flow in selectors.grade_flows_of(every, start, end, FLOW_KEYS)
     ]
     with transaction.atomic():
         GradeFlow.objects.all().delete()
         GradeFlow.objects.bulk_create(rows, batch_size=1000)
+        GradeFlowBuild.objects.filter(built_version__lt=version).update(built_version=version, refreshed_at=at)
     return len(rows)
 
 
@@ -424,7 +456,8 @@ def _one_refresher(*, wait: bool) -> Iterator[bool]:
 
 def refresh_dirty(*, today: dt.date | None = None) -> int:
     """The periodic task's work: the periods of today exist, and those a transaction touched since
-    their last build are rebuilt (most recent first). Returns the periods rebuilt."""
+    their last build are rebuilt (most recent first); the grade migration rows too when customers
+    moved since theirs. Returns the periods rebuilt."""
     with _one_refresher(wait=False) as held:
         if not held:
             return 0
@@ -434,7 +467,10 @@ def refresh_dirty(*, today: dt.date | None = None) -> int:
             .order_by("-period_end", "-period_start")
             .values_list("pk", flat=True)
         )
-        return sum(period_refresh(pk) for pk in list(dirty))
+        done = sum(period_refresh(pk) for pk in list(dirty))
+        if GradeFlowBuild.objects.filter(built_version__lt=F("moved_version")).exists():
+            grade_flows_rebuild()
+        return done
 
 
 def rebuild_all(*, today: dt.date | None = None) -> int:

@@ -29,16 +29,19 @@ def on_customer_created(**_payload: Any) -> None:
 
 
 def on_customers_moved(**_payload: Any) -> None:
-    """customers_imported, customer_regraded: grades, a key of the composition rows, may have moved."""
-    from .cube import periods_touch_all
+    """customers_imported, customer_regraded: grades, a key of the composition and grade-migration
+    rows, may have moved."""
+    from .cube import flows_touch, periods_touch_all
 
     periods_touch_all(moved=True)
+    flows_touch()
 
 
 def on_customer_owner_changed(*, customer_id: int, **_payload: Any) -> None:
-    from .cube import periods_touch_customer
+    from .cube import flows_touch, periods_touch_customer
 
     periods_touch_customer(customer_id)
+    flows_touch()
 
 
 def connect() -> None:

@@ -514,24 +514,43 @@ class LoyaltyCell(models.Model):
 
 class GradeFlow(models.Model):
     """How many customers had grade `grade` in month `start_month` and `to_grade` in `end_month`
-    (from GradeSnapshot), over every customer; built nightly for each pair of consecutive snapshot
-    months and for each month against the latest one."""
+    (from GradeSnapshot), per the customers' grade and owner now (`customer_grade`, `owner`: the
+    keys a limited viewer's rules select, ADR 0023); built nightly for each pair of consecutive
+    snapshot months and for each month against the latest one, and again after customers moved
+    between grades or owners (GradeFlowBuild)."""
 
     start_month = models.DateField(_("起始月份"))
     end_month = models.DateField(_("结束月份"))
     grade = models.CharField(_("原等级"), max_length=1)
     to_grade = models.CharField(_("新等级"), max_length=1)
+    customer_grade = models.CharField(_("客户等级"), max_length=1, default="")
+    owner = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     customers = models.PositiveIntegerField(_("客户数"), default=0)
     refreshed_at = models.DateTimeField(_("数据截至"))
 
     class Meta:
         verbose_name = _("等级变化汇总")
         verbose_name_plural = _("等级变化汇总")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["start_month", "end_month", "grade", "to_grade"], name="analytics_gradeflow_once"
-            )
-        ]
+        indexes = [models.Index(fields=["start_month", "end_month"], name="analytics_gradeflow_pair")]
 
     def __str__(self) -> str:
         return f"{self.start_month:%Y-%m}→{self.end_month:%Y-%m} {self.grade}→{self.to_grade}: {self.customers}"
+
+
+class GradeFlowBuild(models.Model):
+    """One row: which customer moves the GradeFlow rows were built after. `moved_version` is raised
+    when customers move between grades or owners (the rows' keys); a limited viewer reads the rows
+    only when `built_version` has caught up, and the periodic refresh rebuilds them when not."""
+
+    moved_version = models.PositiveBigIntegerField(default=1)
+    built_version = models.PositiveBigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("等级变化汇总状态")
+        verbose_name_plural = _("等级变化汇总状态")
+
+    def __str__(self) -> str:
+        return f"grade flows v{self.built_version}/{self.moved_version}"

@@ -32,6 +32,7 @@ from .models import (
     CompositionSegment,
     CompositionTop,
     GradeFlow,
+    GradeFlowBuild,
     GradeSnapshot,
     SalesMonth,
     SummaryPeriod,
@@ -426,9 +427,10 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def grade_flows_of(snapshots: Any, start: dt.date, end: dt.date) -> Any:
-    """(grade, to_grade, customers) of the given snapshots from month `start` to month `end`: one
-    grouped query (a correlated lookup of the later month); the live query and the worker's."""
+def grade_flows_of(snapshots: Any, start: dt.date, end: dt.date, keys: tuple[str, ...] = ()) -> Any:
+    """(grade, to_grade, *keys, customers) of the given snapshots from month `start` to month `end`:
+    one grouped query (a correlated lookup of the later month); the live query and the worker's
+    (which adds the customers' grade and owner as keys)."""
     later = GradeSnapshot.objects.unscoped("correlated to the outer query").filter(
         customer=OuterRef("customer"), month=end
     )
@@ -436,21 +438,47 @@ def grade_flows_of(snapshots: Any, start: dt.date, end: dt.date) -> Any:
         snapshots.filter(month=start)
         .annotate(to_grade=Subquery(later.values("grade")[:1]))
         .filter(to_grade__isnull=False)
-        .values("grade", "to_grade")
+        .values("grade", "to_grade", *keys)
         .annotate(customers=Count("customer_id"))
         .order_by("grade", "to_grade")
     )
 
 
+def _stored_flows(user: Any, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """The pair's flows from the worker's rows (GradeFlow): every row for a viewer who sees every
+    customer; for anyone else the rows their rules select, only when the rows were built after the
+    last customer moved between grades or owners (their keys), plus their granted customers outside
+    that scope read live. Empty when there is nothing to read there (the caller then reads live)."""
+    if not roles.is_active(user):
+        return []
+    scope = policy.rule_scope(user, "view")
+    stored = GradeFlow.objects.filter(start_month=start, end_month=end)
+    if not scope.every:
+        state = GradeFlowBuild.objects.order_by("pk").first()
+        if state is None or state.built_version < state.moved_version:
+            return []
+        stored = stored.filter(policy.scope_q(scope, user, grade="customer_grade", owner="owner"))
+    rows = [*stored.values("grade", "to_grade").annotate(customers=Sum("customers")).order_by()]
+    if not rows:  # the pair is not built (or nothing of it is theirs): live
+        return []
+    if not scope.every and policy.active_grants(user, policy.GRANT_SCOPES["view"]).exists():
+        inside = policy.scope_q(scope, user, grade="customer__grade", owner="customer__owner")
+        snapshots = GradeSnapshot.objects.restrict(user, "view")
+        outside = snapshots if inside is policy.NONE else snapshots.exclude(inside)
+        rows += grade_flows_of(outside, start, end)
+    flows: dict[tuple[str, str], int] = {}
+    for row in rows:
+        pair = (row["grade"], row["to_grade"])
+        flows[pair] = flows.get(pair, 0) + row["customers"]
+    return [{"grade": g, "to_grade": t, "customers": n} for (g, t), n in sorted(flows.items())]
+
+
 def grade_migration(user: Any, *, start: dt.date, end: dt.date) -> dict[str, Any]:
     """How many of the customers the user may view moved between grades from month `start` to month
-    `end` (both taken from the nightly snapshots). A viewer who sees every customer reads the pair
-    the worker built (GradeFlow) when there is one; otherwise one grouped query."""
+    `end` (both taken from the nightly snapshots): from the pair the worker built (GradeFlow) when
+    there is one for this viewer (_stored_flows); otherwise one grouped query."""
     start, end = month_start(start), month_start(end)
-    flows: list[dict[str, Any]] = []
-    if policy.sees_every_customer(user, "view"):
-        stored = GradeFlow.objects.filter(start_month=start, end_month=end).order_by("grade", "to_grade")
-        flows = [dict(r) for r in stored.values("grade", "to_grade", "customers")]
+    flows = _stored_flows(user, start, end)
     if not flows:
         flows = [dict(r) for r in grade_flows_of(GradeSnapshot.objects.restrict(user, "view"), start, end)]
     order: dict[Any, int] = {g: i for i, g in enumerate(Grade.values)}

@@ -1,9 +1,10 @@
-"""The composition summary keyed by the customers' grade and owner, and Pareto and top customers per
-segment (ADR 0023). The old rows (one per group, every customer) cannot be split by grade and
+"""The composition summary and the grade-migration rows keyed by the customers' grade and owner, and
+Pareto and top customers per segment (ADR 0023). The old rows (one per group, every customer) cannot be split by grade and
 owner: they are dropped and every period is marked for rebuilding, which the worker's periodic
 refresh does within minutes (the live path answers meanwhile). At 1M customers the rebuild takes
 minutes, not hours; nothing a user saved is in these tables."""
 
+import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 from django.db.models import F
@@ -12,6 +13,7 @@ from django.db.models import F
 def drop_old_rows(apps, schema_editor):
     apps.get_model("analytics", "CompositionCell").objects.all().delete()
     apps.get_model("analytics", "CompositionTop").objects.all().delete()
+    apps.get_model("analytics", "GradeFlow").objects.all().delete()
     apps.get_model("analytics", "SummaryPeriod").objects.update(built_version=0, version=F("version") + 1)
 
 
@@ -94,5 +96,36 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='compositionsegment',
             constraint=models.UniqueConstraint(fields=('period_start', 'period_end', 'segment'), name='analytics_compositionsegment_once'),
+        ),
+        migrations.CreateModel(
+            name='GradeFlowBuild',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('moved_version', models.PositiveBigIntegerField(default=1)),
+                ('built_version', models.PositiveBigIntegerField(default=0)),
+                ('refreshed_at', models.DateTimeField(blank=True, null=True)),
+            ],
+            options={
+                'verbose_name': '等级变化汇总状态',
+                'verbose_name_plural': '等级变化汇总状态',
+            },
+        ),
+        migrations.RemoveConstraint(
+            model_name='gradeflow',
+            name='analytics_gradeflow_once',
+        ),
+        migrations.AddField(
+            model_name='gradeflow',
+            name='customer_grade',
+            field=models.CharField(default='', max_length=1, verbose_name='客户等级'),
+        ),
+        migrations.AddField(
+            model_name='gradeflow',
+            name='owner',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        migrations.AddIndex(
+            model_name='gradeflow',
+            index=models.Index(fields=['start_month', 'end_month'], name='analytics_gradeflow_pair'),
         ),
     ]

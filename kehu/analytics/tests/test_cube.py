@@ -288,9 +288,8 @@ SWITCHES = {
 }
 
 
-@pytest.mark.parametrize("viewer", list(LIMITED))
-@pytest.mark.parametrize("period", ["month", "default"])
-def test_every_limited_viewer_reads_from_the_cube_exactly_what_they_would_read_live(users, built, viewer, period):
+def _limited_viewer(users, shop, viewer):
+    """The user of one LIMITED shape, with its rules switched and its grant made."""
     from kehu.access.choices import GrantScope, RequestStatus
     from kehu.access.models import AccessRequest
 
@@ -305,13 +304,20 @@ def test_every_limited_viewer_reads_from_the_cube_exactly_what_they_would_read_l
     if grant:
         AccessRequest.objects.create(
             requester=users[username],
-            customer=built["甲"],
+            customer=shop["甲"],
             purpose="排查故障",
             scope=GrantScope.ARCHIVE,
             status=RequestStatus.APPROVED,
             valid_until=timezone.localdate() + dt.timedelta(days=3),
         )
-    user = type(users[username]).objects.get(pk=users[username].pk)  # the rules are read once per user object
+    return type(users[username]).objects.get(pk=users[username].pk)  # the rules are read once per user object
+
+
+@pytest.mark.parametrize("viewer", list(LIMITED))
+@pytest.mark.parametrize("period", ["month", "default"])
+def test_every_limited_viewer_reads_from_the_cube_exactly_what_they_would_read_live(users, built, viewer, period):
+    user = _limited_viewer(users, built, viewer)
+    grant = LIMITED[viewer][1]
     since, until = PERIODS[period]
     summary = selectors.cube_for(user, since, until)
     assert summary is not None and not summary.scope.every and summary.grants is grant
@@ -591,3 +597,54 @@ def test_the_nightly_job_builds_every_period_of_today(users, shop):
 def _this_month():
     first = timezone.localdate().replace(day=1)
     return first, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _snapshots_of_three_months():
+    services.grade_snapshot_take(today=dt.date(2026, 8, 31))
+    Customer.objects.unscoped("test").filter(name="丙").update(grade="C")
+    services.grade_snapshot_take(today=dt.date(2026, 9, 30))
+    Customer.objects.unscoped("test").filter(name="戊").update(grade="B")
+    services.grade_snapshot_take(today=dt.date(2026, 10, 15))
+
+
+@pytest.mark.parametrize("viewer", list(LIMITED))
+def test_a_limited_viewers_grade_migration_from_the_cube_is_their_live_one(users, shop, viewer):
+    """The migration rows are keyed by the customers' grade and owner now: each shape of rules reads
+    its own part of them (plus a grant, live), and gets what it would get live."""
+    _snapshots_of_three_months()
+    user = _limited_viewer(users, shop, viewer)
+    cube.rebuild_all(today=TODAY)
+    pairs = [((2026, 8), (2026, 9)), ((2026, 9), (2026, 10)), ((2026, 8), (2026, 10))]
+    for start, end in pairs:
+        first, last = dt.date(*start, 1), dt.date(*end, 1)
+        with CaptureQueriesContext(connection) as queries:
+            from_cube = selectors.grade_migration(user, start=first, end=last)
+        reads = [q for q in queries.captured_queries if "analytics_gradesnapshot" in q["sql"]]
+        if not LIMITED[viewer][1] and from_cube["flows"]:  # the snapshots are read only for a grant
+            assert not reads
+        GradeFlow.objects.all().delete()
+        assert selectors.grade_migration(user, start=first, end=last) == from_cube
+        cube.grade_flows_rebuild()
+
+
+def test_a_move_makes_limited_viewers_read_the_migration_live_until_the_refresh(
+    users, shop, django_capture_on_commit_callbacks
+):
+    from kehu.customers.grading import customer_regrade
+
+    _snapshots_of_three_months()
+    cube.rebuild_all(today=TODAY)
+    mkt, mgr = users["mkt"], users["mkt_mgr"]  # mkt sees every B and C customer
+    months = {"start": dt.date(2026, 8, 1), "end": dt.date(2026, 10, 1)}
+    before = selectors.grade_migration(mkt, **months)
+    with django_capture_on_commit_callbacks(execute=True):  # 乙 (B) becomes A: out of mkt's sight
+        customer_regrade(actor=mgr, customer=shop["乙"], grade="A", priority="core", reason="大单")
+    GradeFlow.objects.filter(customer_grade="B").update(customers=50)  # stale rows must not be read
+    with CaptureQueriesContext(connection) as queries:
+        now = selectors.grade_migration(mkt, **months)
+    assert any("analytics_gradesnapshot" in q["sql"] for q in queries.captured_queries)  # live
+    assert sum(f["customers"] for f in now["flows"]) == sum(f["customers"] for f in before["flows"]) - 1
+    cube.refresh_dirty(today=TODAY)
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.grade_migration(mkt, **months) == now
+    assert not any("analytics_gradesnapshot" in q["sql"] for q in queries.captured_queries)
