@@ -15,8 +15,7 @@ one). For each period, one refresh writes:
   Pareto figures (CompositionSegment) and the 20 customers with the largest net sales
   (CompositionTop), from one pass over the period's per-customer totals, largest first;
 - LoyaltyCell: customers, repeat buyers, customers of three years or more and members, per grade
-  and per region, from one grouped query by (grade, region); read only for a viewer who sees every
-  customer.
+  and per region, per customer grade and owner, from one grouped query by (grade, region, owner).
 Every figure is computed by the selectors' own definitions (`selectors._sums`, the Pareto rank of
 `selectors.pareto_of`, `loyalty.customer_figures`) over every customer: the summary equals the live
 answer of any viewer, limited or not (tested).
@@ -31,13 +30,12 @@ transaction's month (`periods_touch`), in the same transaction that rewrites its
 `refresh_dirty` (every five minutes on the worker) rebuilds the periods whose version is above the
 version their rows were built from: many transactions within five minutes cost one rebuild. A new
 customer marks every period (`periods_touch_all`: the loyalty cells count every customer per grade);
-a regraded or imported customer also raises every period's `moved_version` (the rows' keys moved),
-and a new owner raises both versions of the periods of that customer's sales months
-(`periods_touch_customer`). A limited viewer reads a period only when its rows were built after
-the last move (selectors.cube_for): a customer who left their scope is never in their sums, beyond
-the few seconds the event takes to reach the worker. The nightly job rebuilds every period
-(`rebuild_all`), catching what no event announces: a new region or industry standing, a
-membership, edits made outside the services. A refresh notes the time, then reads the versions,
+a regraded, imported or reassigned customer also raises every period's `moved_version` (the rows'
+keys moved; the loyalty rows count the customer in every period). A limited viewer reads a period
+only when its rows were built after the last move (selectors.cube_for): a customer who left their
+scope is never in their sums, beyond the few seconds the event takes to reach the worker. The
+nightly job rebuilds every period (`rebuild_all`), catching what no event announces: a new region
+or industry standing, a membership, edits made outside the services. A refresh notes the time, then reads the versions,
 then the figures: a change committed after the versions were read raised them again, so its period
 stays dirty and no change is lost (at worst a period is rebuilt once more).
 """
@@ -54,7 +52,7 @@ from itertools import combinations
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from kehu.customers.choices import Grade
@@ -147,33 +145,15 @@ def periods_touch(day: dt.date) -> int:
 
 
 def periods_touch_all(*, moved: bool) -> int:
-    """Every period changed: a customer was created (moved=False), or imported or regraded (moved:
-    customers may have changed grade, a key of the composition rows). The loyalty cells count every
-    customer per grade and region whatever the period, so no period is spared. Returns the periods
-    marked (one UPDATE of a few dozen rows; many events before the next refresh still cost one
-    rebuild of each period)."""
+    """Every period changed: a customer was created (moved=False), or imported, regraded or given a
+    new owner (moved: customers may have changed grade or owner, the keys of the summary rows; the
+    loyalty rows count every customer whatever it bought, so no period is spared). Returns the
+    periods marked (one UPDATE of a few dozen rows; many events before the next refresh still cost
+    one rebuild of each period)."""
     changes: dict[str, Any] = {"version": F("version") + 1}
     if moved:
         changes["moved_version"] = F("moved_version") + 1
     return SummaryPeriod.objects.update(**changes)
-
-
-def periods_touch_customer(customer_id: int) -> int:
-    """A customer's owner changed: owner is a key of the composition rows, so the periods containing
-    one of the customer's sales months are marked, moved too. Returns the periods marked."""
-    months = list(
-        SalesMonth.objects.unscoped("summary job: the months one customer bought in")
-        .filter(customer_id=customer_id)
-        .values_list("month", flat=True)
-    )
-    if not months:
-        return 0
-    containing = Q()
-    for month in months:
-        containing |= Q(period_start__lte=month, period_end__gte=month)
-    return SummaryPeriod.objects.filter(containing).update(
-        version=F("version") + 1, moved_version=F("moved_version") + 1
-    )
 
 
 # --- one period's figures --------------------------------------------------------------------------
@@ -334,16 +314,18 @@ def _loyalty_cells(start: dt.date, end: dt.date, at: dt.datetime) -> list[Loyalt
 
     from .loyalty import CUSTOMER_FIELDS, SEGMENTS, customer_figures
 
-    cells: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(CUSTOMER_FIELDS, 0))
+    cells: dict[tuple[str, str, str, int | None], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(CUSTOMER_FIELDS, 0)
+    )
     every = Customer.objects.unscoped("summary job: every customer, counted per segment")
-    for row in customer_figures(every, SEGMENTS, since=start, until=end):
+    for row in customer_figures(every, (*SEGMENTS, "owner"), since=start, until=end):
         for by in SEGMENTS:
-            cell = cells[(by, row[by] or "")]
+            cell = cells[(by, row[by] or "", row["grade"], row["owner"])]
             for name in CUSTOMER_FIELDS:
                 cell[name] += row[name]
     return [
-        LoyaltyCell(**_rows_of(start, end), by=by, key=key, refreshed_at=at, **figures)
-        for (by, key), figures in cells.items()
+        LoyaltyCell(**_rows_of(start, end), by=by, key=key, grade=grade, owner_id=owner, refreshed_at=at, **figures)
+        for (by, key, grade, owner), figures in cells.items()
     ]
 
 

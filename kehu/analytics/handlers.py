@@ -1,7 +1,7 @@
 """Reactions to other apps' events (ADR 0003): a new transaction updates its monthly sales row and
-marks the precomputed periods containing its month as changed; a new, imported or regraded customer
-marks every period, a new owner the periods of the customer's sales (the worker rebuilds the marked
-periods within minutes, cube.refresh_dirty)."""
+marks the precomputed periods containing its month as changed; a new, imported, regraded or
+reassigned customer marks every period (the worker rebuilds the marked periods within minutes,
+cube.refresh_dirty)."""
 
 from __future__ import annotations
 
@@ -37,10 +37,12 @@ def on_customers_moved(**_payload: Any) -> None:
     flows_touch()
 
 
-def on_customer_owner_changed(*, customer_id: int, **_payload: Any) -> None:
-    from .cube import flows_touch, periods_touch_customer
+def on_customer_owner_changed(**_payload: Any) -> None:
+    """The owner is a key of every summary row, and the loyalty rows count the customer in every
+    period whatever it bought: every period is marked moved."""
+    from .cube import flows_touch, periods_touch_all
 
-    periods_touch_customer(customer_id)
+    periods_touch_all(moved=True)
     flows_touch()
 
 

@@ -5,7 +5,7 @@ Per segment, over a period of whole months (the monthly sales summary answers th
 - repeat_buyers: of those, customers with two or more sales in the period (repeat purchase);
 - long_standing: customers with us three years or more (tenure);
 - members: customers holding a membership tier (kehu.loyalty);
-(A viewer who sees every customer reads these four from the worker's period summary, cube.py.)
+(These four are read from the worker's period summary, cube.py: the rows of the viewer's scope.)
 - responses / satisfaction_avg / nps_avg / low: named survey responses submitted in the period,
   grouped by the grade and region the customer had when answering (as feedback stores them), the
   average of 1–5 rating answers, the average 0–10 recommendation, and responses with a rating ≤ 2.
@@ -23,9 +23,10 @@ from django.db.models import Avg, Count, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.access import policy
 from kehu.customers.choices import Grade
 
-from .selectors import LOOKUP, summary_for
+from .selectors import LOOKUP, cube_for
 
 SEGMENTS = ("grade", "region")
 FIELDS = ("customers", "repeat_buyers", "long_standing", "members", "responses", "satisfaction_avg", "nps_avg", "low")
@@ -74,8 +75,8 @@ CUSTOMER_FIELDS = ("customers", "repeat_buyers", "long_standing", "members")
 
 def segment_table(user: Any, *, by: str, since: dt.date, until: dt.date, summary: Any = LOOKUP) -> list[dict[str, Any]]:
     """The segment rows. The customer figures come from the precomputed period when it answers
-    (selectors.summary_for: only a viewer who sees every customer, only a precomputed period),
-    instead of a scan of the customers; the survey figures are always read live: they follow
+    (selectors.cube_for: the rows of the viewer's scope, their granted customers outside it counted
+    live), instead of a scan of the customers; the survey figures are always read live: they follow
     feedback's own rule (confidential waves) and are few rows of the period."""
     from kehu.customers.models import Customer
     from kehu.feedback.choices import QuestionKind
@@ -86,7 +87,7 @@ def segment_table(user: Any, *, by: str, since: dt.date, until: dt.date, summary
     if by not in SEGMENTS:
         raise ValueError(by)
     if summary is LOOKUP:
-        summary = summary_for(user, since, until)
+        summary = cube_for(user, since, until)
     rows: dict[Any, dict[str, Any]] = {}
 
     def row(key: Any) -> dict[str, Any]:
@@ -95,13 +96,23 @@ def segment_table(user: Any, *, by: str, since: dt.date, until: dt.date, summary
         return rows.setdefault(key, {**empty, "satisfaction_avg": None, "nps_avg": None})
 
     if summary is not None:
-        cells = (
-            LoyaltyCell.objects.filter(period_start=summary.period_start, period_end=summary.period_end, by=by)
-            .order_by("key")
-            .values("key", *CUSTOMER_FIELDS)
-        )
-        for cell in cells:
-            row(cell["key"]).update({k: cell[k] for k in CUSTOMER_FIELDS})
+        cells = summary.rows(LoyaltyCell).filter(by=by)
+        if not summary.scope.every:
+            cells = cells.filter(policy.scope_q(summary.scope, user))
+        sums = {name: Sum(name) for name in CUSTOMER_FIELDS}
+        figures = list(cells.values("key").annotate(**sums).order_by("key"))
+        if summary.grants:  # disjoint from the cells: the counts add up
+            inside = policy.scope_q(summary.scope, user)
+            granted = Customer.objects.restrict(user, "view")
+            granted = granted if inside is policy.NONE else granted.exclude(inside)
+            figures += [
+                {"key": r[by], **{k: r[k] for k in CUSTOMER_FIELDS}}
+                for r in customer_figures(granted, (by,), since=since, until=until)
+            ]
+        for cell in figures:
+            target = row(cell["key"])
+            for name in CUSTOMER_FIELDS:
+                target[name] += cell[name]
     else:
         for r in customer_figures(Customer.objects.restrict(user, "view"), (by,), since=since, until=until):
             row(r[by]).update({k: r[k] for k in CUSTOMER_FIELDS})

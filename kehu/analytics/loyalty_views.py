@@ -63,7 +63,7 @@ def loyalty_page(request: HttpRequest) -> HttpResponse:
     except params.ParamError as error:
         context = {"error": error.message, "error_field": error.field, "rows": [], "header": _header()}
         return render(request, "analytics/loyalty.html", context, status=400)
-    summary = selectors.summary_for(request.user, since, until)
+    summary = selectors.cube_for(request.user, since, until)
     limited = selectors.scope_is_limited(request.user)
     rows = loyalty.segment_table(request.user, by=by, since=since, until=until, summary=summary)
     return render(
@@ -89,7 +89,7 @@ def loyalty_export(request: HttpRequest) -> HttpResponse | FileResponse:
         by, since, until = _query(request.GET)
     except params.ParamError as error:
         return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
-    summary = selectors.summary_for(request.user, since, until)
+    summary = selectors.cube_for(request.user, since, until)
     rows = loyalty.segment_table(request.user, by=by, since=since, until=until, summary=summary)
     export = XlsxExport()
     sheet = export.sheet(_("满意度与忠诚度"), header=_header())

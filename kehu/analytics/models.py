@@ -343,11 +343,10 @@ class DigestRobot(models.Model):
 
 # --- the period summary ("cube") of the composition and loyalty pages -------------------------------
 #
-# The composition rows are keyed by the customers' grade and owner, the only two things the access
-# rules condition on: a viewer who sees every customer sums every row, a limited viewer the rows of
-# their rules' scope (policy.rule_scope) plus their granted customers read live. The loyalty rows
-# cover every customer and are read ONLY for a viewer who sees the whole archive. See ADR 0020,
-# decision 14, ADR 0023 and cube.py (the writer).
+# The summary rows are keyed by the customers' grade and owner, the only two things the access rules
+# condition on: a viewer who sees every customer sums every row, a limited viewer the rows of their
+# rules' scope (policy.rule_scope) plus their granted customers read live. See ADR 0020, decision
+# 14, ADR 0023 and cube.py (the writer).
 
 
 class SummaryPeriod(models.Model):
@@ -484,15 +483,20 @@ class CompositionTop(models.Model):
 
 
 class LoyaltyCell(models.Model):
-    """The customer figures of the loyalty page for one segment (grade or region) in one period,
-    over every customer: customers, repeat buyers (two or more sales in the period), customers of
-    three years or more, members. Survey figures are not here: they follow feedback's own rules
-    (confidential waves) and are read live from the period's responses."""
+    """The customer figures of the loyalty page for one segment (grade or region) in one period, for
+    the customers of one grade and one owner (the keys a limited viewer's rules select, ADR 0023):
+    customers, repeat buyers (two or more sales in the period), customers of three years or more,
+    members; a segment's figures are the sums over its rows. Survey figures are not here: they
+    follow feedback's own rules (confidential waves) and are read live from the period's responses."""
 
     period_start = models.DateField(_("期间开始"))
     period_end = models.DateField(_("期间结束"))
     by = models.CharField(_("维度"), max_length=8)  # grade or region
     key = models.CharField(_("分组"), max_length=200, blank=True)
+    grade = models.CharField(_("客户等级"), max_length=1, default="")
+    owner = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     customers = models.PositiveIntegerField(_("客户数"), default=0)
     repeat_buyers = models.PositiveIntegerField(_("重复购买客户"), default=0)
     long_standing = models.PositiveIntegerField(_("合作三年以上"), default=0)
@@ -502,14 +506,12 @@ class LoyaltyCell(models.Model):
     class Meta:
         verbose_name = _("忠诚度汇总")
         verbose_name_plural = _("忠诚度汇总")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["period_start", "period_end", "by", "key"], name="analytics_loyaltycell_once"
-            )
-        ]
+        indexes = [models.Index(fields=["period_start", "period_end", "by"], name="analytics_loyaltycell_by")]
 
     def __str__(self) -> str:
-        return f"{self.period_start}–{self.period_end} {self.by}={self.key}: {self.customers}"
+        return (
+            f"{self.period_start}–{self.period_end} {self.by}={self.key} {self.grade}/{self.owner_id}: {self.customers}"
+        )
 
 
 class GradeFlow(models.Model):

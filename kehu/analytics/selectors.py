@@ -116,16 +116,6 @@ def _label(by: str, row: dict[str, Any]) -> str:
 LOOKUP: Any = object()
 
 
-def summary_for(user: Any, since: dt.date, until: dt.date) -> SummaryPeriod | None:
-    """The precomputed period that answers [since, until] with figures over EVERY customer (the
-    loyalty rows), or None for the live path: only for a viewer whose view scope is the whole
-    archive (policy.sees_every_customer, the test restrict() itself uses), and only a period the
-    worker precomputes and has built (cube.py). One indexed query; none for a limited viewer."""
-    if not policy.sees_every_customer(user, "view"):
-        return None
-    return SummaryPeriod.objects.filter(period_start=since, period_end=until, refreshed_at__isnull=False).first()
-
-
 @dataclass(frozen=True)
 class CubeRead:
     """A precomputed period and the part of it one viewer reads: the rows their rules' scope selects

@@ -1,7 +1,7 @@
-"""The composition summary and the grade-migration rows keyed by the customers' grade and owner, and
-Pareto and top customers per segment (ADR 0023). The old rows (one per group, every customer) cannot be split by grade and
-owner: they are dropped and every period is marked for rebuilding, which the worker's periodic
-refresh does within minutes (the live path answers meanwhile). At 1M customers the rebuild takes
+"""The composition, loyalty and grade-migration rows keyed by the customers' grade and owner, and
+Pareto and top customers per segment (ADR 0023). The old rows (one per group, every customer)
+cannot be split by grade and owner: they are dropped and every period is marked for rebuilding,
+which the worker's periodic refresh does within minutes (the live path answers meanwhile). At 1M customers the rebuild takes
 minutes, not hours; nothing a user saved is in these tables."""
 
 import django.db.models.deletion
@@ -14,6 +14,7 @@ def drop_old_rows(apps, schema_editor):
     apps.get_model("analytics", "CompositionCell").objects.all().delete()
     apps.get_model("analytics", "CompositionTop").objects.all().delete()
     apps.get_model("analytics", "GradeFlow").objects.all().delete()
+    apps.get_model("analytics", "LoyaltyCell").objects.all().delete()
     apps.get_model("analytics", "SummaryPeriod").objects.update(built_version=0, version=F("version") + 1)
 
 
@@ -127,5 +128,23 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='gradeflow',
             index=models.Index(fields=['start_month', 'end_month'], name='analytics_gradeflow_pair'),
+        ),
+        migrations.RemoveConstraint(
+            model_name='loyaltycell',
+            name='analytics_loyaltycell_once',
+        ),
+        migrations.AddField(
+            model_name='loyaltycell',
+            name='grade',
+            field=models.CharField(default='', max_length=1, verbose_name='客户等级'),
+        ),
+        migrations.AddField(
+            model_name='loyaltycell',
+            name='owner',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        migrations.AddIndex(
+            model_name='loyaltycell',
+            index=models.Index(fields=['period_start', 'period_end', 'by'], name='analytics_loyaltycell_by'),
         ),
     ]

@@ -174,8 +174,8 @@ def test_the_default_range_and_the_year_differ_by_what_lies_between(users, built
 
 def test_a_range_that_is_not_a_period_is_live_and_the_page_says_so(client, users, built):
     mgr = users["mkt_mgr"]
-    assert selectors.summary_for(mgr, dt.date(2026, 2, 1), dt.date(2026, 3, 31)) is None  # two months
-    assert selectors.summary_for(mgr, dt.date(2026, 3, 2), dt.date(2026, 3, 31)) is None  # cuts a month
+    assert selectors.cube_for(mgr, dt.date(2026, 2, 1), dt.date(2026, 3, 31)) is None  # two months
+    assert selectors.cube_for(mgr, dt.date(2026, 3, 2), dt.date(2026, 3, 31)) is None  # cuts a month
     client.force_login(mgr)
     html = client.get(reverse("analytics:composition"), {"since": "2026-02-01", "until": "2026-03-31"}).content.decode()
     assert "data-live-notice" in html and "data-as-of" not in html
@@ -186,7 +186,7 @@ def test_a_range_that_is_not_a_period_is_live_and_the_page_says_so(client, users
 def test_loyalty_from_the_cube_is_the_live_figures(users, built):
     mgr = users["mkt_mgr"]
     for since, until in PERIODS.values():
-        summary = selectors.summary_for(mgr, since, until)
+        summary = selectors.cube_for(mgr, since, until)
         for by in loyalty.SEGMENTS:
             from_cube = loyalty.segment_table(mgr, by=by, since=since, until=until, summary=summary)
             live = loyalty.segment_table(mgr, by=by, since=since, until=until, summary=None)
@@ -243,7 +243,6 @@ def test_a_limited_sales_user_reads_only_the_cells_of_their_own_customers(users,
     quarter = {"period_start": QUARTER[0], "period_end": QUARTER[1]}
     summary = selectors.cube_for(sales, *QUARTER)
     assert summary is not None and summary.scope.own_grades == {"B", "C"} and not summary.scope.grades
-    assert selectors.summary_for(sales, *QUARTER) is None  # the loyalty rows count everyone: never theirs
     others = CompositionCell.objects.filter(**quarter).exclude(owner=sales, grade__in=["B", "C"])
     assert others.update(amount=Decimal("7"), customers=70) > 0
     CompositionSegment.objects.filter(**quarter).exclude(segment=f"BC@{sales.pk}").update(customers=99)
@@ -326,6 +325,10 @@ def test_every_limited_viewer_reads_from_the_cube_exactly_what_they_would_read_l
     live = _everything(user, since, until, None)
     assert _without_as_of(from_cube) == _without_as_of(live)
     assert live["comp"]["grade"]["customers"] > 0
+    for by in loyalty.SEGMENTS:
+        loyal = loyalty.segment_table(user, by=by, since=since, until=until, summary=summary)
+        assert loyal == loyalty.segment_table(user, by=by, since=since, until=until, summary=None)
+        assert sum(r["customers"] for r in loyal) > 0
     # The sales rows are read only for granted customers, and for the per-customer figures of a scope
     # no segment is (Pareto and the two top lists: three queries).
     live_reads = [q for q in queries.captured_queries if "analytics_salesmonth" in q["sql"]]
@@ -364,12 +367,12 @@ def test_an_admin_whose_rules_leave_out_a_grade_is_limited_too(users, built):
     every A customer, the admin sees B and C only, so the scope notice shows and the cube (which
     counts 甲, grade A) is not read."""
     admin = users["admin"]
-    assert selectors.scope_is_limited(admin) is False and selectors.summary_for(admin, *MONTH) is not None
+    assert selectors.scope_is_limited(admin) is False and selectors.cube_for(admin, *MONTH).scope.every
     AccessRule.objects.filter(action="view", grade="A", principal="role", department="", min_level=30).update(
         is_active=False
     )
     admin = type(admin).objects.get(pk=admin.pk)  # the rules are read once per user object
-    assert selectors.scope_is_limited(admin) is True and selectors.summary_for(admin, *MONTH) is None
+    assert selectors.scope_is_limited(admin) is True and not selectors.cube_for(admin, *MONTH).scope.every
     rows = selectors.composition(admin, by="grade", since=MONTH[0], until=MONTH[1])["rows"]
     assert [r.key for r in rows] == ["B", "C"]
 
@@ -377,13 +380,13 @@ def test_an_admin_whose_rules_leave_out_a_grade_is_limited_too(users, built):
 @pytest.mark.parametrize("username", ["mkt_mgr", "mkt_dir", "admin"])
 def test_managers_who_see_every_customer_read_the_cube(users, built, username):
     user = users[username]
-    assert selectors.scope_is_limited(user) is False and selectors.summary_for(user, *MONTH) is not None
+    assert selectors.scope_is_limited(user) is False and selectors.cube_for(user, *MONTH).scope.every
 
 
 @pytest.mark.parametrize("username", ["sales_mgr", "sales", "mkt", "cs_lead", "tech"])
-def test_everyone_else_reads_live(users, built, username):
+def test_everyone_else_reads_their_rules_scope(users, built, username):
     assert selectors.scope_is_limited(users[username]) is True
-    assert selectors.summary_for(users[username], *MONTH) is None
+    assert not selectors.cube_for(users[username], *MONTH).scope.every
 
 
 def test_the_api_and_the_loyalty_page_keep_the_rule(api_for, client, users, built):
@@ -393,7 +396,7 @@ def test_the_api_and_the_loyalty_page_keep_the_rule(api_for, client, users, buil
     assert body.json()["as_of"] is not None and body.json()["total_amount"] in ("650", "650.00")
     client.force_login(users["sales"])
     html = client.get(reverse("analytics:loyalty"), {"since": "2026-03-01", "until": "2026-03-31"}).content.decode()
-    assert "data-scope-notice" in html and "数据截至" not in html
+    assert "data-scope-notice" in html and "数据截至" in html  # their part of the summary, and said so
     client.force_login(users["mkt_mgr"])
     html = client.get(reverse("analytics:loyalty"), {"since": "2026-03-01", "until": "2026-03-31"}).content.decode()
     assert "数据截至" in html and "data-scope-notice" not in html
@@ -525,7 +528,7 @@ def test_a_regrade_marks_every_period_and_the_refresh_moves_the_customer(
     ]
     live = selectors.composition(mgr, by="grade", since=MONTH[0], until=MONTH[1], summary=None)
     assert grade["rows"] == live["rows"]
-    summary = selectors.summary_for(mgr, *DEFAULT)
+    summary = selectors.cube_for(mgr, *DEFAULT)
     assert loyalty.segment_table(mgr, by="grade", since=DEFAULT[0], until=DEFAULT[1], summary=summary) == (
         loyalty.segment_table(mgr, by="grade", since=DEFAULT[0], until=DEFAULT[1], summary=None)
     )
@@ -537,18 +540,17 @@ def test_a_new_customer_marks_every_period(users, built, django_capture_on_commi
     assert _dirty() == set(cube.period_set(TODAY))
 
 
-def test_a_new_owner_marks_only_the_periods_of_the_customers_sales(users, built, django_capture_on_commit_callbacks):
-    """丁 bought in 2026-03 and 2026-06: the periods holding either month are marked, no other."""
+def test_a_new_owner_marks_every_period_moved(users, built, django_capture_on_commit_callbacks):
+    """丁 bought in 2026-03 and 2026-06, but the loyalty rows count 丁 under its owner in every
+    period: every period is marked, and marked moved (limited viewers read live until the refresh)."""
     from kehu.customers.services import customer_update
 
     mgr, sales = users["mkt_mgr"], users["sales"]
     ding = built["丁"]
     with django_capture_on_commit_callbacks(execute=True):
         customer_update(actor=mgr, customer=ding, version=ding.version, owner=sales)
-    months = (dt.date(2026, 3, 1), dt.date(2026, 6, 1))
-    expected = {(s, e) for s, e in cube.period_set(TODAY) if any(s <= m <= e for m in months)}
-    assert _dirty() == expected
-    assert (dt.date(2026, 2, 1), dt.date(2026, 2, 28)) not in expected
+    assert _dirty() == set(cube.period_set(TODAY))
+    assert not SummaryPeriod.objects.filter(moved_built_version__gte=F("moved_version")).exists()
     before = selectors.composition(mgr, by="owner", since=MONTH[0], until=MONTH[1])
     cube.refresh_dirty(today=TODAY)
     after = selectors.composition(mgr, by="owner", since=MONTH[0], until=MONTH[1])
