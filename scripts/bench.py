@@ -249,6 +249,8 @@ def pages(detail_id: str) -> list[tuple[str, str, str, str]]:
         ("analytics composition UI by owner (cs)", "/analytics/composition/?by=owner", "", ""),
         ("analytics composition UI (cs)", "/analytics/composition/", "", ""),
         ("analytics composition export (cs)", "/analytics/composition/export/", "", ""),
+        ("analytics loyalty by grade UI (cs)", "/analytics/loyalty/", "", ""),
+        ("analytics churn risk UI (cs)", "/analytics/churn/", "", ""),
         ("analytics churn risk UI", "/analytics/churn/", "", ""),
         ("analytics churn risk API", "/api/analytics/churn-risk/", "", ""),
         ("analytics KPIs UI", "/analytics/kpis/", "", ""),
