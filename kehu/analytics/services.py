@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from kehu.access import roles
 from kehu.core.exceptions import DomainError
+from kehu.core.maintenance import analyze_tables
 
 from . import backtest, churn
 from .models import BackTest, ChurnAction, ChurnRisk, ChurnRun, GradeSnapshot, PlanDue
@@ -185,6 +186,10 @@ def churn_run(run_id: int) -> ChurnRun:
             ChurnRun.objects.filter(pk=run.pk).update(processed=processed)
         # Customers archived since the last run no longer count.
         ChurnRisk.objects.unscoped("churn run: drop stale rows").exclude(run=run).delete()
+        # Every row was rewritten: a limited viewer's high-risk card counts them live, and planned on the
+        # previous run's statistics (0 high-risk rows guessed as 210,000 at 1M customers) it read the
+        # whole table in parallel with JIT: 65-95 ms instead of milliseconds.
+        analyze_tables(ChurnRisk._meta.db_table)
     except Exception as exc:
         log.exception("churn run %s failed", run.pk)
         ChurnRun.objects.filter(pk=run.pk).update(

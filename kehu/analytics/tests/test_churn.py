@@ -57,6 +57,21 @@ def test_risky_customers_rank_above_steady_ones_with_the_right_reasons(histories
     assert run.status == "done" and run.processed == 4 and run.at_risk == 2
 
 
+def test_a_run_leaves_the_planner_statistics_of_the_rows_it_wrote(histories):
+    """A limited viewer's high-risk card counts the risk rows of their scope live: planned on the
+    previous run's statistics it read the whole table (65-95 ms at 1M customers instead of 3 ms)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'analytics_churnrisk'")
+            rows = [int(stat.split()[0]) for (stat,) in cursor.fetchall()]  # "rows per-column-averages"
+            assert rows and set(rows) == {4}  # the four customers just scored
+        else:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'analytics_churnrisk'")
+            assert cursor.fetchone()[0] == 4
+
+
 def test_score_is_pure_and_uses_the_weights_as_data():
     today = dt.date(2026, 11, 30)
     signals = churn.Signals(grade="B", last_contact=today - dt.timedelta(days=200), open_complaints=["urgent"])
