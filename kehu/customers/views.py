@@ -90,7 +90,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "params": params.urlencode(),
         "q": q,
         "filter_key": _filter_key(request),
-        "total": list_total(customers, page=None if after else rows, more=bool(next_after)),
+        "total": list_total(customers, page=None if after else rows, more=bool(next_after), estimate_first=bool(q)),
     }
     context["saved_filters"] = saved_filters(request.user, "customers")  # only the user's own
     # Batch 转移负责人 (issue 11): a checkbox on the rows the user may edit (marketing keeps the archive).

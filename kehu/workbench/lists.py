@@ -4,6 +4,12 @@ An exact COUNT over a big list reads every matching row inside a click. A COUNT 
 EXACT_UP_TO + 1 rows is bounded (the database stops after them), so a small list says "共 37 条"
 exactly; past that the planner's estimate (kehu.core.counts.estimated_count) says "约 12 万条",
 never less than what was counted. Two queries at most, whatever the table's size.
+
+A search is the exception (`estimate_first`): PostgreSQL finds full-text matches through a GIN
+bitmap of EVERY matching row, LIMIT or not, so the bounded count of a frequent word costs what an
+exact one does (科技 at 1M customers: 100,553 matches, 30 ms of a 54 ms page). The estimate is
+asked first; one of SURELY_BIG rows or more is shown as it is (for 科技 it said 100,336) and nothing
+is counted.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,6 +27,7 @@ from kehu.core.counts import estimated_count
 from kehu.core.inputs import parse_id
 
 EXACT_UP_TO = 1000
+SURELY_BIG = 20 * EXACT_UP_TO  # an estimate this far above the exact limit is not checked by a count
 
 
 @dataclass(frozen=True)
@@ -43,18 +51,26 @@ class Total:
         return self.label
 
 
-def list_total(queryset: QuerySet[Any], *, page: list[Any] | None = None, more: bool = True) -> Total:
+def list_total(
+    queryset: QuerySet[Any], *, page: list[Any] | None = None, more: bool = True, estimate_first: bool = False
+) -> Total:
     """The total of a list's queryset (already scoped by restrict()): exact up to EXACT_UP_TO rows.
 
     `page` is the first page already read and `more` whether a next page exists: a list that fits
-    on its first page is counted without another query."""
+    on its first page is counted without another query. `estimate_first` (searches, on PostgreSQL):
+    an estimate of SURELY_BIG rows or more is the total, without a count."""
     if page is not None and not more:
         return Total(len(page), exact=True)
     bare = queryset.order_by()
+    estimate = None
+    if estimate_first and connections[bare.db].vendor == "postgresql":
+        estimate = estimated_count(bare)
+        if estimate >= SURELY_BIG:
+            return Total(estimate, exact=False)
     counted = bare[: EXACT_UP_TO + 1].count()
     if counted <= EXACT_UP_TO:
         return Total(counted, exact=True)
-    return Total(max(estimated_count(bare), counted), exact=False)
+    return Total(max(estimated_count(bare) if estimate is None else estimate, counted), exact=False)
 
 
 # --- sortable lists (issue 11) ---------------------------------------------------------------------

@@ -51,6 +51,38 @@ def test_total_is_exact_when_small_and_bounded_otherwise(users: Any, make_custom
     assert lists.list_total(queryset.none(), page=[1, 2], more=False) == Total(2, exact=True)
 
 
+def test_a_search_the_planner_expects_to_be_big_is_not_counted(
+    client: Any, users: Any, make_customer: Any, monkeypatch: Any
+) -> None:
+    """A frequent word's bounded count costs a full GIN bitmap on PostgreSQL: a search whose estimate
+    is SURELY_BIG rows or more shows the estimate and counts nothing. SQLite estimates a filtered
+    list by counting it, so there the search is counted as before."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kehu.customers.models import Customer
+    from kehu.customers.views import PAGE_SIZE
+
+    for i in range(PAGE_SIZE + 2):  # a full first page and more: a total is needed
+        make_customer(f"宇通科技{i}", owner="sales")
+    queryset = Customer.objects.restrict(users["mkt"], "list")
+    postgres = connection.vendor == "postgresql"
+    monkeypatch.setattr(lists, "estimated_count", lambda qs: 50_000 if postgres else qs.count())
+    with CaptureQueriesContext(connection) as queries:
+        total = lists.list_total(queryset, estimate_first=True)
+    counts = [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert total == (Total(50_000, exact=False) if postgres else Total(PAGE_SIZE + 2, exact=True))
+    assert len(counts) == (0 if postgres else 1)
+    monkeypatch.setattr(lists, "estimated_count", lambda qs: lists.SURELY_BIG - 1)  # not sure: counted
+    assert lists.list_total(queryset, estimate_first=True) == Total(PAGE_SIZE + 2, exact=True)
+    monkeypatch.setattr(lists, "estimated_count", lambda qs: 50_000 if postgres else qs.count())
+    client.force_login(users["mkt"])
+    html = client.get(reverse("customers:list"), {"q": "科技"}).content.decode()
+    assert ("约 5 万条" if postgres else f"共 {PAGE_SIZE + 2} 条") in html
+    html = client.get(reverse("customers:list")).content.decode()  # no search: counted as before
+    assert f"共 {PAGE_SIZE + 2} 条" in html
+
+
 def _followups(users: Any, make_customer: Any) -> list[FollowUp]:
     today = dt.date.today()
     made = []
