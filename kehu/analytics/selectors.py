@@ -571,8 +571,7 @@ def focus_cards(
 def scope_is_limited(user: Any) -> bool:
     """Does the user see fewer than all customers? Read from the access rules (no table scan), by
     the very test restrict() applies (policy.sees_every_customer): a manager-level figure that
-    covers only part of the archive is then labelled as such, and only a viewer who is not limited
-    is answered from the summaries that cover every customer."""
+    covers only part of the archive is then labelled as such."""
     return not policy.sees_every_customer(user, "view")
 
 

@@ -57,7 +57,7 @@ class CompositionView(APIView):
                 "from": since,
                 "to": until,
                 "scope_limited": selectors.scope_is_limited(request.user),
-                # the worker's summary time when it answered (a precomputed period, full scope); else null
+                # the worker's summary time when it answered (a precomputed period, ADR 0023); else null
                 "as_of": data["as_of"],
                 "total_amount": str(data["total_amount"]),
                 "total_quantity": data["total_quantity"],
