@@ -534,6 +534,25 @@ def test_a_regrade_marks_every_period_and_the_refresh_moves_the_customer(
     )
 
 
+def test_the_default_range_is_rebuilt_first(users, built, monkeypatch):
+    """After a move every period is dirty and limited viewers read live (seconds a page at 1M) until
+    theirs is rebuilt: the page's default range goes first, then the most recent."""
+    cube.periods_touch_all(moved=True)
+    rebuilt = []
+    real = cube.period_refresh
+
+    def recording(pk, **kwargs):
+        period = SummaryPeriod.objects.get(pk=pk)
+        rebuilt.append((period.period_start, period.period_end))
+        return real(pk, **kwargs)
+
+    monkeypatch.setattr(cube, "period_refresh", recording)
+    cube.refresh_dirty(today=TODAY)
+    assert rebuilt[0] == DEFAULT and max(cube.period_set(TODAY), key=lambda p: (p[1], p[0])) != DEFAULT
+    assert rebuilt[1:] == sorted(rebuilt[1:], key=lambda p: (p[1], p[0]), reverse=True)
+    assert len(rebuilt) == len(cube.period_set(TODAY))
+
+
 def test_a_new_customer_marks_every_period(users, built, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         customer(users["mkt_mgr"], "庚", grade="A", region="上海", owner=users["sales"])
