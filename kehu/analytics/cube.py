@@ -372,13 +372,11 @@ def flows_state() -> GradeFlowBuild:
     return state if state is not None else GradeFlowBuild.objects.create()
 
 
-def flows_touch() -> int:
+def flows_touch() -> None:
     """Customers moved between grades or owners: the GradeFlow rows are keyed by both, so they are
-    marked for the next refresh (limited viewers read live until then). Returns rows marked."""
-    marked = GradeFlowBuild.objects.update(moved_version=F("moved_version") + 1)
-    if not marked:
+    marked for the next refresh (limited viewers read live until then)."""
+    if not GradeFlowBuild.objects.update(moved_version=F("moved_version") + 1):
         flows_state()  # the first row starts unbuilt (built 0 < moved 1): marked too
-    return 1
 
 
 def grade_flows_rebuild() -> int:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from kehu.access import policy
 from kehu.customers.choices import Grade
 
-from .selectors import LOOKUP, cube_for
+from .selectors import LOOKUP, cube_for, outside_rules
 
 SEGMENTS = ("grade", "region")
 FIELDS = ("customers", "repeat_buyers", "long_standing", "members", "responses", "satisfaction_avg", "nps_avg", "low")
@@ -96,15 +96,13 @@ def segment_table(user: Any, *, by: str, since: dt.date, until: dt.date, summary
         return rows.setdefault(key, {**empty, "satisfaction_avg": None, "nps_avg": None})
 
     if summary is not None:
-        cells = summary.rows(LoyaltyCell).filter(by=by)
+        cells = summary.rows(LoyaltyCell.objects).filter(by=by)
         if not summary.scope.every:
             cells = cells.filter(policy.scope_q(summary.scope, user))
         sums = {name: Sum(name) for name in CUSTOMER_FIELDS}
         figures = list(cells.values("key").annotate(**sums).order_by("key"))
         if summary.grants:  # disjoint from the cells: the counts add up
-            inside = policy.scope_q(summary.scope, user)
-            granted = Customer.objects.restrict(user, "view")
-            granted = granted if inside is policy.NONE else granted.exclude(inside)
+            granted = outside_rules(Customer.objects.restrict(user, "view"), summary.scope, user, through="")
             figures += [
                 {"key": r[by], **{k: r[k] for k in CUSTOMER_FIELDS}}
                 for r in customer_figures(granted, (by,), since=since, until=until)

@@ -131,8 +131,9 @@ class CubeRead:
     def refreshed_at(self) -> Any:
         return self.period.refreshed_at
 
-    def rows(self, model: Any) -> Any:
-        return model.objects.filter(period_start=self.period.period_start, period_end=self.period.period_end)
+    def rows(self, objects: Any) -> Any:
+        """The period's rows of a summary manager or queryset."""
+        return objects.filter(period_start=self.period.period_start, period_end=self.period.period_end)
 
 
 def cube_for(user: Any, since: dt.date, until: dt.date) -> CubeRead | None:
@@ -151,8 +152,21 @@ def cube_for(user: Any, since: dt.date, until: dt.date) -> CubeRead | None:
         return CubeRead(period, user, scope, grants=False)
     if period.moved_built_version < period.moved_version:
         return None
-    grants = policy.active_grants(user, policy.GRANT_SCOPES["view"]).exists()
-    return CubeRead(period, user, scope, grants=grants)
+    return CubeRead(period, user, scope, grants=holds_grants(user))
+
+
+def holds_grants(user: Any) -> bool:
+    """Does the viewer hold an approved grant to view a customer (read live beside the summary)?"""
+    return policy.active_grants(user, policy.GRANT_SCOPES["view"]).exists()
+
+
+def outside_rules(queryset: Any, scope: policy.RuleScope, user: Any, *, through: str = "customer__") -> Any:
+    """The rows of a restricted queryset whose customer the viewer's rules do not give them: those
+    only a grant shows. They are read live and added to the summary rows of the rules' scope; the
+    two sets are disjoint, so sums and distinct customers add up. `through` leads to the customer's
+    grade and owner ("" on Customer itself)."""
+    inside = policy.scope_q(scope, user, grade=f"{through}grade", owner=f"{through}owner")
+    return queryset if inside is policy.NONE else queryset.exclude(inside)
 
 
 def segment_key(grades: Any, owner_id: int | None = None) -> str:
@@ -181,8 +195,7 @@ def _granted_outside(read: CubeRead, since: dt.date, until: dt.date) -> Any:
     """The monthly sales rows of the customers the viewer holds a grant on outside their rules' scope
     (read live: grants are few and short-lived)."""
     rows = SalesMonth.objects.restrict(read.user, "view").filter(month__gte=since, month__lte=until)
-    inside = policy.scope_q(read.scope, read.user, grade="customer__grade", owner="customer__owner")
-    return rows if inside is policy.NONE else rows.exclude(inside)
+    return outside_rules(rows, read.scope, read.user)
 
 
 def _live_groups(user: Any, by: str, since: dt.date, until: dt.date, limit: int) -> tuple[list[Any], dict[str, Any]]:
@@ -213,7 +226,7 @@ def _cube_groups(
     amount, then the group's value, the owner's id for owner), in one query; the granted customers
     outside the scope added from one live query; the owners' names in one more for owner."""
     field = DIMENSIONS[by]
-    cells = read.rows(CompositionCell).filter(by__in=[by, CompositionCell.By.TOTAL])
+    cells = read.rows(CompositionCell.objects).filter(by__in=[by, CompositionCell.By.TOTAL])
     if not read.scope.every:
         cells = cells.filter(policy.scope_q(read.scope, read.user))
     grouped = (
@@ -348,13 +361,8 @@ def top_customers(
         summary = cube_for(user, since, until)
     key = _segment_of(summary, with_grants=True) if summary is not None and limit <= TOP_PRECOMPUTED else None
     if key is not None:
-        period = summary.period
-        rows = list(
-            CompositionTop.objects.restrict(user, "view")
-            .filter(period_start=period.period_start, period_end=period.period_end, segment=key)
-            .order_by("rank")
-            .values(*TOP_FIELDS)[:limit]
-        )
+        stored = summary.rows(CompositionTop.objects.restrict(user, "view")).filter(segment=key)
+        rows = list(stored.order_by("rank").values(*TOP_FIELDS)[:limit])
         if summary.grants:  # disjoint from the segment: the top of the union is the top of both tops
             granted = top_customers_of(_granted_outside(summary, since, until), True, limit, TOP_FIELDS[:4])
             rows = sorted([*rows, *granted], key=lambda r: (-r["amount"], r["customer_id"]))[:limit]
@@ -396,7 +404,7 @@ def pareto(user: Any, *, since: dt.date, until: dt.date, summary: Any = LOOKUP) 
         summary = cube_for(user, since, until)
     key = _segment_of(summary, with_grants=False) if summary is not None else None
     if key is not None:
-        stored = summary.rows(CompositionSegment).filter(segment=key)
+        stored = summary.rows(CompositionSegment.objects).filter(segment=key)
         customers, total, top_amount = stored.values_list("customers", "total_amount", "top_amount").first() or (
             0,
             Decimal(0),
@@ -451,11 +459,8 @@ def _stored_flows(user: Any, start: dt.date, end: dt.date) -> list[dict[str, Any
     rows = [*stored.values("grade", "to_grade").annotate(customers=Sum("customers")).order_by()]
     if not rows:  # the pair is not built (or nothing of it is theirs): live
         return []
-    if not scope.every and policy.active_grants(user, policy.GRANT_SCOPES["view"]).exists():
-        inside = policy.scope_q(scope, user, grade="customer__grade", owner="customer__owner")
-        snapshots = GradeSnapshot.objects.restrict(user, "view")
-        outside = snapshots if inside is policy.NONE else snapshots.exclude(inside)
-        rows += grade_flows_of(outside, start, end)
+    if not scope.every and holds_grants(user):
+        rows += grade_flows_of(outside_rules(GradeSnapshot.objects.restrict(user, "view"), scope, user), start, end)
     flows: dict[tuple[str, str], int] = {}
     for row in rows:
         pair = (row["grade"], row["to_grade"])
