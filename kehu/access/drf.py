@@ -12,6 +12,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kehu.core.serializers import FieldsBuiltOnce
+
 from .audit import log_access
 
 
@@ -43,8 +45,9 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
-class ScopedModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose foreign keys accept only records the caller may view."""
+class ScopedModelSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+    """A ModelSerializer whose foreign keys accept only records the caller may view (its fields
+    are built once per class: kehu/core/serializers.py)."""
 
     serializer_related_field = ScopedRelatedField
 

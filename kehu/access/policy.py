@@ -17,6 +17,8 @@ The default rules are kehu/access/defaults.py, quoted in docs/permissions.md.
 
 from __future__ import annotations
 
+import time
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,18 +37,26 @@ GRANT_SCOPES = {"view": (GrantScope.ARCHIVE, GrantScope.SENSITIVE), "view_sensit
 
 
 RULES_CACHE = "_kehu_access_rules"
+# The rule table is small and read on every request, yet reading it through the ORM cost about 1
+# ms of every page (issue 16). So each process keeps the last rules it read, tagged with a version
+# kept in the shared cache; saving or deleting a rule sets a new version once its transaction
+# commits (kehu/access/apps.py), and every process reads the table again on its next request. A
+# change no signal sees (SQL by hand, a restored backup) applies within RULES_MAX_AGE seconds.
+RULES_VERSION_KEY = "kehu:access-rules:version"
+RULES_MAX_AGE = 60.0
+_shared: tuple[str, float, dict[str, list[Any]]] | None = None
 
 
-def _rules(user: Any) -> dict[str, list[Any]]:
-    """The active rules by action, read once per user object. request.user lives for one request,
-    so a rule changed in the admin applies from the next request on, everywhere, and a page that
-    asks several questions (view, edit, view_sensitive) reads the small rule table once. (A
-    process-wide cache with a TTL was tried and dropped: it made every pinned query count flaky.)"""
+def rules_changed() -> None:
+    """A rule was saved or deleted: every process reads the rule table again (after the commit)."""
+    from django.core.cache import cache
+
+    cache.set(RULES_VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def _read_rules() -> dict[str, list[Any]]:
     from .models import AccessRule
 
-    cached = getattr(user, RULES_CACHE, None)
-    if cached is not None:
-        return cached
     rows = list(AccessRule.objects.all())
     if not rows:  # a flushed or freshly restored database: the documented defaults, never "nobody"
         from .defaults import DEFAULT_RULES
@@ -62,11 +72,42 @@ def _rules(user: Any) -> dict[str, list[Any]]:
             )
             for r in DEFAULT_RULES
         ]
-    cached = {}
+    by_action: dict[str, list[Any]] = {}
     for rule in rows:
         if rule.is_active:
-            cached.setdefault(rule.action, []).append(rule)
-    setattr(user, RULES_CACHE, cached)
+            by_action.setdefault(rule.action, []).append(rule)
+    return by_action
+
+
+def _shared_rules() -> dict[str, list[Any]]:
+    global _shared
+    from django.core.cache import cache
+    from django.db import connection
+
+    if connection.in_atomic_block:  # a transaction may hold rule changes not yet committed: read them
+        return _read_rules()
+    # The version is read before the table: a change committed in between is read now and read
+    # again on the next request (its new version), never missed.
+    version = cache.get(RULES_VERSION_KEY)
+    if version is None:
+        cache.add(RULES_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(RULES_VERSION_KEY, "")
+    held = _shared
+    if held is not None and held[0] == version and time.monotonic() - held[1] < RULES_MAX_AGE:
+        return held[2]
+    rules = _read_rules()
+    _shared = (version, time.monotonic(), rules)
+    return rules
+
+
+def _rules(user: Any) -> dict[str, list[Any]]:
+    """The active rules by action, kept on the user object for the request (a page that asks
+    several questions, view, edit, view_sensitive, looks once) and shared between requests while
+    the rules' version stands (see RULES_VERSION_KEY)."""
+    cached = getattr(user, RULES_CACHE, None)
+    if cached is None:
+        cached = _shared_rules()
+        setattr(user, RULES_CACHE, cached)
     return cached
 
 
@@ -200,14 +241,17 @@ def sees_every_customer(user: Any, action: str = "view") -> bool:
     return _rules_q(user, action) is ALL
 
 
-def active_grants(user: Any, scopes: tuple[str, ...] = (GrantScope.ARCHIVE, GrantScope.SENSITIVE)) -> Any:
+def active_grants(
+    user: Any, scopes: tuple[str, ...] = (GrantScope.ARCHIVE, GrantScope.SENSITIVE), *, on: Any = None
+) -> Any:
+    """The approved, unrevoked grants `user` (a user or their id) holds on day `on` (today)."""
     from .models import AccessRequest
 
     return AccessRequest.objects.unscoped("the policy's probe of the user's own grants").filter(
         requester=user,
         status=RequestStatus.APPROVED,
         revoked_at__isnull=True,
-        valid_until__gte=timezone.localdate(),
+        valid_until__gte=timezone.localdate() if on is None else on,
         scope__in=scopes,
     )
 
@@ -259,9 +303,9 @@ def customer_q(user: Any, action: str) -> Q:
     return combined
 
 
-def grant_query(user: Any, customer: Any) -> QuerySet[AccessRequest]:
+def grant_query(user: Any, customer: Any, *, on: Any = None) -> QuerySet[AccessRequest]:
     """The active grants `user` holds on `customer`, longest-lasting first (recorded in the access log)."""
-    return active_grants(user).filter(customer=customer).order_by("-valid_until", "-id")
+    return active_grants(user, on=on).filter(customer=customer).order_by("-valid_until", "-id")
 
 
 def grant_for(user: Any, customer: Any) -> AccessRequest | None:

@@ -33,10 +33,13 @@ class VisibleManager(RestrictedManager):  # type: ignore[misc, valid-type]
     """The default manager of customers and contacts: rows of an import still being committed
     (`import_pending` set) are invisible until the import's final switch clears the marker in one
     UPDATE, so a large import is written in short batches yet appears all at once (ADR 0008-imports).
-    The base manager (related-object access, the access rules' subqueries) still sees them."""
+    The base manager (related-object access, the access rules' subqueries) still sees them.
+
+    `search_text` (the tokenised search document, about 1.3 KB a customer) is only ever written,
+    never shown: it is left out of every read, so a page of 50 customers does not carry 65 KB of it."""
 
     def get_queryset(self) -> Any:
-        return super().get_queryset().filter(import_pending__isnull=True)
+        return super().get_queryset().filter(import_pending__isnull=True).defer("search_text")
 
 
 class Customer(TimeStampedModel, VersionedModel):

@@ -59,10 +59,10 @@ def test_log_access_spools_when_the_database_is_locked(users, monkeypatch):
     from kehu.access import audit
     from kehu.core import sqlite_wait
 
-    def locked(**_kw: object) -> None:
+    def locked(_fields: object) -> None:
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(AccessLog.objects, "create", locked)
+    monkeypatch.setattr(audit, "_insert", locked)
     monkeypatch.setattr(audit, "not_waiting", lambda: _yes())
     row = audit.log_access(user=users["sales"], action="search", query="张伟", rows=3)
     assert row.pk is None and logspool.pending() == 1

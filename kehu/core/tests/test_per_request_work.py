@@ -1,0 +1,47 @@
+"""Work done once instead of on every request (issue 16): serializer fields built once per class,
+links reversed once per name and arguments. What a user sees must not change."""
+
+from __future__ import annotations
+
+import pytest
+from django.template import engines
+from django.urls import NoReverseMatch, reverse, set_script_prefix
+from rest_framework import serializers
+
+from kehu.customers.api.serializers import ContactSerializer, CustomerSerializer
+
+
+def test_each_serializer_gets_its_own_fields_equal_to_what_drf_builds():
+    first, second = CustomerSerializer(), CustomerSerializer()
+    built = serializers.ModelSerializer.get_fields(first)  # DRF's own, field by field from the model
+    assert list(first.fields) == list(built) == list(second.fields)
+    for name, field in first.fields.items():
+        other = second.fields[name]
+        assert field is not other and field.parent is first and other.parent is second
+        assert type(field) is type(built[name])
+        assert (field.read_only, field.required) == (built[name].read_only, built[name].required)
+    # a class with other fields is not handed the first one's
+    assert set(ContactSerializer().fields) != set(first.fields)
+
+
+def _render(source: str, **context: object) -> str:
+    return engines["django"].from_string(source).render(context)
+
+
+def test_a_link_is_the_path_django_reverses_for_its_arguments_and_prefix():
+    assert _render("{% url 'customers:detail' pk %}", pk=7) == reverse("customers:detail", args=[7])
+    assert _render("{% url 'customers:detail' pk %}", pk=8) == reverse("customers:detail", args=[8])
+    assert _render("{% url 'customers:list' as where %}[{{ where }}]") == f"[{reverse('customers:list')}]"
+    set_script_prefix("/kehu/")  # served under a sub-path: the remembered path must not be reused
+    try:
+        under_prefix = _render("{% url 'customers:detail' pk %}", pk=7)
+        assert under_prefix.startswith("/kehu/") and under_prefix == reverse("customers:detail", args=[7])
+    finally:
+        set_script_prefix("/")
+    assert _render("{% url 'customers:detail' pk %}", pk=7) == reverse("customers:detail", args=[7])
+
+
+def test_a_link_that_does_not_exist_still_fails_loudly_unless_asked_for_as_a_variable():
+    with pytest.raises(NoReverseMatch):
+        _render("{% url 'customers:no_such_page' %}")
+    assert _render("{% url 'customers:no_such_page' as where %}[{{ where }}]") == "[]"
