@@ -160,11 +160,14 @@ def search(queryset: QuerySet[Any], query: str, *, column: str = "search_text") 
             document = f"{qn(table)}.{qn(vector)}"
         else:
             document = f"array_to_tsvector(string_to_array(NULLIF({qn(table)}.{qn(column)}, ''), ' '))"
-        condition = RawSQL(  # noqa: S611 (identifiers from model meta; the query is a bound parameter)
-            f"{document} @@ %s::tsquery",
-            [tsquery],
-            output_field=BooleanField(),
-        )
+        if vector and all(t.isdigit() for t, _prefix in terms) and any(not prefix for _t, prefix in terms):
+            condition = _digits_condition(queryset.model, table, vector, tsquery)
+        else:
+            condition = RawSQL(  # noqa: S611 (identifiers from model meta; the query is a bound parameter)
+                f"{document} @@ %s::tsquery",
+                [tsquery],
+                output_field=BooleanField(),
+            )
     else:
         match = " ".join(f'"{t}"' + ("*" if prefix else "") for t, prefix in terms)
         fts = qn(f"{table}_fts")
@@ -179,6 +182,24 @@ def search(queryset: QuerySet[Any], query: str, *, column: str = "search_text") 
         # manager's) use it (customers migration 0012)
         queryset = queryset.filter(import_pending__isnull=True)
     return queryset.filter(condition)
+
+
+def _digits_condition(model: Any, table: str, vector: str, tsquery: str) -> RawSQL:
+    """A phone or number fragment (digits only): the matching ids first, from the GIN index, then the
+    rows by primary key. Asked as `vector @@ q` beside `ORDER BY id DESC LIMIT 51`, the planner walks
+    the primary key backwards testing each row's document, expecting matches spread evenly; but the
+    rows that share a number fragment sit together (numbers are handed out in ranges), so at 100,000
+    customers "0013" (1,150 matches, estimated exactly) read 24,000 documents: 117 ms warm, 1.7 s
+    cold. The ids of a fragment are few (each is a 4-digit gram), and fetching them is ~1 ms."""
+    qn = connection.ops.quote_name
+    staged = any(f.name == "import_pending" for f in model._meta.concrete_fields)
+    visible = " AND import_pending IS NULL" if staged else ""
+    return RawSQL(  # noqa: S611 (identifiers from model meta; the query is a bound parameter)
+        f"{qn(table)}.{qn('id')} = ANY(ARRAY(SELECT {qn('id')} FROM {qn(table)} "
+        f"WHERE {qn(vector)} @@ %s::tsquery{visible}))",
+        [tsquery],
+        output_field=BooleanField(),
+    )
 
 
 def _sqlite_trigger_sql(table: str, column: str, qn: Any) -> list[str]:

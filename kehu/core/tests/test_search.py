@@ -137,3 +137,19 @@ def test_estimated_count_is_close_to_the_real_count(users, tianxun):
     customers = Customer.objects.unscoped("test")
     assert abs(estimated_count(customers) - customers.count()) <= 1
     assert 0 <= estimated_count(customers.filter(name__startswith="天讯")) <= customers.count()
+
+
+def test_a_number_fragment_keeps_every_other_condition_of_the_list(users, tianxun):
+    """A digits-only query is answered from the ids of its fragment first (PostgreSQL: a stable
+    plan at any size); the list's other conditions, its scope and rows of an unfinished import
+    still apply."""
+    from kehu.customers.models import Customer
+
+    other = customer_create(actor=users["admin"], name="另一家公司", phone="021-0013 9999")
+    assert set(customer_list_for(users["admin"], q="0013").values_list("pk", flat=True)) == {tianxun.pk, other.pk}
+    assert list(customer_list_for(users["admin"], q="0013", owner=users["sales"]).values_list("pk", flat=True)) == [
+        tianxun.pk
+    ]
+    assert list(customer_list_for(users["admin"], q="00139999").values_list("pk", flat=True)) == [other.pk]
+    Customer._base_manager.filter(pk=other.pk).update(import_pending=1)
+    assert list(customer_list_for(users["admin"], q="0013").values_list("pk", flat=True)) == [tianxun.pk]
