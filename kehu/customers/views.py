@@ -23,7 +23,6 @@ from kehu.core import background_exports
 from kehu.core.exceptions import ConflictError, DomainError
 from kehu.core.files import verify
 from kehu.core.inputs import parse_id
-from kehu.workbench.forms import TransferOwnerForm
 from kehu.workbench.lists import list_total
 from kehu.workbench.selectors import editable_ids, saved_filters
 
@@ -97,8 +96,6 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context["editable"] = editable_ids(
         request.user, Customer, [c.pk for c in rows if getattr(c, "can_view", True) is not False]
     )
-    if context["editable"]:
-        context["transfer_form"] = TransferOwnerForm()
     template = "customers/partials/table.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 

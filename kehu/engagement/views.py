@@ -215,14 +215,10 @@ def _plan_batch(request: HttpRequest, rows: list[Any]) -> dict[str, Any]:
     so the batch transfers the customers; a checkbox on the plans whose customer the user may edit (one
     query), as on the customer list."""
     from kehu.customers.models import Customer
-    from kehu.workbench.forms import TransferOwnerForm
     from kehu.workbench.selectors import editable_ids
 
     editable = editable_ids(request.user, Customer, sorted({p.customer_id for p in rows}))
-    tools: dict[str, Any] = {"selectable": {p.pk for p in rows if p.customer_id in editable}}
-    if tools["selectable"]:
-        tools["transfer_form"] = TransferOwnerForm()
-    return tools
+    return {"selectable": {p.pk for p in rows if p.customer_id in editable}}
 
 
 def _overview(request: HttpRequest, action: str) -> tuple[OverviewFilterForm, Any]:
@@ -371,7 +367,6 @@ def _followup_batch(request: HttpRequest, rows: list[Any]) -> dict[str, Any]:
     """Batch actions on the follow-up list (issue 11). A checkbox on each planned follow-up the user may
     edit (one query: `restrict(user, "edit")`), which is what 改派 moves; closing is for one's own planned
     follow-ups only. The services check both again."""
-    from kehu.workbench.forms import ReassignForm
     from kehu.workbench.selectors import editable_ids
 
     from .models import FollowUp
@@ -382,8 +377,6 @@ def _followup_batch(request: HttpRequest, rows: list[Any]) -> dict[str, Any]:
         "selectable": selectable,
         "closable": {f.pk for f in planned if f.assignee_id == request.user.pk and f.pk in selectable},
     }
-    if selectable:
-        tools["reassign_form"] = ReassignForm()
     return tools
 
 

@@ -143,7 +143,6 @@ def _list_tools(
     """What the complaint, ticket and demand lists add to their rows (issue 11): a total (exact up to
     1,000, estimated beyond), the user's saved filters, and a checkbox on the rows the user may 指派
     (tickets and demands: the same rule as the case page's assign step), with the batch bar."""
-    from kehu.workbench.forms import AssignOwnerForm
     from kehu.workbench.lists import list_total
     from kehu.workbench.selectors import editable_ids, saved_filters
 
@@ -158,8 +157,6 @@ def _list_tools(
     if spec is not None:
         candidates = [r for r in rows if r.state in spec.sources and spec.who(request.user, r)]
         tools["assignable"] = editable_ids(request.user, selectors.MODELS[kind], [r.pk for r in candidates])
-        if tools["assignable"]:
-            tools["assign_form"] = AssignOwnerForm()
     return tools
 
 
