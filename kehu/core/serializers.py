@@ -6,14 +6,23 @@ made (`get_fields` -> `build_field` -> `get_field_kwargs`): about 6 ms for the c
 class. So the fields are built once per class and each serializer gets new field objects made from
 the same arguments (`bind()` sets a parent on each, so two requests never share one). Nested
 serializers are deep-copied as DRF does, because they hold a child field of their own.
+
+Reading is planned once per serializer too: DRF reaches every field's value through its generic
+`get_attribute` (a dotted path, a callable test per value): 235,000 calls for 100 list pages of 50
+customers. A field that shows one concrete, non-relation column of the model reads the attribute
+directly; every other field (relations, methods, dotted sources, "*") goes DRF's way.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
+from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from rest_framework import serializers
-from rest_framework.fields import Field
+from rest_framework.fields import Field, SkipField
+from rest_framework.relations import PKOnlyObject
 
 _built: dict[type, dict[str, Field]] = {}
 
@@ -36,3 +45,42 @@ class FieldsBuiltOnce:
         if template is None:
             template = _built[cls] = super().get_fields()  # type: ignore[misc]
         return {name: _fresh(field) for name, field in template.items()}
+
+    def to_representation(self, instance: Any) -> Any:
+        if isinstance(instance, Mapping):
+            return super().to_representation(instance)  # type: ignore[misc]
+        plan = self.__dict__.get("_reading_plan")
+        if plan is None:
+            plan = self.__dict__["_reading_plan"] = _reading_plan(self)
+        row: dict[str, Any] = {}
+        for name, column, field in plan:
+            if column is not None:
+                value = getattr(instance, column)
+            else:
+                try:
+                    value = field.get_attribute(instance)
+                except SkipField:
+                    continue
+                if isinstance(value, PKOnlyObject) and value.pk is None:
+                    row[name] = None
+                    continue
+            row[name] = None if value is None else field.to_representation(value)
+        return row
+
+
+def _reading_plan(serializer: Any) -> list[tuple[str, str | None, Field]]:
+    """(name, the column to read directly or None, field) for each readable field."""
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    plan: list[tuple[str, str | None, Field]] = []
+    for field in serializer._readable_fields:
+        column = None
+        attrs = getattr(field, "source_attrs", [])
+        if model is not None and len(attrs) == 1 and not isinstance(field, serializers.BaseSerializer):
+            try:
+                model_field = model._meta.get_field(attrs[0])
+            except FieldDoesNotExist:  # a property, a method, an annotation: DRF's way
+                model_field = None
+            if model_field is not None and model_field.concrete and not model_field.is_relation:
+                column = model_field.attname
+        plan.append((field.field_name, column, field))
+    return plan

@@ -45,3 +45,18 @@ def test_a_link_that_does_not_exist_still_fails_loudly_unless_asked_for_as_a_var
     with pytest.raises(NoReverseMatch):
         _render("{% url 'customers:no_such_page' %}")
     assert _render("{% url 'customers:no_such_page' as where %}[{{ where }}]") == "[]"
+
+
+@pytest.mark.django_db
+def test_a_row_reads_the_same_as_drf_reads_it(users):
+    from kehu.customers.models import Customer
+    from kehu.customers.services import contact_create, customer_create
+
+    customer = customer_create(actor=users["sales"], name="天讯科技有限公司", phone="021-5566 7788", region="上海")
+    contact = contact_create(actor=users["admin"], customer=customer, name="张伟", mobile="138-0013-8000")
+    customer = Customer.objects.select_related("owner").get(pk=customer.pk)  # search_text deferred, as pages read it
+    for serializer, row in ((CustomerSerializer(), customer), (ContactSerializer(), contact)):
+        ours = serializer.to_representation(row)
+        drf = serializers.Serializer.to_representation(serializer, row)
+        assert ours == drf and ours["name"] == row.name
+    assert CustomerSerializer().to_representation(customer)["owner_name"] == str(users["sales"])

@@ -50,7 +50,9 @@ class AnnualSalesField(serializers.Field):
 
 
 class CustomerSerializer(ScopedModelSerializer):
-    owner_name = serializers.CharField(source="owner.__str__", read_only=True)
+    # source "owner", not "owner.__str__": the same text (CharField shows str(owner)) without DRF
+    # inspecting the bound method's signature on every row (issue 16)
+    owner_name = serializers.CharField(source="owner", read_only=True)
     annual_sales = AnnualSalesField()
     restricted = serializers.SerializerMethodField(
         help_text="true: the archive is closed to you (name, grade and owner only); request access to open it"
