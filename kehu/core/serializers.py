@@ -75,7 +75,14 @@ def _reading_plan(serializer: Any) -> list[tuple[str, str | None, Field]]:
     for field in serializer._readable_fields:
         column = None
         attrs = getattr(field, "source_attrs", [])
-        if model is not None and len(attrs) == 1 and not isinstance(field, serializers.BaseSerializer):
+        # a field class with its own get_attribute decides for itself how it reads: DRF's way
+        reads_plainly = type(field).get_attribute is Field.get_attribute
+        if (
+            model is not None
+            and len(attrs) == 1
+            and reads_plainly
+            and not isinstance(field, serializers.BaseSerializer)
+        ):
             try:
                 model_field = model._meta.get_field(attrs[0])
             except FieldDoesNotExist:  # a property, a method, an annotation: DRF's way

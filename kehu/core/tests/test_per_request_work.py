@@ -60,3 +60,22 @@ def test_a_row_reads_the_same_as_drf_reads_it(users):
         drf = serializers.Serializer.to_representation(serializer, row)
         assert ours == drf and ours["name"] == row.name
     assert CustomerSerializer().to_representation(customer)["owner_name"] == str(users["sales"])
+
+
+def test_a_field_that_reads_for_itself_is_asked_to():
+    from kehu.access.drf import ScopedModelSerializer
+    from kehu.customers.models import Customer
+
+    class Shouting(serializers.CharField):
+        def get_attribute(self, instance: object) -> str:
+            return str(super().get_attribute(instance)).upper()
+
+    class NameSerializer(ScopedModelSerializer):
+        name = Shouting()
+
+        class Meta:
+            model = Customer
+            fields = ["name", "region"]
+
+    row = NameSerializer().to_representation(Customer(name="tianxun", region="上海"))
+    assert row == {"name": "TIANXUN", "region": "上海"}
