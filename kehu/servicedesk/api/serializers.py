@@ -26,7 +26,9 @@ from ..workflow import Field, Transition
 
 
 class TimelineSerializer(ScopedModelSerializer):
-    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default=None)
+    # source "actor", not "actor.__str__": an entry written by the system (the mail intake) has no
+    # actor, and DRF would call None.__str__ and show the text "None"; a null actor is null here.
+    actor_name = serializers.CharField(source="actor", read_only=True, default=None)
 
     class Meta:
         model = TimelineEntry
@@ -193,7 +195,7 @@ def transition_serializer(kind: str, spec: Transition) -> type[serializers.Seria
 
 class TicketMemberSerializer(serializers.ModelSerializer):
     user = serializers.PrimaryKeyRelatedField(queryset=_active_users())
-    user_name = serializers.CharField(source="user.__str__", read_only=True)
+    user_name = serializers.CharField(source="user", read_only=True)
 
     class Meta:
         model = TicketMember

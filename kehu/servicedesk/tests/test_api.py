@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kehu.servicedesk import services
 from kehu.servicedesk.models import Complaint, Demand
 
 from .conftest import COMPLAINT_STEPS
@@ -31,6 +32,17 @@ def test_a_complaint_goes_through_every_step_over_the_api(api_for, customer):
     assert body["state"] == "closed" and body["version"] == 1 + len(COMPLAINT_STEPS)
     timeline = api_for("cs").get(f"/api/complaints/{body['id']}/timeline/").json()
     assert [e["action"] for e in timeline][-2:] == ["sign_off", "close"]
+
+
+def test_a_timeline_entry_without_an_actor_has_no_actor_name(api_for, customer, users):
+    """Entries the system writes (mail intake) have no actor: null, not the text "None"."""
+    body = _create(api_for("cs"), customer)
+    complaint = Complaint.objects.get(pk=body["id"])
+    services._log(complaint, actor=None, action="mail_in", from_state="received", to_state="received", note="来信")
+    timeline = api_for("cs").get(f"/api/complaints/{body['id']}/timeline/").json()
+    by_action = {entry["action"]: entry for entry in timeline}
+    assert by_action["mail_in"]["actor"] is None and by_action["mail_in"]["actor_name"] is None
+    assert by_action["create"]["actor_name"] == str(users["cs"])
 
 
 def test_out_of_order_is_400_with_a_message_and_changes_nothing(api_for, customer):
