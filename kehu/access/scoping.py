@@ -147,18 +147,22 @@ def allows(user: Any, action: str, obj: models.Model) -> bool:
 
 
 def customer_rights(user: Any, customer_pk: Any, actions: tuple[str, ...]) -> set[str]:
-    """Which of `actions` `user` holds on one customer, asked in ONE query (a detail page needs
-    view, edit and view_sensitive together)."""
+    """Which of `actions` `user` holds on one (existing) customer, asked in at most ONE query (a
+    detail page needs view, edit and view_sensitive together)."""
     if not roles.is_active(user) or customer_pk is None:
         return set()
-    annotations = {
-        f"can_{action}": ExpressionWrapper(policy.customer_q(user, action), output_field=BooleanField())
-        for action in actions
-    }
+    conditions = {action: policy.customer_q(user, action) for action in actions}
+    held = {action for action, q in conditions.items() if q is policy.ALL}
+    asked = {action: q for action, q in conditions.items() if q is not policy.ALL and q is not policy.NONE}
+    if not asked:
+        # The rules alone decide (a manager who sees every customer, or a right nobody of this role
+        # holds): no query. The customer is one the caller has read, so it exists.
+        return held
+    annotations = {f"can_{action}": ExpressionWrapper(q, output_field=BooleanField()) for action, q in asked.items()}
     row = _customer_model()._base_manager.filter(pk=customer_pk).annotate(**annotations).values(*annotations).first()
     if row is None:
         return set()
-    return {action for action in actions if row[f"can_{action}"]}
+    return held | {action for action in asked if row[f"can_{action}"]}
 
 
 # --- the guard -----------------------------------------------------------------------------------

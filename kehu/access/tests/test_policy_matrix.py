@@ -120,12 +120,28 @@ def test_one_page_asks_once_for_all_its_rights(users, archive, django_assert_num
     from kehu.access.scoping import customer_rights
 
     user = _fresh(users["mkt_mgr"])
-    with django_assert_num_queries(2):  # the rules once, then one query for view, edit and view_sensitive
+    with django_assert_num_queries(1):  # the rules; they give every customer for all three: no probe
         assert customer_rights(user, archive["A"].pk, ("view", "edit", "view_sensitive")) == {
             "view",
             "edit",
             "view_sensitive",
         }
+    user = _fresh(users["sales2"])  # their own B customer: rules on the row's grade and owner
+    with django_assert_num_queries(2):  # the rules once, then one query for view, edit and view_sensitive
+        assert customer_rights(user, archive["B"].pk, ("view", "edit", "view_sensitive")) == {
+            "view",
+            "view_sensitive",
+        }
+
+
+@pytest.mark.parametrize("grade", ["A", "B", "C"])
+def test_the_one_query_rights_agree_with_the_matrix(users, archive, grade):
+    from kehu.access.scoping import customer_rights
+
+    actions = tuple(policy.ACTIONS)
+    for name in ROLES:
+        expected = {action for action in actions if name in EXPECTED[(grade, action)]}
+        assert customer_rights(_fresh(users[name]), archive[grade].pk, actions) == expected, name
 
 
 def _grant(users, customer, *, scope="archive", days=3, **extra):

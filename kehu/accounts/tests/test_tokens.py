@@ -7,13 +7,16 @@ import datetime as dt
 import hashlib
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from kehu.accounts import tokens
 from kehu.accounts.models import ApiToken
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +90,46 @@ def test_browser_logout_ends_login_tokens_but_not_integration_tokens(client, use
     client.post(reverse("accounts:logout"))
     assert _client(secret).get(ME).status_code == 401
     assert _client(named).get(ME).status_code == 200
+
+
+def _token_queries(client: APIClient) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(ME).status_code == 200
+    return [q["sql"] for q in queries.captured_queries if "accounts_apitoken" in q["sql"]]
+
+
+def test_a_token_used_again_is_read_from_the_cache(users):
+    client = _client(_login().json()["token"])
+    by_digest = '"accounts_apitoken"."digest" ='
+    assert [sql for sql in _token_queries(client) if by_digest in sql]
+    # the second use reads the token row from the cache (ME itself lists the user's tokens)
+    assert not [sql for sql in _token_queries(client) if by_digest in sql]
+
+
+def test_a_cached_token_deleted_or_revoked_is_refused_at_once(client, users):
+    secret = _login().json()["token"]
+    named = _client(secret).post(ME, {"name": "ERP 同步"}, format="json").json()["token"]
+    assert _client(named).get(ME).status_code == 200  # cached now
+    # the settings page's revoke button
+    client.force_login(users["sales"])
+    token = ApiToken.objects.get(kind=ApiToken.Kind.NAMED)
+    client.post(reverse("accounts:token_revoke", args=[token.pk]))
+    assert _client(named).get(ME).status_code == 401
+    # deleted outside the services (the admin)
+    assert _client(secret).get(ME).status_code == 200
+    ApiToken.objects.get(kind=ApiToken.Kind.LOGIN).delete()
+    assert _client(secret).get(ME).status_code == 401
+
+
+def test_a_row_read_just_before_a_revocation_is_never_used_after_it(users):
+    """The race: a request reads the token row, a revocation commits, then the request stores the
+    row it read. It was stored under the old tokens version, so the next request reads afresh."""
+    secret = _login().json()["token"]
+    token = ApiToken.objects.get()
+    old_version = tokens._tokens_version(cache.get_many([tokens.TOKENS_VERSION_KEY]))
+    tokens.token_revoke(actor=users["sales"], token=token)
+    cache.set(tokens._token_key(token.digest), (old_version, token), tokens.TOKEN_TTL)  # the late write
+    assert _client(secret).get(ME).status_code == 401
 
 
 def test_an_enrolled_user_needs_the_current_code(users):
