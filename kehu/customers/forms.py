@@ -96,7 +96,10 @@ class CustomerFilterForm(forms.Form):
     priority = forms.ChoiceField(label=_("优先级"), required=False, choices=[("", _("全部优先级")), *Priority.choices])
     region = forms.CharField(label=_("地区"), required=False, max_length=60)
     owner = forms.ModelChoiceField(
-        label=_("负责人"), required=False, queryset=User.objects.filter(is_active=True), empty_label=_("全部负责人")
+        label=_("负责人"),
+        required=False,
+        queryset=User.objects.filter(is_active=True).order_by("last_name", "first_name", "username"),
+        empty_label=_("全部负责人"),
     )
     industry_standing = forms.ChoiceField(
         label=_("行业地位"), required=False, choices=[("", _("全部行业地位")), *IndustryStanding.choices]

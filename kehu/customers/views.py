@@ -69,6 +69,17 @@ def _filter_key(request: HttpRequest) -> str:
     return "|".join([users_version(), *values, request.GET.get("archived", "")])
 
 
+def _estimate_first(form: Any, q: str) -> bool:
+    """A search, or the whole archive (every user lists every customer: restricted rows show their
+    name): the planner's estimate first, and no bounded count when it says SURELY_BIG rows or more
+    (issue 16). A list narrowed by a filter (an owner's few hundred) is counted as before."""
+    if q:
+        return True
+    if not (form.is_bound and form.is_valid()):
+        return True
+    return not any(v not in (None, "") for k, v in form.selector_filters().items() if k != "is_archived")
+
+
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     form, customers = _filtered(request)
@@ -89,7 +100,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "params": params.urlencode(),
         "q": q,
         "filter_key": _filter_key(request),
-        "total": list_total(customers, page=None if after else rows, more=bool(next_after), estimate_first=bool(q)),
+        "total": list_total(
+            customers, page=None if after else rows, more=bool(next_after), estimate_first=_estimate_first(form, q)
+        ),
     }
     context["saved_filters"] = saved_filters(request.user, "customers")  # only the user's own
     # Batch 转移负责人 (issue 11): a checkbox on the rows the user may edit (marketing keeps the archive).

@@ -17,7 +17,8 @@ register = template.Library()
 
 
 @lru_cache(maxsize=256)
-def _labels(model: Any, field: str, language: str | None) -> dict[Any, str]:
+def choice_labels(model: Any, field: str, language: str | None) -> dict[Any, str]:
+    """{value: label} of a choice field in `language` (the active one: pass get_language())."""
     return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
 
 
@@ -25,4 +26,4 @@ def _labels(model: Any, field: str, language: str | None) -> dict[Any, str]:
 def choice_label(obj: Any, field: str) -> str:
     value = getattr(obj, field)
     model: Any = type(obj)
-    return _labels(model, field, get_language()).get(value, value)
+    return choice_labels(model, field, get_language()).get(value, value)
