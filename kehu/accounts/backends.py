@@ -52,5 +52,21 @@ def users_version() -> str:
     return str(version)
 
 
+_labels: tuple[str, dict[Any, str]] | None = None
+
+
+def user_labels() -> dict[Any, str]:
+    """{id: str(user)} of every user (those who left too: they still own customers), kept in this
+    process until a user is saved (users_version). A list of 50 customers shows its owners' names
+    from here instead of joining the user table and building 50 user objects (issue 16)."""
+    global _labels
+    version = users_version()
+    held = _labels
+    if held is None or held[0] != version:
+        users = get_user_model()._default_manager.only("id", "username", "first_name", "last_name")
+        held = _labels = (version, {user.pk: str(user) for user in users})
+    return held[1]
+
+
 def forget_user(sender: Any, instance: Any, **kwargs: Any) -> None:
     cache.delete_many([user_cache_key(instance.pk), USERS_VERSION_KEY])

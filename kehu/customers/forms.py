@@ -135,15 +135,18 @@ class CustomerFilterForm(forms.Form):
         return {k: str(v) for k, v in self.cleaned_data.items() if v not in (None, "") and k != "q"}
 
 
-def filtered_customers(user: Any, data: Any, *, action: str = "list") -> tuple[CustomerFilterForm, Any]:
+def filtered_customers(
+    user: Any, data: Any, *, action: str = "list", with_owner: bool = True
+) -> tuple[CustomerFilterForm, Any]:
     """The customer list the user asked for (its filters and search), within their rights for `action`.
     One function for the page, its inline export and the worker's background export."""
     from .selectors import customer_list_for
 
     form = CustomerFilterForm(data or None)
     if form.is_bound and form.is_valid():
-        return form, customer_list_for(user, q=form.cleaned_data["q"], action=action, **form.selector_filters())
-    return form, customer_list_for(user, action=action, is_archived=False)
+        filters = form.selector_filters()
+        return form, customer_list_for(user, q=form.cleaned_data["q"], action=action, with_owner=with_owner, **filters)
+    return form, customer_list_for(user, action=action, with_owner=with_owner, is_archived=False)
 
 
 class CustomerForm(RequireVersionOnEdit, forms.ModelForm):

@@ -22,12 +22,17 @@ from .services import normalise_name, phone_digits
 LIST_FILTERS = ("grade", "priority", "region", "owner", "industry_standing", "is_archived")
 
 
-def customer_list_for(user: Any, *, q: str = "", action: str = "list", **filters: Any) -> QuerySet[Customer]:
+def customer_list_for(
+    user: Any, *, q: str = "", action: str = "list", with_owner: bool = True, **filters: Any
+) -> QuerySet[Customer]:
     """Customers for a list, search or export. With action "list" each row carries `can_view`:
     a row the user may list but not open (an A-grade archive of someone else) shows only its name,
     grade and owner, in the UI and the API alike, and a search matches it on its name only, so that
-    a phone or e-mail fragment cannot confirm whose number it is."""
-    queryset: Any = Customer.objects.restrict(user, action).select_related("owner")
+    a phone or e-mail fragment cannot confirm whose number it is. `with_owner=False`: the owner is
+    not joined (a page that names owners by accounts.backends.user_labels)."""
+    queryset: Any = Customer.objects.restrict(user, action)
+    if with_owner:
+        queryset = queryset.select_related("owner")
     if action == "list":
         can_view = scoping.condition(Customer, user, "view")
         queryset = queryset.annotate(can_view=ExpressionWrapper(can_view, output_field=BooleanField()))

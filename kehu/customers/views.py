@@ -50,8 +50,8 @@ TABS = ("archive", "people", "transactions", "documents", "history")
 logger = logging.getLogger(__name__)
 
 
-def _filtered(request: HttpRequest, *, action: str = "list") -> tuple[CustomerFilterForm, Any]:
-    return filtered_customers(request.user, request.GET, action=action)
+def _filtered(request: HttpRequest, *, action: str = "list", with_owner: bool = True) -> tuple[CustomerFilterForm, Any]:
+    return filtered_customers(request.user, request.GET, action=action, with_owner=with_owner)
 
 
 def _add_errors(form: Any, error: DomainError) -> None:
@@ -82,7 +82,7 @@ def _estimate_first(form: Any, q: str) -> bool:
 
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
-    form, customers = _filtered(request)
+    form, customers = _filtered(request, with_owner=False)  # the rows name owners by user_labels
     try:
         after = int(request.GET.get("after", "") or 0)
     except ValueError:

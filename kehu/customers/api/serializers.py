@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from kehu.access import personal
 from kehu.access.drf import ScopedModelSerializer, ScopedRelatedField
+from kehu.accounts.backends import user_labels
 
 from ..choices import Grade, InfoSource, Priority
 from ..forms import CUSTOMER_FIELDS
@@ -49,10 +50,22 @@ class AnnualSalesField(serializers.Field):
         return {"annual_sales": sales}
 
 
+class OwnerNameField(serializers.CharField):
+    """str(owner) from the process's table of user names (accounts.backends.user_labels): a list
+    does not join the owners, and the table is read once per serializer, not once per row."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="owner_id", read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        labels = self.__dict__.get("_labels")
+        if labels is None:
+            labels = self.__dict__["_labels"] = user_labels()
+        return str(labels.get(value, ""))
+
+
 class CustomerSerializer(ScopedModelSerializer):
-    # source "owner", not "owner.__str__": the same text (CharField shows str(owner)) without DRF
-    # inspecting the bound method's signature on every row (issue 16)
-    owner_name = serializers.CharField(source="owner", read_only=True)
+    owner_name = OwnerNameField()
     annual_sales = AnnualSalesField()
     restricted = serializers.SerializerMethodField(
         help_text="true: the archive is closed to you (name, grade and owner only); request access to open it"

@@ -74,6 +74,7 @@ class CustomerViewSet(
             archived = request.query_params.get("is_archived", "")
             return selectors.customer_list_for(
                 request.user,
+                with_owner=False,  # owner_name from accounts.backends.user_labels
                 q=request.query_params.get("q", ""),
                 grade=choice_param(request, "grade", Grade.values),
                 priority=choice_param(request, "priority", Priority.values),

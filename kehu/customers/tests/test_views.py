@@ -345,3 +345,23 @@ def test_list_rows_escape_what_users_typed_and_show_badges_and_checkboxes(client
     english = client.get(reverse("customers:list"), {"archived": "all"}).content.decode()
     row = english[english.index(f'href="/customers/{hostile.pk}/"') :].split("</tr>")[0]
     assert "Archived" in row and "Flagged for review" in row and "已归档" not in row
+
+
+def test_owner_names_on_the_list_follow_a_renamed_user(client, users, make_customer):
+    """The list names owners from a per-process table of user names (no join): saving a user makes
+    the next page read it afresh, in the UI and the API alike."""
+    from rest_framework.test import APIClient
+
+    customer = make_customer("宁波港联物流有限公司", owner="sales2")
+    client.force_login(users["mkt_mgr"])
+    api = APIClient()
+    api.force_authenticate(users["mkt_mgr"])
+    before = str(users["sales2"])
+    assert before in client.get(reverse("customers:list")).content.decode()
+    assert api.get("/api/customers/").json()["results"][0]["owner_name"] == before
+    users["sales2"].last_name, users["sales2"].first_name = "欧阳", "改名"
+    users["sales2"].save()
+    html = client.get(reverse("customers:list")).content.decode()
+    row = html[html.index(f'href="/customers/{customer.pk}/"') :].split("</tr>")[0]
+    assert "欧阳改名" in row and before not in row
+    assert api.get("/api/customers/").json()["results"][0]["owner_name"] == "欧阳改名"
