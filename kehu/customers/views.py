@@ -69,17 +69,6 @@ def _filter_key(request: HttpRequest) -> str:
     return "|".join([users_version(), *values, request.GET.get("archived", "")])
 
 
-def _estimate_first(form: Any, q: str) -> bool:
-    """A search, or the whole archive (every user lists every customer: restricted rows show their
-    name): the planner's estimate first, and no bounded count when it says SURELY_BIG rows or more
-    (issue 16). A list narrowed by a filter (an owner's few hundred) is counted as before."""
-    if q:
-        return True
-    if not (form.is_bound and form.is_valid()):
-        return True
-    return not any(v not in (None, "") for k, v in form.selector_filters().items() if k != "is_archived")
-
-
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     form, customers = _filtered(request, with_owner=False)  # the rows name owners by user_labels
@@ -100,9 +89,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "params": params.urlencode(),
         "q": q,
         "filter_key": _filter_key(request),
-        "total": list_total(
-            customers, page=None if after else rows, more=bool(next_after), estimate_first=_estimate_first(form, q)
-        ),
+        # The planner's estimate first (PostgreSQL), search or not, filtered or not: one of 20,000+
+        # rows is shown as it is. The bounded count of a big filtered list is not cheap (grade A at
+        # 100k: 8 ms, the index finds all 20,000 and the heap is read for 1,001); the EXPLAIN costs
+        # ~1 ms where the list turns out smaller (issue 16).
+        "total": list_total(customers, page=None if after else rows, more=bool(next_after), estimate_first=True),
     }
     context["saved_filters"] = saved_filters(request.user, "customers")  # only the user's own
     # Batch 转移负责人 (issue 11): a checkbox on the rows the user may edit (marketing keeps the archive).
