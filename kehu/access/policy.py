@@ -18,12 +18,13 @@ The default rules are kehu/access/defaults.py, quoted in docs/permissions.md.
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+
+from kehu.core import cache_versions
 
 from . import roles
 from .choices import GrantScope, Principal, RequestStatus
@@ -49,9 +50,7 @@ _shared: tuple[str, float, dict[str, list[Any]]] | None = None
 
 def rules_changed() -> None:
     """A rule was saved or deleted: every process reads the rule table again (after the commit)."""
-    from django.core.cache import cache
-
-    cache.set(RULES_VERSION_KEY, uuid.uuid4().hex, None)
+    cache_versions.bump(RULES_VERSION_KEY)
 
 
 def _read_rules() -> dict[str, list[Any]]:
@@ -81,17 +80,13 @@ def _read_rules() -> dict[str, list[Any]]:
 
 def _shared_rules() -> dict[str, list[Any]]:
     global _shared
-    from django.core.cache import cache
     from django.db import connection
 
     if connection.in_atomic_block:  # a transaction may hold rule changes not yet committed: read them
         return _read_rules()
     # The version is read before the table: a change committed in between is read now and read
     # again on the next request (its new version), never missed.
-    version = cache.get(RULES_VERSION_KEY)
-    if version is None:
-        cache.add(RULES_VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(RULES_VERSION_KEY, "")
+    version = cache_versions.current(RULES_VERSION_KEY)
     held = _shared
     if held is not None and held[0] == version and time.monotonic() - held[1] < RULES_MAX_AGE:
         return held[2]

@@ -9,12 +9,13 @@ the others on their next request.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+
+from kehu.core import cache_versions
 
 USER_TTL = 600  # seconds; invalidation on save is what keeps it right, the TTL only bounds the cache
 
@@ -45,11 +46,7 @@ USERS_VERSION_KEY = "kehu:users:version"
 
 def users_version() -> str:
     """Changes whenever any user is saved or deleted: a key part for cached fragments that list users."""
-    version = cache.get(USERS_VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.set(USERS_VERSION_KEY, version, None)
-    return str(version)
+    return cache_versions.current(USERS_VERSION_KEY)
 
 
 _labels: tuple[str, dict[Any, str]] | None = None

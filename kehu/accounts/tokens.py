@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from kehu.core import cache_versions
 from kehu.core.exceptions import DomainError
 
 from .backends import cached_user
@@ -94,37 +94,22 @@ def tokens_changed() -> None:
     """Every cached token row is stale from now on: called by a revocation and any save or delete of
     a token (AccountsConfig.ready), at once and again on commit (a request that read the row between
     the two stored it under a version that is gone by then)."""
-    cache.set(TOKENS_VERSION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(_bump_version)
-
-
-def _bump_version() -> None:
-    cache.set(TOKENS_VERSION_KEY, uuid.uuid4().hex, None)
-
-
-def _tokens_version(found: dict[str, Any]) -> str:
-    version = found.get(TOKENS_VERSION_KEY)
-    if version is None:
-        cache.add(TOKENS_VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(TOKENS_VERSION_KEY)
-    return str(version)
+    cache_versions.bump(TOKENS_VERSION_KEY)
+    transaction.on_commit(lambda: cache_versions.bump(TOKENS_VERSION_KEY))
 
 
 def _token_by_digest(token_digest: str) -> ApiToken | None:
     """The token row with its user (read through the user cache), or None."""
     key = _token_key(token_digest)
     found = cache.get_many([TOKENS_VERSION_KEY, key])
-    version = _tokens_version(found)
+    version = cache_versions.current(TOKENS_VERSION_KEY, seen=found.get(TOKENS_VERSION_KEY))
     entry = found.get(key)
-    token: ApiToken | None
-    if entry is not None and entry[0] == version:
-        token = entry[1]
-    else:
+    token: ApiToken | None = entry[1] if entry is not None and entry[0] == version else None
+    if token is None:
         token = ApiToken.objects.filter(digest=token_digest).first()
         if token is None:
             return None
         cache.set(key, (version, token), TOKEN_TTL)  # pickled now: without the user attached below
-    assert token is not None
     user = cached_user(token.user_id)
     if user is None:
         return None

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from kehu.accounts import tokens
 from kehu.accounts.models import ApiToken
+from kehu.core import cache_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,7 @@ def test_a_row_read_just_before_a_revocation_is_never_used_after_it(users):
     row it read. It was stored under the old tokens version, so the next request reads afresh."""
     secret = _login().json()["token"]
     token = ApiToken.objects.get()
-    old_version = tokens._tokens_version(cache.get_many([tokens.TOKENS_VERSION_KEY]))
+    old_version = cache_versions.current(tokens.TOKENS_VERSION_KEY)
     tokens.token_revoke(actor=users["sales"], token=token)
     cache.set(tokens._token_key(token.digest), (old_version, token), tokens.TOKEN_TTL)  # the late write
     assert _client(secret).get(ME).status_code == 401
