@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -72,20 +73,24 @@ def copy_rows(
     plain fields. `objects` may be look-alikes carrying every attname. Plain values, so another
     process can compute them (the demo's builders) and the writer only writes."""
     connection = connections[using]
-    fields = model._meta.concrete_fields if fields is None else fields
-
+    fields = list(model._meta.concrete_fields if fields is None else fields)
     passthrough = _DRIVER_TYPES if connection.vendor == "postgresql" else {}
-
-    def value(field: Any, obj: Any) -> Any:
-        raw = field.pre_save(obj, add=True) if pre_save else getattr(obj, field.attname)
-        if type(raw) is passthrough.get(type(field)) and getattr(raw, "tzinfo", True) is not None:
-            return raw
-        return field.get_db_prep_save(raw, connection=connection)
-
-    plain = [type(f) in PLAIN_FIELDS for f in fields]
-    return [
-        [getattr(obj, f.attname) if p else value(f, obj) for f, p in zip(fields, plain, strict=True)] for obj in objects
-    ]
+    # One attrgetter call reads a whole row in C (~0.04 µs a cell, against ~0.2 µs for a getattr per
+    # cell in Python); only the cells that convert are visited again. A customer row: 22 -> 14 µs.
+    read = attrgetter(*[f.attname for f in fields])
+    converting = [(i, f, passthrough.get(type(f))) for i, f in enumerate(fields) if type(f) not in PLAIN_FIELDS]
+    single = len(fields) == 1
+    rows = []
+    for obj in objects:
+        row = [read(obj)] if single else list(read(obj))
+        for i, field, driver_type in converting:
+            raw = field.pre_save(obj, add=True) if pre_save else row[i]
+            if type(raw) is driver_type and getattr(raw, "tzinfo", True) is not None:
+                row[i] = raw
+            else:
+                row[i] = field.get_db_prep_save(raw, connection=connection)
+        rows.append(row)
+    return rows
 
 
 # PostgreSQL's driver takes these Python values as they are, and Django's field would hand them
