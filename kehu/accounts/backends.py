@@ -65,5 +65,13 @@ def user_labels() -> dict[Any, str]:
     return held[1]
 
 
-def forget_user(sender: Any, instance: Any, **kwargs: Any) -> None:
+# Saves that change nothing a list of users shows: a login writes last_login (update_fields), and it
+# must not make every process rebuild user_labels and the owner selects (a morning's logins would).
+UNLISTED_FIELDS = frozenset({"last_login"})
+
+
+def forget_user(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    if update_fields and set(update_fields) <= UNLISTED_FIELDS:
+        cache.delete(user_cache_key(instance.pk))
+        return
     cache.delete_many([user_cache_key(instance.pk), USERS_VERSION_KEY])

@@ -95,3 +95,17 @@ def test_a_revoked_token_stops_working_at_once(client, users):
     assert client.get("/api/customers/", headers=headers).status_code == 200
     tokens.token_revoke(actor=users["sales"], token=issued.token)
     assert client.get("/api/customers/", headers=headers).status_code == 401
+
+
+def test_a_login_keeps_the_cached_user_lists_but_a_profile_change_does_not(client, users):
+    """A login saves last_login only: every process keeps its table of user names (the owner column
+    and selects). Saving anything else about a user (a name) makes them read it afresh."""
+    from kehu.accounts.backends import user_labels, users_version
+
+    before = users_version()
+    _log_in(client, "sales2")
+    assert users_version() == before
+    users["sales2"].first_name = "改名"
+    users["sales2"].save(update_fields=["first_name"])
+    assert users_version() != before
+    assert user_labels()[users["sales2"].pk] == str(users["sales2"])
