@@ -19,10 +19,37 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections, models
 from django.db.models import Model
+
+
+class Row:
+    """A row to insert, read like a model instance: its attributes are a plain dict of attnames.
+    Building a customer instance costs ~160 µs (Model.__init__ walks every field), copying one
+    ~18 µs (the pickle protocol); a Row from a prototype dict ~2.5 µs."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__ = values
+
+    @classmethod
+    def blank(cls, model: type[models.Model], **values: Any) -> dict[str, Any]:
+        """The attnames of a new instance of `model` (its field defaults) with `values`: a prototype
+        for many rows. A callable default would be called once for all of them, so such fields must
+        be given; auto_now stamps too, as copy_rows(pre_save=False) writes what the rows hold."""
+        called = [f.name for f in model._meta.concrete_fields if f.has_default() and callable(f.default)]
+        called = [name for name in called if name not in values]
+        if called:
+            raise ValueError(f"{model.__name__}: give {called} (a callable default is per row)")
+        attrs = dict(model(**values).__dict__)
+        del attrs["_state"]
+        return attrs
+
+    if TYPE_CHECKING:  # its attributes are the model's attnames, set and read freely
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
 
 def reserve_ids(model: type[Model], count: int, *, using: str = "default") -> list[int]:

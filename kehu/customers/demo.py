@@ -23,7 +23,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from kehu.accounts.models import User
-from kehu.core.bulk import column_position, copy_in, copy_rows, reserve_ids, secondary_indexes_dropped
+from kehu.core.bulk import Row, column_position, copy_in, copy_rows, reserve_ids, secondary_indexes_dropped
 from kehu.core.crypto import blind_index
 from kehu.core.maintenance import analyze_tables
 
@@ -177,46 +177,65 @@ def _mobile(rng: random.Random) -> str:
     return f"1{rng.choice('3456789')}{rng.randrange(10**8, 10**9)}"
 
 
-def _customer(index: int, owners: list[User], now: dt.datetime) -> tuple[Customer, list[Contact], list[Transaction]]:
+class _Blank:
+    """Blank rows (field defaults, the seed's time stamps) from which each demo row is made as a
+    bulk.Row: three model instances per customer on average plus ~4.6 transactions cost ~1.3 ms of
+    Model.__init__ per customer, a third of a builder's time (measured 2026-12-03)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        stamps = {"created_at": now, "updated_at": now}
+        self.customer = Row.blank(Customer, **stamps)
+        self.contact = Row.blank(Contact, **stamps)
+        self.transaction = Row.blank(Transaction, **stamps)
+
+
+def _customer(index: int, owners: list[User], now: dt.datetime, blank: _Blank) -> tuple[Row, list[Row], list[Row]]:
     rng = random.Random(index)
     city = rng.choice(list(REGIONS))
     name = f"{city}{rng.choice(WORDS)}{rng.choice(INDUSTRIES)}{rng.choice(SUFFIXES)}"
     grade, priority = _grade_for(index)
     pinyin_domain = f"c{index:07d}"
-    customer = Customer(
-        archive_no=f"{PREFIX}{index:07d}",
-        name=name,
-        name_key=normalise_name(name) + f"#{index}",  # demo names repeat; keep them out of duplicate matches
-        owner=owners[index % len(owners)],
-        grade=grade,
-        priority=priority,
-        region=REGIONS[city],
-        industry_standing=rng.choice(STANDINGS),
-        nature=rng.choice(NATURES),
-        address=f"{city}市{rng.choice(WORDS)}路{rng.randrange(1, 999)}号",
-        phone=f"0{rng.randrange(10, 999)}-{rng.randrange(10**7, 10**8)}",
-        email=f"info@{pinyin_domain}.example.cn",
-        founded_on=dt.date(rng.randrange(1985, 2020), rng.randrange(1, 13), rng.randrange(1, 28)),
-        registered_capital=Decimal(rng.choice((50, 100, 500, 1000, 5000, 20000))) * 10000,
-        staff_chinese=rng.randrange(20, 3000),
-        staff_foreign=rng.randrange(0, 30),
-        cooperation_since=dt.date(rng.randrange(2012, 2025), rng.randrange(1, 13), 1),
-        main_products="、".join(rng.sample(PRODUCTS, 2)),
-        deal_probability=rng.randrange(10, 95),
-        info_source=rng.choice(INFO_SOURCES),
-    )
+    owner_id = owners[index % len(owners)].pk
+    customer = Row(
+        {
+            **blank.customer,
+            "archive_no": f"{PREFIX}{index:07d}",
+            "name": name,
+            "name_key": normalise_name(name) + f"#{index}",  # demo names repeat; keep them out of duplicate matches
+            "owner_id": owner_id,
+            "grade": grade,
+            "priority": priority,
+            "region": REGIONS[city],
+            "industry_standing": rng.choice(STANDINGS),
+            "nature": rng.choice(NATURES),
+            "address": f"{city}市{rng.choice(WORDS)}路{rng.randrange(1, 999)}号",
+            "phone": f"0{rng.randrange(10, 999)}-{rng.randrange(10**7, 10**8)}",
+            "email": f"info@{pinyin_domain}.example.cn",
+            "founded_on": dt.date(rng.randrange(1985, 2020), rng.randrange(1, 13), rng.randrange(1, 28)),
+            "registered_capital": Decimal(rng.choice((50, 100, 500, 1000, 5000, 20000))) * 10000,
+            "staff_chinese": rng.randrange(20, 3000),
+            "staff_foreign": rng.randrange(0, 30),
+            "cooperation_since": dt.date(rng.randrange(2012, 2025), rng.randrange(1, 13), 1),
+            "main_products": "、".join(rng.sample(PRODUCTS, 2)),
+            "deal_probability": rng.randrange(10, 95),
+            "info_source": rng.choice(INFO_SOURCES),
+        }
+    )  # the random draws in the order they always had: the demo archive is the same for a given index
     customer.phone_digits = phone_digits(customer.phone)
     contacts = []
     for number in range(rng.choice((1, 2, 2, 3))):
-        contact = Contact(
-            name=_person(rng),
-            position=POSITIONS[(index + number) % len(POSITIONS)],
-            is_main_contact=number == 0,
-            is_senior_leader=number == 0 and grade == Grade.A,
-            is_key_person=number == 0,
-            mobile=_mobile(rng),
-            email=f"p{number}@{pinyin_domain}.example.cn",
-            preferred_channel=rng.choice(CHANNELS),
+        contact = Row(
+            {
+                **blank.contact,
+                "name": _person(rng),
+                "position": POSITIONS[(index + number) % len(POSITIONS)],
+                "is_main_contact": number == 0,
+                "is_senior_leader": number == 0 and grade == Grade.A,
+                "is_key_person": number == 0,
+                "mobile": _mobile(rng),
+                "email": f"p{number}@{pinyin_domain}.example.cn",
+                "preferred_channel": rng.choice(CHANNELS),
+            }
         )
         contact.mobile_digits = contact.mobile
         if index % 20 == 0 and number == 0:  # encryption is slow: only some contacts carry personal details
@@ -228,13 +247,16 @@ def _customer(index: int, owners: list[User], now: dt.datetime) -> tuple[Custome
         contacts.append(contact)
     customer.search_text = customer_search_document(customer, contacts)
     transactions = [
-        Transaction(
-            occurred_on=(now - dt.timedelta(days=days_ago)).date(),
-            product=rng.choice(PRODUCTS),
-            quantity=rng.randrange(1, 50),
-            amount=Decimal(amount),
-            place=city,
-            our_person=customer.owner,
+        Row(
+            {
+                **blank.transaction,
+                "occurred_on": (now - dt.timedelta(days=days_ago)).date(),
+                "product": rng.choice(PRODUCTS),
+                "quantity": rng.randrange(1, 50),
+                "amount": Decimal(amount),
+                "place": city,
+                "our_person_id": owner_id,
+            }
         )
         for days_ago, amount in _orders(index, grade, rng)
     ]
@@ -305,11 +327,12 @@ Built = tuple[list[list[Any]], list[list[Any]], list[list[Any]]]
 
 def _build(args: tuple[int, int, list[User], dt.datetime]) -> Built:
     start, stop, owners, now = args
-    customers: list[Customer] = []
-    contacts: list[Contact] = []
-    transactions: list[Transaction] = []
+    blank = _Blank(now)
+    customers: list[Row] = []
+    contacts: list[Row] = []
+    transactions: list[Row] = []
     for position, index in enumerate(range(start, stop)):
-        customer, its_contacts, its_transactions = _customer(index, owners, now)
+        customer, its_contacts, its_transactions = _customer(index, owners, now, blank)
         customers.append(customer)
         for contact in its_contacts:
             contact.customer_id = position
@@ -317,7 +340,11 @@ def _build(args: tuple[int, int, list[User], dt.datetime]) -> Built:
             record.customer_id = position
         contacts += its_contacts
         transactions += its_transactions
-    return copy_rows(Customer, customers), copy_rows(Contact, contacts), copy_rows(Transaction, transactions)
+    return (
+        copy_rows(Customer, customers, pre_save=False),
+        copy_rows(Contact, contacts, pre_save=False),
+        copy_rows(Transaction, transactions, pre_save=False),
+    )
 
 
 def seed(*, customers: int, stdout: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kehu.access import scoping
 from kehu.core import events, search
+from kehu.core.bulk import Row
 from kehu.core.crypto import blind_index
 from kehu.core.exceptions import DomainError
 from kehu.core.files import remove_quietly, save_verified
@@ -52,9 +54,10 @@ def phone_digits(phone: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", phone or "") if ch.isdigit())
 
 
-def customer_search_document(customer: Customer, contacts: list[Contact] | None = None) -> str:
+def customer_search_document(customer: Customer | Row, contacts: Sequence[Contact | Row] | None = None) -> str:
+    """The search document of a customer and its contacts: model instances, or a bulk load's rows."""
     if contacts is None:
-        contacts = list(customer.contacts.all()) if customer.pk else []
+        contacts = list(customer.contacts.all()) if isinstance(customer, Customer) and customer.pk else []
     return search.build_document(
         texts=[customer.name, customer.archive_no, customer.region, customer.address]
         + [c.name for c in contacts]
@@ -64,7 +67,7 @@ def customer_search_document(customer: Customer, contacts: list[Contact] | None 
     )
 
 
-def contact_search_document(contact: Contact) -> str:
+def contact_search_document(contact: Contact | Row) -> str:
     return search.build_document(
         texts=[contact.name, contact.position], phones=[contact.mobile, contact.direct_line], emails=[contact.email]
     )

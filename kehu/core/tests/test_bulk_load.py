@@ -134,3 +134,37 @@ def test_outside_a_transaction_the_indexes_come_back_built_side_by_side(data_dir
     if connection.vendor == "postgresql":
         assert "customers_customer_search_vec_gin" in before
         assert threads and threading.get_ident() not in threads  # built on the pool's threads
+
+
+def test_a_row_made_from_a_blank_is_written_as_the_model_instance_would_be():
+    """Bulk loads build rows as plain attribute dicts (bulk.Row) instead of model instances: the
+    cells written (defaults, dates, decimals, encrypted text) are the same."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from kehu.core import crypto
+
+    now = dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)
+    values = {
+        "name": "宁波港联物流有限公司",
+        "owner_id": 7,
+        "founded_on": dt.date(2001, 5, 1),
+        "registered_capital": Decimal("5000000.00"),
+        "created_at": now,
+        "updated_at": now,
+    }
+    blank = bulk.Row.blank(Customer, created_at=now, updated_at=now)
+    assert bulk.copy_rows(Customer, [bulk.Row({**blank, **values})], pre_save=False) == bulk.copy_rows(
+        Customer, [Customer(**values)], pre_save=False
+    )
+    contact = bulk.Row({**bulk.Row.blank(Contact, created_at=now, updated_at=now), "name": "王琳", "hobbies": "书法"})
+    [written] = bulk.copy_rows(Contact, [contact], pre_save=False)
+    hobbies = written[bulk.column_position(Contact, "hobbies")]
+    assert hobbies != "书法" and crypto.decrypt(hobbies) == "书法"  # encrypted, as a save would
+
+
+def test_a_blank_refuses_a_default_that_must_be_made_per_row():
+    from kehu.customers.models import ArchiveUpdate
+
+    with pytest.raises(ValueError, match="learned_at"):
+        bulk.Row.blank(ArchiveUpdate, actor_id=1)

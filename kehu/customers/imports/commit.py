@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from kehu.access import roles
 from kehu.core import events
+from kehu.core.bulk import Row
 from kehu.core.crypto import blind_index
 from kehu.core.exceptions import DomainError
 from kehu.core.numbering import reserve_numbers
@@ -33,7 +34,6 @@ from .. import import_tokens as tokens
 from ..models import AnnualSales, ArchiveUpdate, Contact, Customer, ImportJob, ImportRow
 from ..services import normalise_name, phone_digits
 from . import fastinsert
-from .fastinsert import Row
 
 # Rows per write transaction: ~0.5 s of SQLite's write lock on this machine, so a reader that
 # writes its access-log row waits at most that long (never the 20 s busy timeout).

@@ -12,32 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import connection, models
 
-from kehu.core.bulk import copy_in, copy_rows, insert_values, reserve_ids
-
-
-class Row:
-    """A row to insert, read like a model instance: its attributes are a plain dict of attnames.
-    Building a customer instance costs ~160 µs (Model.__init__ walks every field), copying one
-    ~18 µs (the pickle protocol); a Row from a prototype dict ~2.5 µs."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__ = values
-
-    @classmethod
-    def blank(cls, model: type[models.Model], **values: Any) -> dict[str, Any]:
-        """The attnames of a new instance of `model` (its field defaults) with `values`: a prototype."""
-        attrs = dict(model(**values).__dict__)
-        del attrs["_state"]
-        return attrs
-
-    if TYPE_CHECKING:  # its attributes are the model's attnames, set and read freely
-
-        def __getattr__(self, name: str) -> Any: ...
-        def __setattr__(self, name: str, value: Any) -> None: ...
+from kehu.core.bulk import Row, copy_in, copy_rows, insert_values, reserve_ids
 
 
 def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
