@@ -18,6 +18,7 @@ A birthday item names the person and the day of the birthday this year, never th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lunardate import LunarDate
 
-from kehu.core.bulk import insert_new
+from kehu.core.bulk import Row, insert_new
 from kehu.core.models import CalendarDay
 from kehu.customers.models import Contact, Customer, Transaction
 from kehu.messaging.letters import GiftRow
@@ -216,6 +217,13 @@ class Rules:
         return rows[0] if rows else None
 
 
+@functools.cache
+def _blank_item() -> dict[str, Any]:
+    """A new care item's attributes: the plan makes ~1.5 items per customer as bulk.Row dicts, since
+    building CareItem instances was a quarter of its time at 100k customers (measured 2026-12-03)."""
+    return Row.blank(CareItem)
+
+
 def _items(
     rules: Rules,
     *,
@@ -229,8 +237,9 @@ def _items(
     on: dt.date,
     today: dt.date,
     key_suffix: str = "",
-) -> list[CareItem]:
-    items: list[CareItem] = []
+) -> list[Row]:
+    items: list[Row] = []
+    blank = _blank_item()
     base_key = f"{customer_id}:{contact_id or 0}:{kind}:{occasion}{key_suffix}:{on.isoformat()}"
     for action, rule in (
         (CareAction.GREETING, rules.greeting(kind, rule_occasion, grade)),
@@ -239,18 +248,21 @@ def _items(
         if rule is None:
             continue
         items.append(
-            CareItem(
-                customer_id=customer_id,
-                contact_id=contact_id,
-                kind=kind,
-                occasion=occasion[:60],
-                occasion_on=on,
-                plan_on=max(on - dt.timedelta(days=rule.lead_days), today),
-                action=action,
-                gift=rule.gift if action == CareAction.GIFT else "",
-                budget=rule.budget if action == CareAction.GIFT else None,
-                assignee_id=owner_id,
-                key=(base_key + (":gift" if action == CareAction.GIFT else ""))[:120],
+            Row(
+                {
+                    **blank,
+                    "customer_id": customer_id,
+                    "contact_id": contact_id,
+                    "kind": kind,
+                    "occasion": occasion[:60],
+                    "occasion_on": on,
+                    "plan_on": max(on - dt.timedelta(days=rule.lead_days), today),
+                    "action": action,
+                    "gift": rule.gift if action == CareAction.GIFT else "",
+                    "budget": rule.budget if action == CareAction.GIFT else None,
+                    "assignee_id": owner_id,
+                    "key": (base_key + (":gift" if action == CareAction.GIFT else ""))[:120],
+                }
             )
         )
     return items
@@ -274,7 +286,7 @@ def care_plan(*, today: dt.date | None = None) -> int:
         if not batch:
             break
         last_id = batch[-1][0]
-        items: list[CareItem] = []
+        items: list[Row] = []
         for cid, owner_id, grade, since in batch:
             common: dict[str, Any] = {
                 "rules": rules,
@@ -310,9 +322,9 @@ def care_plan(*, today: dt.date | None = None) -> int:
     return CareItem.objects.unscoped("the nightly plan counts its work").count() - before
 
 
-def _purchase_items(rules: Rules, customer_ids: list[int], *, today: dt.date, end: dt.date) -> list[CareItem]:
+def _purchase_items(rules: Rules, customer_ids: list[int], *, today: dt.date, end: dt.date) -> list[Row]:
     """One anniversary per purchase (关怀1: 购买纪念日), on the day it was bought, a year or more ago."""
-    items: list[CareItem] = []
+    items: list[Row] = []
     # Only purchases whose month and day fall inside the horizon (a 30-day horizon: ~31 pairs).
     days = Q(pk__in=[])
     day = today
@@ -375,7 +387,7 @@ def _plan_birthdays(rules: Rules, *, today: dt.date, end: dt.date) -> None:
         if not contacts:
             break
         last_id = contacts[-1].pk
-        items: list[CareItem] = []
+        items: list[Row] = []
         for contact in contacts:
             birth = _parse_birth(contact.birth_date)
             if birth is None:

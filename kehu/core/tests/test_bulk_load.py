@@ -95,10 +95,21 @@ def test_insert_new_writes_every_value_and_skips_what_a_unique_constraint_holds(
             item("k-existing", occasion="重复"),
             item("k-gift", action="gift", gift="茶叶", budget=Decimal("300.50")),
             item("k-plain"),
+            bulk.Row(  # a bulk.Row (the nightly care plan's): the same as an instance
+                {
+                    **bulk.Row.blank(CareItem),
+                    **{"customer_id": customer.pk, "kind": "festival", "occasion": "中秋", "key": "k-row"},
+                    **{"occasion_on": dt.date(2027, 9, 15), "plan_on": dt.date(2027, 9, 10)},
+                    **{"assignee_id": sales.pk, "action": "gift", "budget": Decimal("88.80")},
+                }
+            ),
         ],
     )
     rows = {i.key: i for i in CareItem.objects.unscoped("test").filter(customer=customer)}
-    assert set(rows) == {"k-existing", "k-gift", "k-plain"}
+    assert set(rows) == {"k-existing", "k-gift", "k-plain", "k-row"}
+    row = rows["k-row"]
+    assert (row.budget, row.action, row.status, row.contact_id) == (Decimal("88.80"), "gift", "planned", None)
+    assert row.created_at is not None and row.plan_on == dt.date(2027, 9, 10)
     assert rows["k-existing"].occasion == "春节"  # the existing row is untouched
     gift = rows["k-gift"]
     assert (gift.gift, gift.budget, gift.occasion_on, gift.plan_on) == (
