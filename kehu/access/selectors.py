@@ -80,6 +80,15 @@ def unread_notification_count(user: Any) -> int:
     return int(count)
 
 
+def request_unread_count(request: Any) -> int:
+    """The unread count for the page being rendered: the header shows it twice (the bell, in two
+    layouts) and the nav once, so it is read from the cache once per request."""
+    count = getattr(request, "_kehu_unread", None)
+    if count is None:
+        count = request._kehu_unread = unread_notification_count(request.user)
+    return int(count)
+
+
 def forget_unread_count(user_id: Any) -> None:
     """Drop the cached badge count now and again when the transaction commits (a page rendered in
     between by another process may have cached the old count)."""

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
-from ..selectors import unread_notification_count
+from ..selectors import request_unread_count
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ def access_unread_badge(context: dict[str, Any]) -> str:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return ""
-    count = unread_notification_count(user)
+    count = request_unread_count(request)
     if not count:
         return ""
     return format_html(

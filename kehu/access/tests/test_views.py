@@ -159,33 +159,44 @@ def test_pages_render_in_english(client, users, archive):
         assert "权限与审计" not in html and "有效期至" not in html
 
 
-def test_unread_badge_tag_for_the_nav(rf, users):
+def _badge_page(rf, user):
+    """Render the nav badge as one page does (a request of its own)."""
     from django.template import Context, Template
 
+    request = rf.get("/")
+    request.user = user
+    return Template("{% load access_tags %}{% access_unread_badge %}").render(Context({"request": request}))
+
+
+def test_unread_badge_tag_for_the_nav(rf, users):
     from kehu.access.services import notify
 
-    template = Template("{% load access_tags %}{% access_unread_badge %}")
-    request = rf.get("/")
-    request.user = users["sales"]
-    assert template.render(Context({"request": request})) == ""
+    assert _badge_page(rf, users["sales"]) == ""
     for _ in range(3):
         notify(user=users["sales"], message="测试")
-    assert ">3</span>" in template.render(Context({"request": request}))
+    assert ">3</span>" in _badge_page(rf, users["sales"])
 
 
 def test_unread_badge_is_a_cached_counter_dropped_on_notify_and_read(rf, users, django_assert_num_queries):
-    from django.template import Context, Template
-
     from kehu.access.services import notifications_mark_read, notify
 
-    template = Template("{% load access_tags %}{% access_unread_badge %}")
-    request = rf.get("/")
-    request.user = users["sales"]
     notify(user=users["sales"], message="测试")
-    assert ">1</span>" in template.render(Context({"request": request}))
+    assert ">1</span>" in _badge_page(rf, users["sales"])
     with django_assert_num_queries(0):  # every further page: no query for the badge
-        assert ">1</span>" in template.render(Context({"request": request}))
+        assert ">1</span>" in _badge_page(rf, users["sales"])
     notify(user=users["sales"], message="测试")
-    assert ">2</span>" in template.render(Context({"request": request}))
+    assert ">2</span>" in _badge_page(rf, users["sales"])
     notifications_mark_read(actor=users["sales"])
-    assert template.render(Context({"request": request})) == ""
+    assert _badge_page(rf, users["sales"]) == ""
+
+
+def test_a_page_reads_the_unread_count_once_for_the_bell_and_the_nav(client, users, monkeypatch):
+    """base.html shows the count in the bell (two layouts) and the nav badge: one cache read."""
+    from kehu.access import selectors
+
+    reads = []
+    real = selectors.unread_notification_count
+    monkeypatch.setattr(selectors, "unread_notification_count", lambda user: reads.append(user.pk) or real(user))
+    client.force_login(users["mkt_mgr"])
+    html = client.get(reverse("customers:list")).content.decode()
+    assert html.count("wb-bell") >= 2 and reads == [users["mkt_mgr"].pk]

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from kehu.access.selectors import unread_notification_count
+from kehu.access.selectors import request_unread_count
 
 register = template.Library()
 
@@ -103,7 +103,7 @@ def message_bell(context: dict[str, Any]) -> str:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return ""
-    count = unread_notification_count(user)
+    count = request_unread_count(request)
     label = _("消息中心")
     badge = ""
     if count:
