@@ -113,7 +113,7 @@ def _batches(job_id: int, cursor: int) -> Iterator[tuple[int, list[tuple[int, di
 
 class _Prototypes:
     """The attributes of a blank row per model for a batch (field defaults, the job's stamps), from
-    which each row is made as a fastinsert.Row: nothing here is saved through the ORM."""
+    which each row is made as a bulk.Row: nothing here is saved through the ORM."""
 
     def __init__(self, job: ImportJob, now: dt.datetime) -> None:
         stamps = {"import_pending": job.pk, "created_at": now, "updated_at": now}
