@@ -121,10 +121,6 @@ class _Prototypes:
         self.contact = Row.blank(Contact, is_main_contact=True, personal_phone_index=blind_index(""), **stamps)
         self.update = Row.blank(ArchiveUpdate, actor_id=job.actor_id, learned_at=now, entered_at=now)
 
-    @staticmethod
-    def make(prototype: dict[str, Any], **values: Any) -> Row:
-        return Row({**prototype, **values})
-
 
 def _customer(values: dict[str, Any], *, job: ImportJob, blank: _Prototypes) -> Row:
     fields: dict[str, Any] = {}
@@ -133,11 +129,13 @@ def _customer(values: dict[str, Any], *, job: ImportJob, blank: _Prototypes) -> 
             fields[key] = dt.date.fromisoformat(value) if key in DATE_KEYS else value
     if "registered_capital" in fields:
         fields["registered_capital"] = Decimal(fields["registered_capital"])
-    customer = blank.make(
-        blank.customer,
-        **fields,
-        owner_id=values.get("owner") or job.actor_id,
-        proposed_grade=values.get("grade", ""),  # an imported grade is a proposal (SPEC M2), never applied
+    customer = Row(
+        {
+            **blank.customer,
+            **fields,
+            "owner_id": values.get("owner") or job.actor_id,
+            "proposed_grade": values.get("grade", ""),  # an imported grade is a proposal (SPEC M2), never applied
+        }
     )
     customer.name_key = normalise_name(customer.name)
     customer.phone_digits = phone_digits(customer.phone)
@@ -147,7 +145,7 @@ def _customer(values: dict[str, Any], *, job: ImportJob, blank: _Prototypes) -> 
 def _contact(values: dict[str, Any], *, blank: _Prototypes) -> Row | None:
     if not values.get("contact_name"):
         return None
-    contact = blank.make(blank.contact, **{field: values[key] for key, field in CONTACT_KEYS.items() if key in values})
+    contact = Row({**blank.contact, **{field: values[key] for key, field in CONTACT_KEYS.items() if key in values}})
     contact.email = (contact.email or "").lower()
     contact.mobile_digits = phone_digits(contact.mobile)
     return contact
@@ -188,13 +186,15 @@ def _write_batch(
         fastinsert.insert(
             ArchiveUpdate,
             [
-                blank.make(
-                    blank.update,
-                    customer_id=customer.id,
-                    source=customer.info_source,
-                    summary=(summary + _("；等级 %(grade)s 待确认") % {"grade": customer.proposed_grade})[:300]
-                    if customer.proposed_grade
-                    else summary[:300],
+                Row(
+                    {
+                        **blank.update,
+                        "customer_id": customer.id,
+                        "source": customer.info_source,
+                        "summary": (summary + _("；等级 %(grade)s 待确认") % {"grade": customer.proposed_grade})[:300]
+                        if customer.proposed_grade
+                        else summary[:300],
+                    }
                 )
                 for customer in customers
             ],
