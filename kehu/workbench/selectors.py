@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 from kehu.access import policy, roles, scoping
 from kehu.access.choices import RequestStatus
 from kehu.access.models import AccessRequest, Notification
-from kehu.access.selectors import unread_notification_count
 from kehu.engagement.choices import CareStatus, FollowUpStatus
 from kehu.engagement.models import CareItem, ContactPlan, FollowUp
 from kehu.servicedesk import selectors as desk
@@ -170,7 +169,9 @@ def approvals_for(user: Any) -> QuerySet[Complaint]:
     )
 
 
-def home_for(user: Any, *, now: dt.datetime | None = None) -> Home:
+def home_for(user: Any, *, unread: int, now: dt.datetime | None = None) -> Home:
+    """The workbench home of `user`. `unread` is the page's unread count (access.selectors.request_unread_count):
+    the header's bell shows the same figure, so the page reads it once."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     can_approve = roles.is_cs_supervisor(user)
@@ -203,7 +204,7 @@ def home_for(user: Any, *, now: dt.datetime | None = None) -> Home:
         can_approve=can_approve,
         my_requests=my_requests,
         messages=list(messages_for(user)[:MESSAGES_SHOWN]),
-        unread=unread_notification_count(user),
+        unread=unread,
         kpis=my_kpis(user, today),
         kpi_month=f"{today:%Y-%m}",
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.access.audit import log_access
+from kehu.access.selectors import request_unread_count
 from kehu.core.exceptions import ConflictError, DomainError
 from kehu.core.inputs import parse_id, parse_query, safe_next
 from kehu.servicedesk import selectors as desk
@@ -22,7 +23,8 @@ from . import selectors, services
 
 
 def _home(request: HttpRequest, *, status: int = 200) -> HttpResponse:
-    return render(request, "workbench/home.html", {"home": selectors.home_for(request.user)}, status=status)
+    home = selectors.home_for(request.user, unread=request_unread_count(request))
+    return render(request, "workbench/home.html", {"home": home}, status=status)
 
 
 @login_required

@@ -218,3 +218,16 @@ def test_home_shows_my_kpis_as_the_kpi_page_counts_them(users, make_customer, da
     # nobody else's figures: another salesperson's home counts only their own
     other = _client(users["sales2"]).get("/").content.decode()
     assert re.search(r'data-testid="kpi-value-followups">—<', other)
+
+
+def test_home_reads_the_unread_count_once_for_its_messages_card_and_the_bell(users, monkeypatch):
+    """The home's "latest messages" card and the header's bell show the same figure: one cache read."""
+    from kehu.access import selectors as access_selectors
+
+    Notification.objects.create(user=users["sales"], message="消息", url="/")
+    reads = []
+    real = access_selectors.unread_notification_count
+    monkeypatch.setattr(access_selectors, "unread_notification_count", lambda user: reads.append(user.pk) or real(user))
+    html = _client(users["sales"]).get("/").content.decode()
+    assert 'data-testid="bell-count">1<' in html and 'ms-1">1</span>' in html
+    assert reads == [users["sales"].pk]
