@@ -140,6 +140,8 @@ TEMPLATES = [
             ],
             # {% url %} remembering the paths it reversed (issue 16: ~2 ms of every page)
             "builtins": ["kehu.core.templatetags.remembered_urls"],
+            # {% load i18n %} with a cheaper {% translate "constant" %} (issue 16; see the module)
+            "libraries": {"i18n": "kehu.core.templatetags.kehu_i18n"},
         },
     },
 ]
@@ -219,8 +221,11 @@ SESSION_COOKIE_SECURE = envbool("KEHU_HTTPS", False)
 CSRF_COOKIE_SECURE = envbool("KEHU_HTTPS", False)
 SECURE_HSTS_SECONDS = envint("KEHU_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("KEHU_HSTS_INCLUDE_SUBDOMAINS", True)
-# Intranet host names cannot join the browsers' public HSTS preload list.
-SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# security.W021: intranet host names cannot join the browsers' public HSTS preload list.
+# templates.W003 ("a library name used twice"): TEMPLATES replaces Django's i18n library with
+# kehu.core.templatetags.kehu_i18n on purpose; kehu/core/tests/test_per_request_work.py fails on
+# any other name used twice, so the check is kept in a test.
+SILENCED_SYSTEM_CHECKS = ["security.W021", "templates.W003"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("KEHU_BEHIND_PROXY") else None
 
 # --- i18n ---------------------------------------------------------------------

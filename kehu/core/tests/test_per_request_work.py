@@ -79,3 +79,56 @@ def test_a_field_that_reads_for_itself_is_asked_to():
 
     row = NameSerializer().to_representation(Customer(name="tianxun", region="上海"))
     assert row == {"name": "TIANXUN", "region": "上海"}
+
+
+TRANSLATE_CASES = [
+    '{% load i18n %}{% translate "客户档案" %}',  # a label both languages ship
+    '{% load i18n %}{% trans "退出" %}',
+    '{% load i18n %}{% translate "成交可能性（%）" %}',  # a percent sign, doubled for gettext and restored
+    "{% load i18n %}{% translate \"a <b> & 'c'\" %}",  # a template literal is trusted text: not escaped
+    '{% load i18n %}{% translate "客户档案" as label %}[{{ label }}]',
+    "{% load i18n %}{% translate \"a <b> & 'c'\" as label %}[{{ label }}]",  # still safe when kept as a variable
+    '{% load i18n %}{% translate "客户档案"|upper %}',  # a filter: Django's own node
+    '{% load i18n %}{% translate "客户档案" noop %}',
+    '{% load i18n %}{% translate "May" context "month name" %}',
+    "{% load i18n %}{% translate word %}",  # a variable: Django's own node
+    "{% load i18n %}{% blocktranslate %}共 {{ n }} 条{% endblocktranslate %}",
+]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("source", TRANSLATE_CASES)
+def test_a_translated_label_reads_exactly_as_djangos_translate_tag_gives_it(source, language):
+    from django.template import Context, Engine
+    from django.utils import translation
+
+    django_engine = Engine(libraries={"i18n": "django.templatetags.i18n"})
+    with translation.override(language):
+        ours = _render(source, word="客户档案", n=3)
+        theirs = django_engine.from_string(source).render(Context({"word": "客户档案", "n": 3}))
+    assert ours == theirs
+
+
+def test_labels_follow_the_language_of_the_request():
+    from django.utils import translation
+
+    from kehu.core.templatetags.kehu_i18n import ConstantTranslateNode
+
+    source = '{% load i18n %}{% translate "客户档案" %}|{% translate "客户档案" as t %}{{ t }}'
+    template = engines["django"].from_string(source)
+    assert any(isinstance(node, ConstantTranslateNode) for node in template.template.nodelist)
+    with translation.override("zh-hans"):
+        assert template.render({}) == "客户档案|客户档案"
+    with translation.override("en"):
+        english = template.render({})
+    assert english != "客户档案|客户档案" and "客户档案" not in english
+
+
+def test_only_the_i18n_library_is_replaced_on_purpose():
+    """settings silence templates.W003 for the i18n library Kehu replaces; any other name used twice
+    by two tag modules would silently shadow one of them, so it fails here."""
+    warnings = [w for w in engines["django"].check() if w.id == "templates.W003"]
+    assert [w.msg for w in warnings] == [
+        "'i18n' is used for multiple template tag modules: "
+        "'django.templatetags.i18n', 'kehu.core.templatetags.kehu_i18n'"
+    ]
