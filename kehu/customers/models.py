@@ -49,8 +49,12 @@ class Customer(TimeStampedModel, VersionedModel):
     # Normalised name and phone digits: equality lookups for duplicate detection.
     name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
     phone_digits = models.CharField(max_length=40, db_index=True, editable=False, default="")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="owned_customers"
+    owner = models.ForeignKey(  # indexed by (owner, id) in Meta, which also serves the owner alone (migration 0013)
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人"),
+        on_delete=models.PROTECT,
+        related_name="owned_customers",
+        db_index=False,
     )
     grade = models.CharField(_("客户等级"), max_length=1, choices=Grade.choices, default=Grade.C)
     priority = models.CharField(_("维护优先级"), max_length=16, choices=Priority.choices, default=Priority.NORMAL)
@@ -228,7 +232,9 @@ class ArchiveUpdate(models.Model):
 class Contact(TimeStampedModel, VersionedModel):
     """客户负责人及联系人. Personal details are encrypted at rest (SPEC M12)."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="contacts")
+    customer = models.ForeignKey(  # indexed by (customer, id) in Meta (migration 0013)
+        Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="contacts", db_index=False
+    )
     name = models.CharField(_("姓名"), max_length=80)
     position = models.CharField(_("职务"), max_length=80, blank=True)
     is_key_person = models.BooleanField(_("关键人"), default=False)
@@ -304,8 +310,8 @@ class Transaction(TimeStampedModel):
 
     The amount is never negative; a refund is its own kind (see net_amount)."""
 
-    customer = models.ForeignKey(
-        Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="transactions"
+    customer = models.ForeignKey(  # indexed by (customer, -occurred_on) in Meta (migration 0013)
+        Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="transactions", db_index=False
     )
     kind = models.CharField(_("类型"), max_length=8, choices=TransactionKind.choices, default=TransactionKind.SALE)
     # 客户档案表 同本公司的交易情况 "编号": assigned on creation unless the contract has one.
