@@ -117,7 +117,10 @@ class ContactPlan(models.Model):
     customer = models.OneToOneField(
         "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="contact_plan"
     )
-    assignee = models.ForeignKey(User, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+")
+    # indexed by (assignee, next_due_on) and (assignee, id) in Meta (ADR 0006, redundant indexes)
+    assignee = models.ForeignKey(
+        User, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     phone_every_days = models.PositiveSmallIntegerField(_("电话联络周期（天）"), null=True, blank=True)
     visit_every_months = models.PositiveSmallIntegerField(_("拜访周期（月）"), null=True, blank=True)
     visit_whom = models.CharField(_("拜访人员"), max_length=200, blank=True)
@@ -151,8 +154,12 @@ class ContactPlan(models.Model):
 class Interaction(TimeStampedModel):
     """沟通记录: one logged contact."""
 
-    customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="interactions"
+    customer = models.ForeignKey(  # indexed by (customer, -occurred_at) in Meta
+        "customers.Customer",
+        verbose_name=_("客户"),
+        on_delete=models.CASCADE,
+        related_name="interactions",
+        db_index=False,
     )
     contact = models.ForeignKey(
         "customers.Contact",
@@ -169,7 +176,9 @@ class Interaction(TimeStampedModel):
     content = models.TextField(_("沟通内容"))
     outcome = models.TextField(_("结果"), blank=True)
     next_steps = models.TextField(_("后续事项"), blank=True)
-    actor = models.ForeignKey(User, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(  # indexed by (actor, id) in Meta
+        User, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     search_text = models.TextField(editable=False, default="")
 
     objects = RestrictedManager()
@@ -180,9 +189,9 @@ class Interaction(TimeStampedModel):
         verbose_name_plural = _("沟通记录")
         indexes = [
             models.Index(fields=["customer", "-occurred_at"]),
-            models.Index(fields=["actor", "-id"]),
             models.Index(fields=["channel", "-id"]),
-            # the interaction list's sorts (issue 11): keyset on (key, id), read both ways
+            # the interaction list's sorts (issue 11): keyset on (key, id), read both ways (also
+            # newest first for one actor: (actor, -id) was the same index backwards, dropped)
             models.Index(fields=["occurred_at", "id"]),
             models.Index(fields=["actor", "id"]),
         ]
@@ -208,8 +217,13 @@ class Questionnaire(models.Model):
 class FollowUp(TimeStampedModel, VersionedModel):
     """回访: planned from an event or a clock, assigned, done with answers and a score."""
 
+    # customer, assignee, done_by and served_by are indexed by the composites in Meta that start with them
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="followups"
+        "customers.Customer",
+        verbose_name=_("客户"),
+        on_delete=models.CASCADE,
+        related_name="followups",
+        db_index=False,
     )
     type = models.CharField(_("回访类型"), max_length=24, choices=FollowUpType.choices)
     # Generic reference to what caused it (transaction, complaint, ticket, demand, clock ...): no import of its app.
@@ -217,11 +231,15 @@ class FollowUp(TimeStampedModel, VersionedModel):
     source_id = models.CharField(_("来源编号"), max_length=40, blank=True)
     note = models.CharField(_("说明"), max_length=300, blank=True)
     responsible = models.CharField(_("责任部门"), max_length=24, choices=Responsible.choices)
-    assignee = models.ForeignKey(User, verbose_name=_("回访人"), on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(
+        User, verbose_name=_("回访人"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     due_on = models.DateField(_("截止日期"))
     status = models.CharField(_("状态"), max_length=16, choices=FollowUpStatus.choices, default=FollowUpStatus.PLANNED)
     done_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
-    done_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    done_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     on_time = models.BooleanField(_("按时完成"), null=True, blank=True)
     channel = models.CharField(_("回访方式"), max_length=16, choices=Channel.choices, blank=True)
     answers = models.JSONField(_("问卷答复"), default=dict, blank=True)
@@ -231,7 +249,13 @@ class FollowUp(TimeStampedModel, VersionedModel):
     # 回访制度细则 二.2 "收集客户对公司客服服务质量的评价，如服务态度、响应速度、解决问题的能力等" and
     # 投诉处理方案 八.2 "作为对客户服务部工作的评价依据": whose service is rated, on each dimension.
     served_by = models.ForeignKey(
-        User, verbose_name=_("服务人员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        verbose_name=_("服务人员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     attitude = models.PositiveSmallIntegerField(_("服务态度（1-5）"), null=True, blank=True)
     speed = models.PositiveSmallIntegerField(_("响应速度（1-5）"), null=True, blank=True)
@@ -309,8 +333,12 @@ class FollowUpAction(TimeStampedModel):
 class CareItem(TimeStampedModel):
     """客户关怀: a greeting or gift planned N days before an occasion, and what was sent."""
 
-    customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="care_items"
+    customer = models.ForeignKey(  # indexed by (customer, -occasion_on) in Meta
+        "customers.Customer",
+        verbose_name=_("客户"),
+        on_delete=models.CASCADE,
+        related_name="care_items",
+        db_index=False,
     )
     contact = models.ForeignKey(
         "customers.Contact", verbose_name=_("联系人"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -320,7 +348,9 @@ class CareItem(TimeStampedModel):
     occasion_on = models.DateField(_("日期"))
     plan_on = models.DateField(_("计划日期"))
     action = models.CharField(_("方式"), max_length=16, choices=CareAction.choices, default=CareAction.GREETING)
-    assignee = models.ForeignKey(User, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(  # indexed by (assignee, status, plan_on) in Meta
+        User, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     status = models.CharField(_("状态"), max_length=16, choices=CareStatus.choices, default=CareStatus.PLANNED)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     sent_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

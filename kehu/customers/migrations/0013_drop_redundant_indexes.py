@@ -13,56 +13,32 @@ contact or a transaction (and of their history) maintained them (issue 16).
   has no notion of these, so only the database is touched; a later AlterField of such a column
   drops "..._like" with IF EXISTS and may build it again.
 
-Measured at 100k demo customers on PostgreSQL (2-core machine): see ADR 0006, "Redundant indexes".
-The foreign keys' indexes go with SeparateDatabaseAndState and DROP INDEX rather than AlterField,
-because SQLite rebuilds the whole table for an AlterField, which drops its full-text triggers.
+Measured at 100k demo customers on PostgreSQL (2-core machine): see ADR 0006, "Translated labels and redundant indexes".
+How the indexes are dropped, and why not by AlterField: kehu/core/redundant_indexes.py.
 """
 
-from django.conf import settings
 import django.db.models.deletion
+from django.conf import settings
 from django.db import migrations, models
 
-PATTERN_INDEXED = {  # table: columns whose "..._like" index goes (PostgreSQL only)
-    "customers_customer": ("name", "name_key", "phone_digits"),
-    "customers_contact": ("mobile_digits", "personal_phone_index"),
-    "customers_transaction": ("number",),
-    "customers_historicalcustomer": ("archive_no", "name"),  # history rows are read by customer and time
-    "customers_historicaltransaction": ("number",),
-}
-COVERED_FOREIGN_KEYS = (("customer", "owner"), ("contact", "customer"), ("transaction", "customer"))
+from kehu.core.redundant_indexes import drop_redundant_indexes
 
-
-def _drop_index(schema_editor, table: str, column: str, suffix: str = "") -> None:
-    name = schema_editor._create_index_name(table, [column], suffix=suffix)  # the name Django gave it
-    schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
-
-
-def _drop(apps, schema_editor):
-    for model_name, field_name in COVERED_FOREIGN_KEYS:
-        model = apps.get_model("customers", model_name)
-        _drop_index(schema_editor, model._meta.db_table, model._meta.get_field(field_name).column)
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table, columns in PATTERN_INDEXED.items():
-        for column in columns:
-            _drop_index(schema_editor, table, column, suffix="_like")
-
-
-def _create(schema_editor, statement) -> None:
-    schema_editor.execute(str(statement).replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
-
-
-def _restore(apps, schema_editor):
-    for model_name, field_name in COVERED_FOREIGN_KEYS:
-        model = apps.get_model("customers", model_name)  # the state before: db_index=True
-        _create(schema_editor, schema_editor._create_index_sql(model, fields=[model._meta.get_field(field_name)]))
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table, columns in PATTERN_INDEXED.items():
-        model = next(m for m in apps.get_app_config("customers").get_models() if m._meta.db_table == table)
-        for column in columns:
-            field = next(f for f in model._meta.local_fields if f.column == column)
-            _create(schema_editor, schema_editor._create_like_index_sql(model, field))
+COVERED_FOREIGN_KEYS = [  # next to (owner, id), (customer, id), (customer, -occurred_on)
+    ("customers", "customer", "owner"),
+    ("customers", "contact", "customer"),
+    ("customers", "transaction", "customer"),
+]
+PATTERN_COPIES = [
+    ("customers", "customer", "name"),
+    ("customers", "customer", "name_key"),
+    ("customers", "customer", "phone_digits"),
+    ("customers", "contact", "mobile_digits"),
+    ("customers", "contact", "personal_phone_index"),
+    ("customers", "transaction", "number"),
+    ("customers", "historicalcustomer", "archive_no"),  # history rows are read by customer and time
+    ("customers", "historicalcustomer", "name"),
+    ("customers", "historicaltransaction", "number"),
+]
 
 
 class Migration(migrations.Migration):
@@ -73,7 +49,9 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(_drop, _restore)],
+            database_operations=[
+                drop_redundant_indexes(covered_foreign_keys=COVERED_FOREIGN_KEYS, pattern_copies=PATTERN_COPIES)
+            ],
             state_operations=[
                 migrations.AlterField(
                     model_name="contact",

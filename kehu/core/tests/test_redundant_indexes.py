@@ -1,0 +1,94 @@
+"""The busiest tables keep an index for every column a page, a duplicate check or a cascade looks up,
+and no index that another one already covers: each costs every insert and update (issue 16;
+kehu/core/redundant_indexes.py, migrations customers 0013, engagement 0006, access 0004)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+# The tables that grow with the archive (a million customers: millions of contacts, transactions,
+# plans, care items, history and access-log rows). Other apps still have covered foreign-key
+# indexes (ADR 0006); add a table here when its migration drops them.
+TABLES = [
+    "customers_customer",
+    "customers_contact",
+    "customers_transaction",
+    "customers_historicalcustomer",
+    "customers_historicaltransaction",
+    "engagement_contactplan",
+    "engagement_careitem",
+    "engagement_followup",
+    "engagement_interaction",
+    "access_accesslog",
+]
+# (table, column): looked up by equality (list filters, a customer's rows, cascades, duplicate checks)
+LOOKED_UP = [
+    ("customers_customer", "owner_id"),
+    ("customers_customer", "name_key"),
+    ("customers_customer", "phone_digits"),
+    ("customers_contact", "customer_id"),
+    ("customers_contact", "mobile_digits"),
+    ("customers_contact", "personal_phone_index"),
+    ("customers_transaction", "customer_id"),
+    ("engagement_contactplan", "assignee_id"),
+    ("engagement_careitem", "customer_id"),
+    ("engagement_careitem", "assignee_id"),
+    ("engagement_followup", "customer_id"),
+    ("engagement_followup", "assignee_id"),
+    ("engagement_interaction", "customer_id"),
+    ("engagement_interaction", "actor_id"),
+    ("access_accesslog", "user_id"),
+    ("access_accesslog", "customer_id"),
+]
+
+
+def _indexes(table: str) -> dict[str, dict]:
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, table)
+    return {
+        name: spec
+        for name, spec in found.items()
+        if (spec["index"] or spec["unique"] or spec["primary_key"]) and spec["columns"]
+    }
+
+
+@pytest.mark.parametrize(("table", "column"), LOOKED_UP)
+def test_every_looked_up_column_leads_an_index(table, column):
+    assert any(spec["columns"][0] == column for spec in _indexes(table).values())
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_no_index_is_covered_by_another(table):
+    """A plain btree index whose columns begin another index's columns only costs writes (a unique
+    one stays: it is a rule, not a lookup)."""
+    indexes = _indexes(table)
+    plain = {n: s for n, s in indexes.items() if not (s["unique"] or s["primary_key"]) and s.get("type") != "gin"}
+    covered = []
+    for name, spec in plain.items():
+        columns = spec["columns"]
+        for other, other_spec in indexes.items():
+            if other == name or other_spec.get("type") == "gin" or other_spec.get("definition"):
+                continue
+            longer = other_spec["columns"]
+            if longer[: len(columns)] == columns and (len(longer) > len(columns) or other < name):
+                covered.append((name, other))
+    assert covered == []
+
+
+def test_no_prefix_pattern_index_is_left_where_nothing_searches_by_prefix():
+    """PostgreSQL adds a varchar_pattern_ops copy ("..._like") to every indexed CharField; SQLite has none."""
+    pattern_indexes = []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename = ANY(%s) AND indexdef LIKE '%%varchar_pattern_ops%%'",
+                [TABLES],
+            )
+            pattern_indexes = sorted(name for (name,) in cursor.fetchall())
+    # archive_no keeps its own: demo seeding counts its rows by prefix
+    expected = ["customers_customer_archive_no_d5c72059_like"] if connection.vendor == "postgresql" else []
+    assert pattern_indexes == expected
