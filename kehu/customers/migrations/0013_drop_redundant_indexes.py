@@ -13,7 +13,8 @@ contact or a transaction (and of their history) maintained them (issue 16).
   has no notion of these, so only the database is touched; a later AlterField of such a column
   drops "..._like" with IF EXISTS and may build it again.
 
-Measured at 100k demo customers on PostgreSQL (2-core machine): see ADR 0006, "Translated labels and redundant indexes".
+Measured at 100k demo customers on PostgreSQL (2-core machine): ADR 0006, "Translated labels and
+redundant indexes".
 How the indexes are dropped, and why not by AlterField: kehu/core/redundant_indexes.py.
 """
 
