@@ -63,10 +63,18 @@ class AccessRequest(models.Model):
     """档案查询审批. Once approved it is the grant: valid while approved, not revoked and not past valid_until."""
 
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="access_requests"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="access_requests",
+        db_index=False,
     )
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="access_requests"
+        "customers.Customer",
+        verbose_name=_("客户"),
+        on_delete=models.CASCADE,
+        related_name="access_requests",
+        db_index=False,
     )
     scope = models.CharField(_("范围"), max_length=16, choices=GrantScope.choices, default=GrantScope.ARCHIVE)
     purpose = models.TextField(_("用途"))
@@ -166,7 +174,11 @@ class AccessLog(models.Model):
 
 class Notification(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     message = models.CharField(_("消息"), max_length=300)
     url = models.CharField(_("链接"), max_length=300, blank=True)

@@ -72,7 +72,9 @@ class ApiToken(models.Model):
         LOGIN = "login", _("登录令牌")
         NAMED = "named", _("集成令牌")
 
-    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens", db_index=False
+    )
     kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices, default=Kind.LOGIN)
     name = models.CharField(_("名称"), max_length=80, blank=True)
     prefix = models.CharField(_("前缀"), max_length=12)

@@ -34,7 +34,7 @@ class GradeSnapshot(models.Model):
     """A customer's grade in one month: the nightly job overwrites the current month's row, so a past
     month keeps the grade of its last day. Grade migration (A→B→C) compares two months."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField(_("月份"))  # the first day of the month
     grade = models.CharField(_("客户等级"), max_length=1)
     taken_on = models.DateField(_("快照日期"))
@@ -58,8 +58,10 @@ class PlanDue(models.Model):
     ContactPlan keeps only the next date, so without this row nobody could say afterwards whether
     last month's contacts happened on time (绩效考核: 联络计划按时完成)."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
-    assignee = models.ForeignKey(USER, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
+    assignee = models.ForeignKey(
+        USER, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     due_on = models.DateField(_("计划日期"))
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
 
@@ -183,10 +185,12 @@ class ChurnAction(models.Model):
         DONE = "done", _("已完成")
         DROPPED = "dropped", _("已放弃")
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(_("行动类型"), max_length=24)
     description = models.CharField(_("行动内容"), max_length=300)
-    owner = models.ForeignKey(USER, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        USER, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     due_on = models.DateField(_("完成期限"))
     status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
     score_at_start = models.PositiveSmallIntegerField(_("创建时风险分"), default=0)
@@ -220,7 +224,7 @@ class SalesMonth(models.Model):
     touches, so running it twice changes nothing) and rebuilt in full by the nightly job, which also
     catches edits and deletions made outside transaction_create. A refund subtracts (net_amount)."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField(_("月份"))  # the first day of the month
     product = models.CharField(_("产品/项目"), max_length=200, blank=True)
     amount = models.DecimalField(_("销售额（元）"), max_digits=16, decimal_places=2, default=0)
@@ -277,7 +281,7 @@ class ReviewFinding(models.Model):
         COMPLAINT_LOOP = "complaint_loop", _("投诉闭环")
         FOLLOWUPS_OVERDUE = "followups_overdue", _("回访逾期")
 
-    run = models.ForeignKey(ReviewRun, on_delete=models.CASCADE, related_name="findings")
+    run = models.ForeignKey(ReviewRun, on_delete=models.CASCADE, related_name="findings", db_index=False)
     step = models.CharField(_("审查项"), max_length=24, choices=Step.choices)
     count = models.PositiveIntegerField(_("问题数"), default=0)
     customer_ids = models.JSONField(_("涉及客户（样本）"), default=list)
@@ -306,7 +310,9 @@ class ImprovementAction(models.Model):
 
     finding = models.ForeignKey(ReviewFinding, on_delete=models.CASCADE, related_name="actions")
     description = models.CharField(_("改进措施"), max_length=300)
-    owner = models.ForeignKey(USER, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        USER, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     due_on = models.DateField(_("完成期限"))
     status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
     note = models.TextField(_("处理结果"), blank=True)
@@ -328,7 +334,9 @@ class DigestRobot(models.Model):
     digest. Data, not settings: an administrator adds the manager's own team group. The digest holds
     what its manager may see, so a row names one manager, never "every manager"."""
 
-    manager = models.ForeignKey(USER, verbose_name=_("经理"), on_delete=models.CASCADE, related_name="+")
+    manager = models.ForeignKey(
+        USER, verbose_name=_("经理"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     robot = models.ForeignKey("messaging.Robot", verbose_name=_("群机器人"), on_delete=models.CASCADE, related_name="+")
     is_active = models.BooleanField(_("启用"), default=True)
 

@@ -64,7 +64,13 @@ class Conversation(models.Model):
         _("状态"), max_length=10, choices=ConversationState.choices, default=ConversationState.WAITING
     )
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "customers.Customer",
+        verbose_name=_("客户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     contact = models.ForeignKey(
         "customers.Contact",
@@ -80,7 +86,13 @@ class Conversation(models.Model):
     subject = models.CharField(_("主题"), max_length=200, blank=True)
     queue = models.CharField(_("队列"), max_length=32, choices=Department.choices, default=Department.CUSTOMER_SERVICE)
     assignee = models.ForeignKey(
-        USER, verbose_name=_("处理人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        USER,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     arrived_at = models.DateTimeField(_("到达时间"), default=timezone.now)
     last_message_at = models.DateTimeField(_("最近消息"), default=timezone.now)
@@ -135,7 +147,7 @@ class Conversation(models.Model):
 
 
 class Message(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False)
     sender = models.CharField(_("发送方"), max_length=10, choices=Sender.choices)
     author = models.ForeignKey(
         USER, verbose_name=_("客服"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -173,13 +185,19 @@ class Call(models.Model):
     number = models.CharField(_("对方号码"), max_length=40)
     number_index = models.CharField(max_length=64, blank=True, editable=False)
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "customers.Customer",
+        verbose_name=_("客户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     conversation = models.ForeignKey(
         Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
     )
     agent = models.ForeignKey(
-        USER, verbose_name=_("坐席"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        USER, verbose_name=_("坐席"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     rang_at = models.DateTimeField(_("振铃时间"))
     answered_at = models.DateTimeField(_("接听时间"), null=True, blank=True)

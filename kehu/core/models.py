@@ -102,7 +102,7 @@ class ExportJob(models.Model):
         EXPIRED = "expired", _("已过期")
 
     token = models.CharField(max_length=32, unique=True, editable=False)
-    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="export_jobs")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="export_jobs", db_index=False)
     kind = models.CharField(_("导出内容"), max_length=40)
     params = models.JSONField(default=dict, blank=True)
     description = models.CharField(_("内容"), max_length=200, blank=True)  # what the user asked for, in words

@@ -2,10 +2,11 @@
 the migration is reversed (issue 16; ADR 0006 "Translated labels and redundant indexes").
 
 Two kinds, both named the way Django names them, so the same migration works on every database:
-- a foreign key's own index next to a composite index that starts with the same column: the
-  composite answers `fk = x` (a list filter, a cascade) just as well. The migration's state says
-  `db_index=False` for the field (SeparateDatabaseAndState), and the index is dropped directly,
-  because an AlterField makes SQLite rebuild the whole table, which drops its full-text triggers.
+- a field's own index (a foreign key's, or db_index=True) next to a composite or unique index that
+  starts with the same column: that one answers `field = x` (a list filter, a cascade) just as
+  well. The migration's state says `db_index=False` for the field (SeparateDatabaseAndState), and
+  the index is dropped directly, because an AlterField makes SQLite rebuild the whole table,
+  which drops its full-text triggers.
 - PostgreSQL's `varchar_pattern_ops` copy ("..._like") of an indexed CharField, kept for LIKE
   'prefix%' only. Django's state does not know these, so only the database changes.
 
@@ -38,13 +39,13 @@ def _field(apps: Any, app_label: str, model_name: str, field_name: str) -> tuple
 
 
 def drop_redundant_indexes(
-    *, covered_foreign_keys: Sequence[FieldRef] = (), pattern_copies: Sequence[FieldRef] = ()
+    *, covered_fields: Sequence[FieldRef] = (), pattern_copies: Sequence[FieldRef] = ()
 ) -> migrations.RunPython:
-    """A RunPython that drops the foreign keys' own indexes and the fields' "..._like" copies
+    """A RunPython that drops the covered fields' own indexes and the fields' "..._like" copies
     (PostgreSQL), and builds them again backwards (from the state before: db_index=True)."""
 
     def forward(apps: Any, schema_editor: Any) -> None:
-        for ref in covered_foreign_keys:
+        for ref in covered_fields:
             model, field = _field(apps, *ref)
             _drop(schema_editor, model._meta.db_table, field.column)
         if schema_editor.connection.vendor == "postgresql":
@@ -53,7 +54,7 @@ def drop_redundant_indexes(
                 _drop(schema_editor, model._meta.db_table, field.column, suffix="_like")
 
     def backward(apps: Any, schema_editor: Any) -> None:
-        for ref in covered_foreign_keys:
+        for ref in covered_fields:
             model, field = _field(apps, *ref)
             _create(schema_editor, schema_editor._create_index_sql(model, fields=[field]))
         if schema_editor.connection.vendor == "postgresql":

@@ -183,7 +183,7 @@ class Customer(TimeStampedModel, VersionedModel):
 class AnnualSales(models.Model):
     """近三年销售额: one row per year."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="annual_sales")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="annual_sales", db_index=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     amount = models.DecimalField(
         _("销售额（元）"), max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
@@ -206,7 +206,9 @@ class ArchiveUpdate(models.Model):
     """One update of the archive: when the information was learned vs when it was entered (freshness)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="updates")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="archive_updates")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="archive_updates", db_index=False
+    )
     learned_at = models.DateTimeField(_("信息获取时间"), default=timezone.now)
     entered_at = models.DateTimeField(_("录入时间"), default=timezone.now)
     delay_hours = models.PositiveIntegerField(_("延迟（小时）"), default=0)
@@ -377,7 +379,7 @@ class CustomerDocument(TimeStampedModel):
     Documents of one matter (`group`, e.g. "2025 年度合同") are kept together; inside a group the
     kind orders them (DOCUMENT_ORDER), and page numbers run on through the archive (四.1(4))."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="documents")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="documents", db_index=False)
     title = models.CharField(_("文件名称"), max_length=200)
     group = models.CharField(_("所属事项"), max_length=120, blank=True)
     kind = models.CharField(_("文件类别"), max_length=16, choices=DocumentKind.choices, default=DocumentKind.ORIGINAL)
@@ -399,7 +401,7 @@ class CustomerDocument(TimeStampedModel):
 
 
 class DocumentVersion(models.Model):
-    document = models.ForeignKey(CustomerDocument, on_delete=models.CASCADE, related_name="versions")
+    document = models.ForeignKey(CustomerDocument, on_delete=models.CASCADE, related_name="versions", db_index=False)
     number = models.PositiveIntegerField(_("版本"))
     file = models.FileField(_("文件"), upload_to="customers/%Y/%m/")
     original_name = models.CharField(max_length=255)
@@ -514,7 +516,7 @@ class ImportJob(TimeStampedModel):
         CANCELLED = "cancelled", _("已撤销")
         EXPIRED = "expired", _("已过期")
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     file_path = models.CharField(max_length=500)
     original_name = models.CharField(max_length=255)
     file_size = models.PositiveBigIntegerField(default=0)
@@ -558,7 +560,7 @@ class ImportRow(models.Model):
     """A staged sheet row of an import: its parsed values, or its errors and the cells as typed
     (for the workbook of rows to fix). Deleted with the job's file once committed or expired."""
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="staged_rows")
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="staged_rows", db_index=False)
     row = models.PositiveIntegerField()
     ok = models.BooleanField(default=True)
     values = models.JSONField(default=dict)

@@ -305,7 +305,9 @@ class FollowUpAction(TimeStampedModel):
     )
     description = models.TextField(_("后续行动"))
     department = models.CharField(_("负责部门"), max_length=32)
-    owner = models.ForeignKey(User, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        User, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     due_on = models.DateField(_("完成期限"))
     status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -410,7 +412,9 @@ class CareRule(models.Model):
 class BoardItem(TimeStampedModel, VersionedModel):
     """A card of the customer-service work board (看板): the week's or month's focus."""
 
-    owner = models.ForeignKey(User, verbose_name=_("负责人"), on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        User, verbose_name=_("负责人"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     period = models.CharField(_("看板"), max_length=8, choices=BoardPeriod.choices, default=BoardPeriod.WEEK)
     title = models.CharField(_("标题"), max_length=200)
     note = models.TextField(_("说明"), blank=True)

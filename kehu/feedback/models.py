@@ -93,7 +93,7 @@ class Dimension(models.Model):
 class SurveyTemplate(models.Model):
     """One version of a questionnaire; `code` ties the versions together."""
 
-    code = models.SlugField(_("代码"), max_length=40)
+    code = models.SlugField(_("代码"), max_length=40, db_index=False)  # the unique (code, version) serves it
     version = models.PositiveIntegerField(_("版本"), default=1)
     name = models.CharField(_("名称"), max_length=120)
     intro = models.TextField(_("说明"), blank=True)
@@ -161,7 +161,9 @@ class SurveyWave(TimeStampedModel):
     """One sending of a template to a set of customers."""
 
     name = models.CharField(_("名称"), max_length=120)
-    template = models.ForeignKey(SurveyTemplate, verbose_name=_("问卷"), on_delete=models.PROTECT, related_name="+")
+    template = models.ForeignKey(
+        SurveyTemplate, verbose_name=_("问卷"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     privacy = models.CharField(_("隐私模式"), max_length=16, choices=Privacy.choices, default=Privacy.NAMED)
     status = models.CharField(_("状态"), max_length=16, choices=WaveStatus.choices, default=WaveStatus.DRAFT)
     channel = models.CharField(
@@ -188,8 +190,8 @@ class SurveyWave(TimeStampedModel):
 class SurveyInvitation(models.Model):
     """One customer's invitation: the signed link points here. Single use, expiring."""
 
-    wave = models.ForeignKey(SurveyWave, on_delete=models.CASCADE, related_name="invitations")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    wave = models.ForeignKey(SurveyWave, on_delete=models.CASCADE, related_name="invitations", db_index=False)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
     contact = models.ForeignKey("customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     nonce = models.CharField(max_length=32, unique=True)
     status = models.CharField(max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.PENDING)
@@ -223,12 +225,12 @@ class SurveyInvitation(models.Model):
 class SurveyResponse(models.Model):
     """A submitted questionnaire. Anonymous waves keep neither the customer nor the invitation."""
 
-    wave = models.ForeignKey(SurveyWave, on_delete=models.CASCADE, related_name="responses")
+    wave = models.ForeignKey(SurveyWave, on_delete=models.CASCADE, related_name="responses", db_index=False)
     invitation = models.OneToOneField(
         SurveyInvitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="response"
     )
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     # The customer's grade and region when answering: segments of past waves stay as they were,
     # and anonymous responses can still be counted per segment (never below 5).
@@ -257,7 +259,7 @@ class SurveyResponse(models.Model):
 
 class SurveyAnswer(models.Model):
     response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
-    wave = models.ForeignKey(SurveyWave, on_delete=models.CASCADE, related_name="+")
+    wave = models.ForeignKey(SurveyWave, on_delete=models.CASCADE, related_name="+", db_index=False)
     question = models.ForeignKey(SurveyQuestion, on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -289,7 +291,7 @@ class SurveyAnswer(models.Model):
 class SurveyKeyword(models.Model):
     """One jieba keyword of one comment: the report's themes are a GROUP BY, not a scan of texts."""
 
-    wave = models.ForeignKey(SurveyWave, on_delete=models.CASCADE, related_name="+")
+    wave = models.ForeignKey(SurveyWave, on_delete=models.CASCADE, related_name="+", db_index=False)
     response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="+")
     grade = models.CharField(max_length=1, blank=True)
     keyword = models.CharField(max_length=40)
@@ -311,7 +313,7 @@ class SurveyKeyword(models.Model):
 
 
 class EvaluationTemplate(models.Model):
-    code = models.SlugField(_("代码"), max_length=40)
+    code = models.SlugField(_("代码"), max_length=40, db_index=False)  # the unique (code, version) serves it
     version = models.PositiveIntegerField(_("版本"), default=1)
     name = models.CharField(_("名称"), max_length=120)
     # final score < terminate_below: 终止; < improve_below: 改进; else 维持.
@@ -352,7 +354,7 @@ class Evaluation(TimeStampedModel, VersionedModel):
     """One filled 客户关系评估表. Weights and names are copied into its scores: the template may change."""
 
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="+"
+        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     template = models.ForeignKey(EvaluationTemplate, on_delete=models.PROTECT, related_name="+")
     evaluated_on = models.DateField(_("评估日期"))
@@ -402,7 +404,7 @@ class EvaluationScore(models.Model):
 
 
 class EvaluationReview(models.Model):
-    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="reviews")
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="reviews", db_index=False)
     role = models.CharField(max_length=16, choices=ReviewerRole.choices)
     reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     comment = models.TextField(blank=True)
@@ -439,7 +441,9 @@ class ImprovementMeasure(models.Model):
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="measures")
     text = models.TextField(_("改进措施"))
-    owner = models.ForeignKey(User, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        User, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     due_on = models.DateField(_("完成期限"))
     status = models.CharField(max_length=8, choices=MeasureStatus.choices, default=MeasureStatus.OPEN)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -462,7 +466,7 @@ class ImprovementMeasure(models.Model):
 class SelfUpdateRequest(models.Model):
     """A signed link through which a contact proposes new contact data; staff review before it applies."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
     contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
     nonce = models.CharField(max_length=32, unique=True)
     status = models.CharField(max_length=16, choices=SelfUpdateStatus.choices, default=SelfUpdateStatus.OPEN)

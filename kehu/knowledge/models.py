@@ -51,7 +51,13 @@ class Article(TimeStampedModel, VersionedModel):
     status = models.CharField(_("状态"), max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT)
     language = models.CharField(_("语言"), max_length=8, choices=Language.choices, default=Language.ZH_HANS)
     category = models.ForeignKey(
-        Category, verbose_name=_("分类"), null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+        Category,
+        verbose_name=_("分类"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+        db_index=False,
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="articles")
     author = models.ForeignKey(
@@ -90,7 +96,7 @@ class Article(TimeStampedModel, VersionedModel):
 class ArticleVersion(models.Model):
     """Every saved text of an article: who changed what, and what was published when."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions", db_index=False)
     version = models.PositiveIntegerField(_("版本"))
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("正文"))
@@ -129,7 +135,7 @@ class ArticleUsage(models.Model):
     """One use of an article (viewed, used in an answer, helped or not): the counters on Article are
     the running totals, these rows the per-day history for reports."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="usage")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="usage", db_index=False)
     kind = models.CharField(_("类型"), max_length=12, choices=UsageKind.choices)
     at = models.DateTimeField(default=timezone.now)
     user = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -152,7 +158,13 @@ class UnansweredQuestion(models.Model):
     confidence = models.FloatField(_("置信度"), default=0)
     conversation_id = models.PositiveBigIntegerField(_("会话"), null=True, blank=True)
     draft = models.ForeignKey(
-        Article, verbose_name=_("归入草稿"), null=True, blank=True, on_delete=models.SET_NULL, related_name="questions"
+        Article,
+        verbose_name=_("归入草稿"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="questions",
+        db_index=False,
     )
 
     class Meta:

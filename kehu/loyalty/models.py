@@ -89,7 +89,7 @@ class Campaign(models.Model):
 class CampaignRecipient(models.Model):
     """One customer of a campaign: in the target group (messaged) or the random hold-out (not)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients", db_index=False)
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey("customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     group = models.CharField(_("分组"), max_length=8, choices=RecipientGroup.choices)
@@ -156,7 +156,7 @@ class Membership(models.Model):
 
 
 class TierChange(models.Model):
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
     old_tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     new_tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("原因"), max_length=300)
@@ -198,7 +198,7 @@ class PointsEntry(models.Model):
     """One line of the append-only ledger. An earn line is a lot: `remaining` says how much of it
     redemptions and expiry have not yet used (oldest lots first)."""
 
-    account = models.ForeignKey(PointsAccount, on_delete=models.CASCADE, related_name="entries")
+    account = models.ForeignKey(PointsAccount, on_delete=models.CASCADE, related_name="entries", db_index=False)
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("类型"), max_length=8, choices=PointsKind.choices)
     points = models.IntegerField(_("积分"))
@@ -240,7 +240,7 @@ class ReferralCode(models.Model):
 
 
 class Referral(models.Model):
-    referrer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    referrer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
     referee = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, related_name="referred_by")
     code = models.CharField(_("推荐码"), max_length=16)
     status = models.CharField(_("状态"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.PENDING)

@@ -90,6 +90,7 @@ class ConsentRecord(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="message_consents",
+        db_index=False,
     )
     contact = models.ForeignKey(
         "customers.Contact",
@@ -98,6 +99,7 @@ class ConsentRecord(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="message_consents",
+        db_index=False,
     )
     # The address (lower-case e-mail or digits of a phone) the record also covers, so that an
     # unsubscribe from an address without a contact record holds.
@@ -138,6 +140,7 @@ class Delivery(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="deliveries",
+        db_index=False,
     )
     contact = models.ForeignKey(
         "customers.Contact",
@@ -146,6 +149,7 @@ class Delivery(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     user = models.ForeignKey(
         User, verbose_name=_("接收用户"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"

@@ -93,7 +93,11 @@ class Complaint(TimeStampedModel, VersionedModel):
 
     number = models.CharField(_("受理编号"), max_length=32, unique=True)
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("投诉客户"), on_delete=models.PROTECT, related_name="complaints"
+        "customers.Customer",
+        verbose_name=_("投诉客户"),
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        db_index=False,
     )
     contact_name = models.CharField(_("联系人"), max_length=80, blank=True)
     contact_phone = models.CharField(_("客户联系方式"), max_length=120, blank=True)
@@ -101,7 +105,13 @@ class Complaint(TimeStampedModel, VersionedModel):
     channel = models.CharField(_("投诉方式"), max_length=16, choices=IntakeChannel.choices)
     received_at = models.DateTimeField(_("受理日期"), default=timezone.now)
     receiver = models.ForeignKey(
-        USER, verbose_name=_("受理人员"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        USER,
+        verbose_name=_("受理人员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     category = models.CharField(
         _("投诉内容分类"), max_length=16, choices=ComplaintCategory.choices, default=ComplaintCategory.OTHER
@@ -188,7 +198,11 @@ class Ticket(TimeStampedModel, VersionedModel):
 
     number = models.CharField(_("问题编号"), max_length=32, unique=True)
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户名称"), on_delete=models.PROTECT, related_name="tickets"
+        "customers.Customer",
+        verbose_name=_("客户名称"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
     )
     contact_name = models.CharField(_("联系人"), max_length=80, blank=True)
     channel = models.CharField(_("来源渠道"), max_length=16, choices=IntakeChannel.choices, default=IntakeChannel.PHONE)
@@ -201,7 +215,13 @@ class Ticket(TimeStampedModel, VersionedModel):
         _("责任部门"), max_length=32, choices=Department.choices, default=Department.TECH_SUPPORT
     )
     owner = models.ForeignKey(
-        USER, verbose_name=_("负责人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        USER,
+        verbose_name=_("负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     state = models.CharField(_("状态"), max_length=16, choices=TicketState.choices, default=TicketState.NEW)
     impact_scope = models.TextField(_("影响范围"), blank=True)
@@ -259,14 +279,24 @@ class Demand(TimeStampedModel, VersionedModel):
 
     number = models.CharField(_("需求编号"), max_length=32, unique=True)
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户名称"), on_delete=models.PROTECT, related_name="demands"
+        "customers.Customer",
+        verbose_name=_("客户名称"),
+        on_delete=models.PROTECT,
+        related_name="demands",
+        db_index=False,
     )
     description = models.TextField(_("需求描述"))
     raised_at = models.DateField(_("提出时间"), default=timezone.localdate)
     type = models.CharField(_("需求类型"), max_length=16, choices=DemandType.choices, default=DemandType.FEATURE)
     department = models.CharField(_("责任部门"), max_length=32, choices=Department.choices, default=Department.RND)
     owner = models.ForeignKey(
-        USER, verbose_name=_("负责人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        USER,
+        verbose_name=_("负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     state = models.CharField(_("进度"), max_length=16, choices=DemandState.choices, default=DemandState.RESEARCHING)
     planned_completion = models.DateField(_("计划完成时间"), null=True, blank=True)
@@ -303,14 +333,24 @@ class Consultation(TimeStampedModel, VersionedModel):
 
     number = models.CharField(_("咨询编号"), max_length=32, unique=True)
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户名称"), on_delete=models.PROTECT, related_name="consultations"
+        "customers.Customer",
+        verbose_name=_("客户名称"),
+        on_delete=models.PROTECT,
+        related_name="consultations",
+        db_index=False,
     )
     contact_name = models.CharField(_("联系人"), max_length=80, blank=True)
     contact_phone = models.CharField(_("联系方式"), max_length=120, blank=True)
     channel = models.CharField(_("咨询方式"), max_length=16, choices=IntakeChannel.choices, default=IntakeChannel.PHONE)
     received_at = models.DateTimeField(_("咨询时间"), default=timezone.now)
     receiver = models.ForeignKey(
-        USER, verbose_name=_("记录人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        USER,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     type = models.CharField(
         _("咨询类型"), max_length=16, choices=ConsultationTopic.choices, default=ConsultationTopic.PRODUCT
@@ -320,7 +360,13 @@ class Consultation(TimeStampedModel, VersionedModel):
         _("责任部门"), max_length=32, choices=Department.choices, default=Department.CUSTOMER_SERVICE
     )
     owner = models.ForeignKey(
-        USER, verbose_name=_("负责人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        USER,
+        verbose_name=_("负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     state = models.CharField(
         _("状态"), max_length=16, choices=ConsultationState.choices, default=ConsultationState.RECORDED
@@ -358,8 +404,8 @@ class TicketMember(models.Model):
         LEAD = "lead", _("组长")
         MEMBER = "member", _("组员")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="task_group")
-    user = models.ForeignKey(USER, verbose_name=_("成员"), on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="task_group", db_index=False)
+    user = models.ForeignKey(USER, verbose_name=_("成员"), on_delete=models.PROTECT, related_name="+", db_index=False)
     department = models.CharField(_("部门"), max_length=32, choices=Department.choices, blank=True)
     role = models.CharField(_("角色"), max_length=8, choices=Role.choices, default=Role.MEMBER)
     added_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -464,7 +510,9 @@ class SlaTimer(models.Model):
         "Consultation", null=True, blank=True, on_delete=models.CASCADE, related_name="timers"
     )
     kind = models.CharField(_("时限"), max_length=16, choices=TimerKind.choices)
-    owner = models.ForeignKey(USER, verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL)
+    owner = models.ForeignKey(
+        USER, verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
     department = models.CharField(_("部门"), max_length=32, choices=Department.choices, blank=True)
     started_at = models.DateTimeField(_("开始"))
     due_at = models.DateTimeField(_("到期"))
@@ -510,7 +558,7 @@ class MailMessage(models.Model):
     complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="mails")
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="mails")
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     direction = models.CharField(_("方向"), max_length=4, choices=MailDirection.choices)
     message_id = models.CharField(_("Message-ID"), max_length=300, db_index=True)

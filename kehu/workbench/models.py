@@ -11,7 +11,7 @@ from kehu.core.models import TimeStampedModel
 
 
 class SavedFilter(TimeStampedModel):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     list_name = models.CharField(_("列表"), max_length=32)
     name = models.CharField(_("名称"), max_length=60)
     query = models.CharField(_("筛选条件"), max_length=1000)

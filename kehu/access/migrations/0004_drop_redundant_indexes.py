@@ -10,7 +10,7 @@ from django.db import migrations, models
 from kehu.core.redundant_indexes import drop_redundant_indexes
 
 
-COVERED_FOREIGN_KEYS = [
+COVERED_FIELDS = [
     ("access", "accesslog", "user"),
 ]
 
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            database_operations=[drop_redundant_indexes(covered_foreign_keys=COVERED_FOREIGN_KEYS)],
+            database_operations=[drop_redundant_indexes(covered_fields=COVERED_FIELDS)],
             state_operations=[
                 migrations.AlterField(
                     model_name="accesslog",

@@ -24,7 +24,7 @@ from django.db import migrations, models
 
 from kehu.core.redundant_indexes import drop_redundant_indexes
 
-COVERED_FOREIGN_KEYS = [  # next to (owner, id), (customer, id), (customer, -occurred_on)
+COVERED_FIELDS = [  # next to (owner, id), (customer, id), (customer, -occurred_on)
     ("customers", "customer", "owner"),
     ("customers", "contact", "customer"),
     ("customers", "transaction", "customer"),
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.SeparateDatabaseAndState(
             database_operations=[
-                drop_redundant_indexes(covered_foreign_keys=COVERED_FOREIGN_KEYS, pattern_copies=PATTERN_COPIES)
+                drop_redundant_indexes(covered_fields=COVERED_FIELDS, pattern_copies=PATTERN_COPIES)
             ],
             state_operations=[
                 migrations.AlterField(

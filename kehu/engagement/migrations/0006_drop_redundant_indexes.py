@@ -13,7 +13,7 @@ from django.db import migrations, models
 from kehu.core.redundant_indexes import drop_redundant_indexes
 
 
-COVERED_FOREIGN_KEYS = [
+COVERED_FIELDS = [
     ("engagement", "careitem", "assignee"),
     ("engagement", "careitem", "customer"),
     ("engagement", "contactplan", "assignee"),
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
         ),
         migrations.SeparateDatabaseAndState(
             database_operations=[
-                drop_redundant_indexes(covered_foreign_keys=COVERED_FOREIGN_KEYS, pattern_copies=PATTERN_COPIES)
+                drop_redundant_indexes(covered_fields=COVERED_FIELDS, pattern_copies=PATTERN_COPIES)
             ],
             state_operations=[
                 migrations.AlterField(
