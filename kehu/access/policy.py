@@ -106,6 +106,16 @@ def _rules(user: Any) -> dict[str, list[Any]]:
     return cached
 
 
+def rules_snapshot(user: Any) -> tuple[str, float] | None:
+    """Names the rules `user`'s conditions are built from: the same value while the shared rules
+    stand, a new one after any change (or after RULES_MAX_AGE), None when the rules were read
+    inside a transaction (not committed, maybe rolled back): nothing built from those may be kept.
+    What lets access.compiled keep a compiled condition across requests."""
+    rules = _rules(user)
+    held = _shared
+    return (held[0], held[1]) if held is not None and rules is held[2] else None
+
+
 # Identity-compared sentinels (never mutated: Q's | and & return new objects). A condition that is
 # ALL needs no WHERE clause and no subquery at all; NONE matches nothing.
 ALL = Q(pk__isnull=False)

@@ -148,21 +148,31 @@ def allows(user: Any, action: str, obj: models.Model) -> bool:
 
 def customer_rights(user: Any, customer_pk: Any, actions: tuple[str, ...]) -> set[str]:
     """Which of `actions` `user` holds on one (existing) customer, asked in at most ONE query (a
-    detail page needs view, edit and view_sensitive together)."""
+    detail page needs view, edit and view_sensitive together), its SQL compiled once per user
+    (access.compiled: building and compiling the three conditions took 5-7 ms of a salesperson's
+    customer page at 100,000 customers)."""
     if not roles.is_active(user) or customer_pk is None:
         return set()
-    conditions = {action: policy.customer_q(user, action) for action in actions}
-    held = {action for action, q in conditions.items() if q is policy.ALL}
-    asked = {action: q for action, q in conditions.items() if q is not policy.ALL and q is not policy.NONE}
+    from .compiled import first_row
+
+    def build(pk: Any) -> tuple[Any, tuple[frozenset[str], tuple[str, ...]]]:
+        conditions = {action: policy.customer_q(user, action) for action in actions}
+        held = frozenset(action for action, q in conditions.items() if q is policy.ALL)
+        asked = {action: q for action, q in conditions.items() if q is not policy.ALL and q is not policy.NONE}
+        annotations = {f"can_{a}": ExpressionWrapper(q, output_field=BooleanField()) for a, q in asked.items()}
+        if not annotations:  # nothing to ask: the SQL is never run
+            return _customer_model()._base_manager.none(), (held, ())
+        queryset = _customer_model()._base_manager.filter(pk=pk).annotate(**annotations).values_list(*annotations)
+        return queryset, (held, tuple(asked))
+
+    row, (held, asked) = first_row(("customer_rights", actions), user, _customer_model(), customer_pk, build)
     if not asked:
         # The rules alone decide (a manager who sees every customer, or a right nobody of this role
         # holds): no query. The customer is one the caller has read, so it exists.
-        return held
-    annotations = {f"can_{action}": ExpressionWrapper(q, output_field=BooleanField()) for action, q in asked.items()}
-    row = _customer_model()._base_manager.filter(pk=customer_pk).annotate(**annotations).values(*annotations).first()
+        return set(held)
     if row is None:
         return set()
-    return held | {action for action in asked if row[f"can_{action}"]}
+    return set(held) | {action for action, can in zip(asked, row, strict=True) if can}
 
 
 # --- the guard -----------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from kehu.access import roles, scoping
 from kehu.access.audit import log_access
+from kehu.access.compiled import get_restricted
+from kehu.accounts.backends import cached_user
 from kehu.core import search
 
 from .models import ArchiveUpdate, Contact, Customer, CustomerDocument, DocumentVersion, Transaction
@@ -59,9 +61,11 @@ def customer_page(
 
 
 def get_customer_for(user: Any, pk: int, *, action: str = "view") -> Customer:
-    customer = Customer.objects.restrict(user, action).select_related("owner").filter(pk=pk).first()
+    customer = get_restricted(Customer, user, action, pk)
     if customer is None:
         raise Http404(_("客户不存在或您无权查看。"))
+    if customer.owner_id is not None:  # the owner from the users' cache, not a join on every page
+        Customer.owner.field.set_cached_value(customer, cached_user(customer.owner_id))
     return customer
 
 

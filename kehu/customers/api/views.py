@@ -10,15 +10,17 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kehu.access import personal, roles
 from kehu.access.audit import log_access
+from kehu.access.compiled import get_restricted
 from kehu.access.drf import LoggedReadsMixin, log_api_read
 from kehu.core.api import choice_param, date_param, int_param
+from kehu.core.inputs import parse_id
 
 from .. import grading, imports, selectors, services
 from ..choices import Grade, IndustryStanding, Priority
@@ -85,7 +87,19 @@ class CustomerViewSet(
             )
         # Regrading needs the marketing role (checked in regrade) and view, not edit: see views.GRADING_SCOPE.
         scope = "edit" if self.action in ("update", "partial_update") else "view"
-        return Customer.objects.restrict(request.user, scope).select_related("owner")
+        return Customer.objects.restrict(request.user, scope)
+
+    def get_object(self) -> Customer:
+        if self.action in ("update", "partial_update"):
+            return super().get_object()  # type: ignore[no-any-return]
+        # A read: the statement compiled once per user (access.compiled); the owner is shown by
+        # name from user_labels, so no join.
+        pk = parse_id(str(self.kwargs.get("pk", "")))
+        customer = get_restricted(Customer, self.request.user, "view", pk) if pk is not None else None
+        if customer is None:
+            raise NotFound()
+        self.check_object_permissions(self.request, customer)
+        return customer  # type: ignore[no-any-return]
 
     @extend_schema(parameters=CUSTOMER_FILTERS)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
