@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -115,6 +116,12 @@ class Client:
         request = urllib.request.Request(self.base + path, headers=self.headers)
         with self.opener.open(request, timeout=120) as response:
             return response.read()
+
+    def status(self, path: str) -> int:
+        try:
+            return len(self.get(path)) and 200
+        except urllib.error.HTTPError as error:
+            return error.code
 
     def login(self, username: str, password: str) -> None:
         html = self.get("/accounts/login/").decode()
@@ -206,7 +213,7 @@ Q_KEJI = urllib.parse.quote("科技")
 Q_REGION = urllib.parse.quote("上海")
 
 
-def pages(detail_id: str) -> list[tuple[str, str, str, str]]:
+def pages(detail_id: str, sales_detail_id: str) -> list[tuple[str, str, str, str]]:
     """(name, path, reference name, reference path); API paths are fetched with a token."""
     pk_ref = ("PK lookup → JSON", f"/_bench/pk/{detail_id}/")
     page_ref = ("keyset page → JSON", "/_bench/page/")
@@ -218,6 +225,8 @@ def pages(detail_id: str) -> list[tuple[str, str, str, str]]:
         ("hello + session/auth", "/_bench/hello-auth/", "hello", "/_bench/hello/"),
         ("customer detail UI", f"/customers/{detail_id}/", *pk_ref),
         ("customer detail API", f"/api/customers/{detail_id}/", *pk_ref),
+        # a salesperson opens one of their own customers: rules with owner terms and a grant probe
+        ("customer detail UI (sales)", f"/customers/{sales_detail_id}/", *pk_ref),
         ("customer list UI", "/customers/", *page_ref),
         ("customer list API", "/api/customers/", *page_ref),
         ("list, grade A UI", "/customers/?grade=A", *page_ref),
@@ -355,6 +364,14 @@ def measure_all(base: str, db: str, args: argparse.Namespace, seed_seconds: floa
     found = re.search(rb'href="/customers/(\d+)/"', ui.get("/customers/"))
     assert found, "no customer on the list page"
     detail_id = found.group(1).decode()
+    sales_detail_id = next(
+        (
+            pk.decode()
+            for pk in re.findall(rb'href="/customers/(\d+)/"', limited["sales"].get("/customers/"))
+            if limited["sales"].status(f"/customers/{pk.decode()}/") == 200
+        ),
+        detail_id,
+    )
     name = "PostgreSQL" if db == "postgres" else "SQLite"
     out = [
         f"\n{args.customers:,} customers on {name}; seed_demo took {seed_seconds:.0f} s; "
@@ -370,7 +387,7 @@ def measure_all(base: str, db: str, args: argparse.Namespace, seed_seconds: floa
         return median, p95, throughput(client, path, args.seconds)
 
     only = [word for word in args.only.split(",") if word]
-    for page, path, ref_name, ref_path in pages(detail_id):
+    for page, path, ref_name, ref_path in pages(detail_id, sales_detail_id):
         if only and not any(word in page for word in only):
             continue
         as_user = re.search(r"\((\w+)\)$", page)
